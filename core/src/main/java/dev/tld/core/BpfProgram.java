@@ -1,0 +1,85 @@
+package dev.tld.core;
+
+import jnr.ffi.Pointer;
+
+import dev.tld.core.internal.Natives;
+
+/**
+ * A program of a loaded {@link BpfObject}: attach it, or run it once with
+ * {@code BPF_PROG_TEST_RUN} (for {@code syscall} programs) on the calling thread.
+ */
+public final class BpfProgram {
+
+	/** {@code sizeof(struct bpf_test_run_opts)} in libbpf 1.1. */
+	private static final int TEST_RUN_OPTS_SIZE = 80;
+
+	private final BpfObject object;
+
+	private final String name;
+
+	private final Pointer prog;
+
+	BpfProgram(BpfObject object, String name, Pointer prog) {
+		this.object = object;
+		this.name = name;
+		this.prog = prog;
+	}
+
+	/**
+	 * The program's name.
+	 * @return the C function's name
+	 */
+	public String name() {
+		return this.name;
+	}
+
+	/**
+	 * The program's fd.
+	 * @return the fd, valid while the object is open
+	 */
+	public int fd() {
+		return Natives.get().libbpf().bpf_program__fd(this.prog);
+	}
+
+	/**
+	 * Attach the program where its section name says ({@code tp_btf/...}, {@code iter/...}, ...).
+	 * @return the link, also closed with the object
+	 */
+	public BpfLink attach() {
+		Natives n = Natives.get();
+		long mark = n.logMark();
+		Pointer link = n.libbpf().bpf_program__attach(this.prog);
+		if (link == null) {
+			int errno = n.errno();
+			throw new BpfException("cannot attach program '" + this.name + "' of " + this.object.name() + ": "
+					+ n.strerror(errno) + BpfObject.log(n, mark), errno);
+		}
+		BpfLink l = new BpfLink(this.name, link);
+		this.object.track(l);
+		return l;
+	}
+
+	/**
+	 * Run the program once on the calling thread with {@code BPF_PROG_TEST_RUN}. For a
+	 * {@code syscall} program, {@code ctx} is its context: the program may read and write it, and
+	 * the written bytes are copied back into {@code ctx}.
+	 * @param ctx the context, modified in place
+	 * @return the program's return value
+	 */
+	public int testRun(byte[] ctx) {
+		Natives n = Natives.get();
+		Pointer c = n.allocate(Math.max(ctx.length, 1));
+		c.put(0, ctx, 0, ctx.length);
+		Pointer opts = n.allocate(TEST_RUN_OPTS_SIZE);
+		opts.putLong(0, TEST_RUN_OPTS_SIZE); // sz
+		opts.putAddress(32, c.address()); // ctx_in
+		opts.putInt(48, ctx.length); // ctx_size_in
+		int rc = n.libbpf().bpf_prog_test_run_opts(fd(), opts);
+		if (rc < 0) {
+			throw new BpfException("cannot test-run program '" + this.name + "': " + n.strerror(rc), -rc);
+		}
+		c.get(0, ctx, 0, ctx.length);
+		return opts.getInt(56); // retval
+	}
+
+}

@@ -1,0 +1,221 @@
+package dev.tld.core;
+
+import java.nio.charset.StandardCharsets;
+
+import jnr.ffi.Pointer;
+
+import dev.tld.core.internal.NativeBlock;
+
+/**
+ * One OS thread's task local data: its native data block, registered with every map attached to
+ * the {@link TaskLocalData} that made it. Get it with {@link TaskLocalData#currentThread()}.
+ * <p>
+ * Writes and reads are plain memory accesses: no system call, no lock, no allocation except for
+ * string encoding. Only the thread that owns the block may use it (anything else is refused with
+ * {@link IllegalStateException}), so a block is never used after its thread died and the block
+ * was released.
+ * <p>
+ * Values are little-endian, as BPF on this machine reads them. A {@code long} written to a key
+ * of 8 or more bytes is written with one aligned 8-byte store, so a BPF reader sees the old or
+ * the new value, never a mix. Multi-word values (strings, byte arrays) have no such guarantee.
+ */
+public final class TldThread {
+
+	private final TaskLocalData owner;
+
+	private final Thread thread;
+
+	private final int tid;
+
+	final int pidfd;
+
+	final NativeBlock block;
+
+	private final Pointer data;
+
+	volatile String registrationError;
+
+	TldThread(TaskLocalData owner, Thread thread, int tid, int pidfd, NativeBlock block) {
+		this.owner = owner;
+		this.thread = thread;
+		this.tid = tid;
+		this.pidfd = pidfd;
+		this.block = block;
+		this.data = block.pointer();
+	}
+
+	/**
+	 * The kernel thread id (in this process's pid namespace).
+	 * @return the tid
+	 */
+	public int tid() {
+		return this.tid;
+	}
+
+	/**
+	 * The Java thread that owns this block.
+	 * @return the thread
+	 */
+	public Thread thread() {
+		return this.thread;
+	}
+
+	/**
+	 * Whether every map attached when this thread registered accepted it.
+	 * @return false if a registration failed; see {@link #registrationError()}
+	 */
+	public boolean isRegistered() {
+		return this.registrationError == null;
+	}
+
+	/**
+	 * Why the last registration of this thread failed.
+	 * @return the error, or null
+	 */
+	public String registrationError() {
+		return this.registrationError;
+	}
+
+	/**
+	 * Store a long in the first 8 bytes of {@code key}.
+	 * @param key a key of at least 8 bytes
+	 * @param value the value
+	 */
+	public void putLong(TldKey key, long value) {
+		this.data.putLong(check(key, 8), value);
+	}
+
+	/**
+	 * Store an int in the first 4 bytes of {@code key}.
+	 * @param key a key of at least 4 bytes
+	 * @param value the value
+	 */
+	public void putInt(TldKey key, int value) {
+		this.data.putInt(check(key, 4), value);
+	}
+
+	/**
+	 * Store a string as NUL-terminated UTF-8. Truncation rule: at most {@code key.size() - 1}
+	 * bytes are kept, cut back to a code point boundary so that no partial character is stored;
+	 * the bytes after the string, up to the key's size, are zeroed. {@code null} clears the key.
+	 * @param key a key of at least 1 byte
+	 * @param value the string, or null
+	 * @return true if the whole string was stored, false if it was truncated
+	 */
+	public boolean putString(TldKey key, String value) {
+		int off = check(key, 1);
+		if (value == null) {
+			this.data.setMemory(off, key.size(), (byte) 0);
+			return true;
+		}
+		byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
+		int n = Math.min(utf8.length, key.size() - 1);
+		if (n < utf8.length) {
+			// utf8[n] is the first byte left out: if it continues a character, drop that character.
+			while (n > 0 && (utf8[n] & 0xC0) == 0x80) {
+				n--;
+			}
+		}
+		this.data.put(off, utf8, 0, n);
+		this.data.setMemory(off + n, key.size() - n, (byte) 0);
+		return n == utf8.length;
+	}
+
+	/**
+	 * Store raw bytes; the rest of the key is zeroed.
+	 * @param key the key
+	 * @param value at most {@code key.size()} bytes
+	 * @throws IllegalArgumentException if {@code value} is longer than the key
+	 */
+	public void putBytes(TldKey key, byte[] value) {
+		int off = check(key, 1);
+		if (value.length > key.size()) {
+			throw new IllegalArgumentException(
+					value.length + " bytes do not fit in key '" + key.name() + "' of " + key.size() + " bytes");
+		}
+		this.data.put(off, value, 0, value.length);
+		this.data.setMemory(off + value.length, key.size() - value.length, (byte) 0);
+	}
+
+	/**
+	 * Read the long in the first 8 bytes of {@code key} (BPF may have changed it).
+	 * @param key a key of at least 8 bytes
+	 * @return the value
+	 */
+	public long getLong(TldKey key) {
+		return this.data.getLong(check(key, 8));
+	}
+
+	/**
+	 * Read the int in the first 4 bytes of {@code key}.
+	 * @param key a key of at least 4 bytes
+	 * @return the value
+	 */
+	public int getInt(TldKey key) {
+		return this.data.getInt(check(key, 4));
+	}
+
+	/**
+	 * Read a NUL-terminated UTF-8 string (the whole key if it has no NUL).
+	 * @param key the key
+	 * @return the string, empty if the key is zeroed
+	 */
+	public String getString(TldKey key) {
+		byte[] raw = getBytes(key);
+		int n = 0;
+		while (n < raw.length && raw[n] != 0) {
+			n++;
+		}
+		return new String(raw, 0, n, StandardCharsets.UTF_8);
+	}
+
+	/**
+	 * Read the key's bytes.
+	 * @param key the key
+	 * @return a copy of its {@code key.size()} bytes
+	 */
+	public byte[] getBytes(TldKey key) {
+		int off = check(key, 1);
+		byte[] out = new byte[key.size()];
+		this.data.get(off, out, 0, out.length);
+		return out;
+	}
+
+	/**
+	 * Zero one key.
+	 * @param key the key
+	 */
+	public void clear(TldKey key) {
+		this.data.setMemory(check(key, 1), key.size(), (byte) 0);
+	}
+
+	/** Zero every key of this thread (the block header stays). */
+	public void clearAll() {
+		checkThread();
+		this.data.setMemory(TldLayout.DATA_HEADER_SIZE, TldLayout.DATA_CAPACITY, (byte) 0);
+	}
+
+	private int check(TldKey key, int bytes) {
+		if (key.owner() != this.owner) {
+			throw new IllegalArgumentException(key + " belongs to another TaskLocalData");
+		}
+		if (key.size() < bytes) {
+			throw new IllegalArgumentException(key + " is smaller than the " + bytes + " bytes accessed");
+		}
+		checkThread();
+		return key.offset();
+	}
+
+	private void checkThread() {
+		if (Thread.currentThread() != this.thread) {
+			throw new IllegalStateException("the data of thread " + this.thread.getName() + " (tid " + this.tid
+					+ ") may only be used by that thread, not by " + Thread.currentThread().getName());
+		}
+	}
+
+	@Override
+	public String toString() {
+		return "TldThread[tid=" + this.tid + ", thread=" + this.thread.getName() + "]";
+	}
+
+}

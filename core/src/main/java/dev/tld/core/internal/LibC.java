@@ -1,0 +1,49 @@
+package dev.tld.core.internal;
+
+import jnr.ffi.Pointer;
+import jnr.ffi.annotations.SaveError;
+
+/**
+ * The few libc functions the core needs, bound with jnr-ffi. Internal: not part of the API.
+ */
+public interface LibC {
+
+	/** {@code SYS_pidfd_open} on x86_64 and arm64. */
+	long SYS_PIDFD_OPEN = 434;
+
+	/** {@code PIDFD_THREAD}: a pidfd for one thread, not its thread group (Linux 6.9+). */
+	long PIDFD_THREAD = 0x80;
+
+	int PROT_READ = 1;
+	int PROT_WRITE = 2;
+	int MAP_PRIVATE = 2;
+	int MAP_ANONYMOUS = 0x20;
+	int SC_PAGESIZE = 30;
+	short POLLIN = 1;
+
+	@SaveError
+	long syscall(long number, long arg1, long arg2);
+
+	int gettid();
+
+	int getpid();
+
+	long sysconf(int name);
+
+	@SaveError
+	long mmap(Pointer addr, long length, int prot, int flags, int fd, long offset);
+
+	@SaveError
+	int munmap(long addr, long length);
+
+	@SaveError
+	int close(int fd);
+
+	@SaveError
+	int poll(Pointer fds, long nfds, int timeout);
+
+	int vsnprintf(Pointer buf, long size, Pointer format, Pointer args);
+
+	String strerror(int errnum);
+
+}

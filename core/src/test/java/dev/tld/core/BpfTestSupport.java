@@ -1,0 +1,94 @@
+package dev.tld.core;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Shared by the tests that need the real kernel: whether BPF with UPTR works here (and why not),
+ * and the context layout of the {@code tld_read} test program.
+ */
+final class BpfTestSupport {
+
+	private static String unavailable;
+
+	private static boolean probed;
+
+	private BpfTestSupport() {
+	}
+
+	/** Skip the calling test, with the reason, where the kernel cannot run it. */
+	static synchronized void assumeBpf() {
+		if (!probed) {
+			probed = true;
+			unavailable = probe();
+		}
+		assumeTrue(unavailable == null, () -> "BPF task local data unavailable: " + unavailable);
+	}
+
+	private static String probe() {
+		try (BpfObject obj = BpfObject.openResource("/bpf/tld_read.bpf.o")) {
+			obj.load();
+			return null;
+		}
+		catch (BpfException ex) {
+			return ex.getMessage() + (ex.errno() == 1 ? " (needs root or CAP_BPF + CAP_PERFMON)" : "");
+		}
+	}
+
+	/** A loaded {@code tld_read.bpf.o}: its own tld_data_map and test programs. */
+	static BpfObject loadReader() {
+		BpfObject obj = BpfObject.openResource("/bpf/tld_read.bpf.o");
+		obj.load();
+		return obj;
+	}
+
+	/** What {@code tld_read} reported for the calling thread. */
+	record Read(int initErr, int found, long value, long late, long counter, String text) {
+
+		static final int FOUND_VALUE = 1;
+
+		static final int FOUND_TEXT = 2;
+
+		static final int FOUND_LATE = 4;
+
+		static final int FOUND_COUNTER = 8;
+
+		boolean has(int bit) {
+			return (this.found & bit) != 0;
+		}
+
+	}
+
+	/** Run {@code tld_read} on the calling thread. */
+	static Read read(BpfProgram tldRead) {
+		byte[] ctx = new byte[64];
+		int rc = tldRead.testRun(ctx);
+		if (rc != 0) {
+			throw new AssertionError("tld_read returned " + rc);
+		}
+		ByteBuffer b = ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN);
+		int n = 0;
+		while (n < 32 && ctx[32 + n] != 0) {
+			n++;
+		}
+		return new Read(b.getInt(0), b.getInt(4), b.getLong(8), b.getLong(16), b.getLong(24),
+				new String(ctx, 32, n, StandardCharsets.UTF_8));
+	}
+
+	/** Open file descriptors of this process. */
+	static int openFds() {
+		try (var s = Files.list(Path.of("/proc/self/fd"))) {
+			return (int) s.count();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
+}

@@ -1,0 +1,112 @@
+package dev.tld.core;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Layout arithmetic for 4, 16 and 64 KiB pages, and agreement between the Java constants and the
+ * BPF header. Needs no kernel support.
+ */
+class TldLayoutTest {
+
+	@ParameterizedTest(name = "page size {0}")
+	@ValueSource(ints = { 4096, 16384, 65536 })
+	void blocksStayInsideOnePage(int pageSize) {
+		long mapping = TldLayout.mappingSize(pageSize);
+		assertEquals(pageSize, mapping, "a block takes exactly one page");
+		// mmap returns page-aligned addresses: try several, including high ones.
+		for (long page : new long[] { 1, 7, 0x7f00_0000_0L / pageSize, (1L << 46) / pageSize }) {
+			long address = page * pageSize;
+			assertTrue(TldLayout.withinOnePage(address, TldLayout.BLOCK_SIZE, pageSize),
+					"block at 0x" + Long.toHexString(address) + " crosses a page of " + pageSize);
+		}
+		// and the check itself refuses what the kernel refuses (EOPNOTSUPP)
+		assertFalse(TldLayout.withinOnePage(pageSize - 8, TldLayout.BLOCK_SIZE, pageSize));
+		assertFalse(TldLayout.withinOnePage(0, pageSize + 1L, pageSize));
+	}
+
+	@ParameterizedTest(name = "page size {0}")
+	@ValueSource(ints = { 4096, 16384, 65536 })
+	void everyKeyOfAFullTableLiesInsideTheBlock(int pageSize) {
+		// The data block is 4 KiB on every page size: 63 keys of 64 bytes fill it exactly.
+		int used = TldLayout.DATA_HEADER_SIZE;
+		int keys = 0;
+		while (keys < TldLayout.MAX_KEYS && used + 64 <= TldLayout.BLOCK_SIZE) {
+			assertTrue(used % TldLayout.KEY_ALIGN == 0, "offset " + used + " is not 8-byte aligned");
+			used += TldLayout.alignedKeySize(64);
+			keys++;
+		}
+		assertEquals(TldLayout.MAX_KEYS, keys, "keys that fit");
+		assertEquals(TldLayout.DATA_HEADER_SIZE + TldLayout.MAX_KEYS * 64, used, "end of the last key");
+		assertTrue(TldLayout.withinOnePage(7L * pageSize + used - 1, 1, pageSize),
+				"last key byte is in the block's page");
+	}
+
+	@Test
+	void keyTableEntriesFillTheBlockExactly() {
+		assertEquals(63, TldLayout.MAX_KEYS, "prototype-compatible key count");
+		assertEquals(TldLayout.META_HEADER_SIZE, TldLayout.entryOffset(0));
+		assertEquals(TldLayout.BLOCK_SIZE - TldLayout.META_ENTRY_SIZE, TldLayout.entryOffset(TldLayout.MAX_KEYS - 1));
+		assertThrows(IndexOutOfBoundsException.class, () -> TldLayout.entryOffset(TldLayout.MAX_KEYS));
+		assertThrows(IndexOutOfBoundsException.class, () -> TldLayout.entryOffset(-1));
+	}
+
+	@Test
+	void keySizesAreRoundedToEightBytes() {
+		assertEquals(8, TldLayout.alignedKeySize(1));
+		assertEquals(8, TldLayout.alignedKeySize(8));
+		assertEquals(16, TldLayout.alignedKeySize(9));
+		assertEquals(TldLayout.DATA_CAPACITY, TldLayout.alignedKeySize(TldLayout.DATA_CAPACITY));
+	}
+
+	@ParameterizedTest(name = "page size {0}")
+	@ValueSource(ints = { 0, 1024, 2048, 12288, -4096 })
+	void unsupportedPageSizesAreRefused(int pageSize) {
+		IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+				() -> TldLayout.mappingSize(pageSize));
+		assertTrue(ex.getMessage().contains(String.valueOf(pageSize)), ex.getMessage());
+	}
+
+	@Test
+	void javaConstantsMatchTheBpfHeader() throws IOException {
+		Map<String, Long> defines = headerDefines();
+		assertEquals(TldLayout.ABI_VERSION, defines.get("TLD_ABI_VERSION"));
+		assertEquals(TldLayout.META_MAGIC, defines.get("TLD_META_MAGIC"));
+		assertEquals(TldLayout.DATA_MAGIC, defines.get("TLD_DATA_MAGIC"));
+		assertEquals(TldLayout.BLOCK_SIZE, defines.get("TLD_BLOCK_SIZE"));
+		assertEquals(TldLayout.NAME_LEN, defines.get("TLD_NAME_LEN"));
+		assertEquals(TldLayout.META_HEADER_SIZE, defines.get("TLD_META_HDR_SIZE"));
+		assertEquals(TldLayout.DATA_HEADER_SIZE, defines.get("TLD_DATA_HDR_SIZE"));
+		assertEquals(TldLayout.CACHE_SLOTS, defines.get("TLD_CACHE_SLOTS"));
+	}
+
+	private static Map<String, Long> headerDefines() throws IOException {
+		String header;
+		try (InputStream in = TldLayoutTest.class.getResourceAsStream("/dev/tld/bpf/include/tld.bpf.h")) {
+			assertNotNull(in, "tld.bpf.h is packaged in the tld-bpf jar");
+			header = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+		}
+		Map<String, Long> defines = new HashMap<>();
+		Matcher m = Pattern.compile("(?m)^#define\\s+(TLD_\\w+)\\s+(0x[0-9a-fA-F]+|\\d+)\\b").matcher(header);
+		while (m.find()) {
+			defines.put(m.group(1), Long.decode(m.group(2)));
+		}
+		return defines;
+	}
+
+}
