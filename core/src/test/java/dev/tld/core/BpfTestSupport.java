@@ -43,13 +43,18 @@ final class BpfTestSupport {
 
 	/** A loaded {@code tld_read.bpf.o}: its own tld_data_map and test programs. */
 	static BpfObject loadReader() {
-		BpfObject obj = BpfObject.openResource("/bpf/tld_read.bpf.o");
+		BpfObject obj = openReader();
 		obj.load();
 		return obj;
 	}
 
+	/** {@code tld_read.bpf.o}, opened but not loaded. */
+	static BpfObject openReader() {
+		return BpfObject.openResource("/bpf/tld_read.bpf.o");
+	}
+
 	/** What {@code tld_read} reported for the calling thread. */
-	record Read(int initErr, int found, long value, long late, long counter, String text) {
+	record Read(int initErr, int found, long value, long late, long counter, String text, byte[] raw) {
 
 		static final int FOUND_VALUE = 1;
 
@@ -78,7 +83,7 @@ final class BpfTestSupport {
 			n++;
 		}
 		return new Read(b.getInt(0), b.getInt(4), b.getLong(8), b.getLong(16), b.getLong(24),
-				new String(ctx, 32, n, StandardCharsets.UTF_8));
+				new String(ctx, 32, n, StandardCharsets.UTF_8), ctx);
 	}
 
 	/** Open file descriptors of this process. */

@@ -1,0 +1,560 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * tld_trace.bpf.c - per (tenant, priority) accounting of request threads.
+ *
+ * Java threads publish, through task local data (TLD), which request they
+ * are serving right now:
+ *
+ *	"tld.tenant"      32 bytes  NUL-terminated string; empty (first byte
+ *	                            0) means "not serving a request"
+ *	"tld.priority"     8 bytes  little-endian signed 64-bit long; only the
+ *	                            low 32 bits are used
+ *	"tld.request_id"  40 bytes  NUL-terminated string
+ *
+ * The programs below charge what such threads do to the (tenant, priority)
+ * they serve. Everything read from a thread's TLD block is user memory: it
+ * is copied onto the BPF stack first and only the copy is validated and
+ * used, so a thread rewriting its block concurrently cannot make us read a
+ * string without a terminator or a key that changes under our feet.
+ *
+ * Maps (Java opens them by name and mirrors the layouts below; all
+ * integers are host-endian, i.e. little endian on x86_64 and arm64):
+ *
+ * tld_stats - BPF_MAP_TYPE_PERCPU_HASH, max_entries 4096
+ *	key: struct tld_stats_key, 40 bytes
+ *	     off  0  char  tenant[32]  NUL-terminated, every byte after the
+ *	                               first NUL is 0 (byte 31 is always 0),
+ *	                               so equal strings give equal keys
+ *	     off 32  __u32 priority    low 32 bits of "tld.priority"
+ *	                               (0 if the thread has no such key)
+ *	     off 36  __u32 pad         always 0
+ *	value: struct tld_stats_val, 40 bytes, one copy per possible CPU
+ *	       (user space sums them)
+ *	     off  0  __u64 cpu_ns       on-CPU time; a whole CPU slice is
+ *	                                charged to the key the thread served
+ *	                                when it left the CPU
+ *	     off  8  __u64 syscalls     system calls entered
+ *	     off 16  __u64 offcpu_ns    time between leaving the CPU and
+ *	                                coming back (blocked or waiting on a
+ *	                                run queue), counted only if the thread
+ *	                                serves the same key at both ends
+ *	     off 24  __u64 preemptions  involuntary switches out
+ *	     off 32  __u64 switches_in  times the thread got a CPU while
+ *	                                serving the key
+ *	Entries are never deleted by BPF. When the map is full, new keys are
+ *	not added and the event is counted in tld_stats_dropped.
+ *
+ * tld_sched - BPF_MAP_TYPE_TASK_STORAGE (BPF_F_NO_PREALLOC), key int
+ *	Private scheduling state (struct tld_sched_state). It is created only
+ *	for tasks that have TLD data, so other tasks never get storage.
+ *
+ * Globals:
+ *	tld_stats_dropped (.bss, __u64): stats updates lost because
+ *		tld_stats was full (or, rarely, its bucket busy).
+ *	tld_target_tgid (.rodata, __u32): if set before load, only tasks
+ *		of that process are accounted and dumped. 0 (default): all.
+ *
+ * Programs:
+ *	tld_sched_switch (tp_btf/sched_switch): cpu_ns, offcpu_ns,
+ *		preemptions, switches_in.
+ *	tld_sys_enter (tp_btf/sys_enter): syscalls.
+ *	tld_dump_task (iter/task): one struct tld_task_record, 104 bytes,
+ *		per task that has TLD data, written with bpf_seq_write():
+ *	     off  0  __u32 pid          tgid (the process id)
+ *	     off  4  __u32 tid          the thread id
+ *	     off  8  __u32 priority     as in tld_stats_key
+ *	     off 12  __u32 flags        bit 0 (TLD_REC_SERVING): the tenant is
+ *	                                not empty; other bits 0
+ *	     off 16  char  tenant[32]   sanitized as in tld_stats_key
+ *	     off 48  char  request_id[40] sanitized the same way
+ *	     off 88  char  comm[16]     thread name, sanitized the same way
+ *	Pids are those of the initial pid namespace.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include "tld.bpf.h"
+
+#ifndef EEXIST
+#define EEXIST			17
+#endif
+
+#define TLD_TENANT_LEN		32
+#define TLD_REQUEST_ID_LEN	40
+#define TLD_COMM_LEN		16
+
+/* Bits of tld_task_record.flags. */
+#define TLD_REC_SERVING		(1u << 0)
+
+struct tld_keys {
+	tld_key_t tenant;
+	tld_key_t priority;
+	tld_key_t request_id;
+};
+
+/*
+ * The key and the record are declared 8-byte aligned: this does not
+ * change their size or layout (both sizes are multiples of 8), but lets
+ * us copy and compare them 8 bytes at a time. The verifier insists on
+ * aligned stack accesses, so this matters for keys that live on the stack.
+ */
+
+/**
+ * struct tld_stats_key - key of tld_stats
+ * @tenant: tenant name, NUL-terminated, zero-padded after the first NUL
+ * @priority: low 32 bits of the thread's "tld.priority"
+ * @pad: always 0
+ */
+struct tld_stats_key {
+	char tenant[TLD_TENANT_LEN];
+	__u32 priority;
+	__u32 pad;
+} __attribute__((aligned(8)));
+
+/**
+ * struct tld_stats_val - per-CPU value of tld_stats
+ * @cpu_ns: nanoseconds on a CPU
+ * @syscalls: system calls entered
+ * @offcpu_ns: nanoseconds off CPU between two slices serving this key
+ * @preemptions: involuntary context switches out
+ * @switches_in: context switches in
+ */
+struct tld_stats_val {
+	__u64 cpu_ns;
+	__u64 syscalls;
+	__u64 offcpu_ns;
+	__u64 preemptions;
+	__u64 switches_in;
+};
+
+/**
+ * struct tld_task_record - record written by tld_dump_task
+ * @pid: thread group id
+ * @tid: thread id
+ * @priority: low 32 bits of "tld.priority"
+ * @flags: TLD_REC_SERVING if @tenant is not empty
+ * @tenant: sanitized "tld.tenant"
+ * @request_id: sanitized "tld.request_id"
+ * @comm: sanitized thread name
+ */
+struct tld_task_record {
+	__u32 pid;
+	__u32 tid;
+	__u32 priority;
+	__u32 flags;
+	char tenant[TLD_TENANT_LEN];
+	char request_id[TLD_REQUEST_ID_LEN];
+	char comm[TLD_COMM_LEN];
+} __attribute__((aligned(8)));
+
+/**
+ * struct tld_sched_state - value of tld_sched, private to this file
+ * @on_ts: bpf_ktime_get_ns() when the task last got a CPU, 0 if unknown
+ * @off_ts: when the task last left the CPU while serving a tenant, else 0
+ * @off_key: the key it served at that moment
+ */
+struct tld_sched_state {
+	__u64 on_ts;
+	__u64 off_ts;
+	struct tld_stats_key off_key;
+};
+
+/* Java reads these layouts: keep them fixed. */
+_Static_assert(sizeof(struct tld_stats_key) == 40, "tld_stats_key size");
+_Static_assert(__builtin_offsetof(struct tld_stats_key, priority) == 32,
+	       "tld_stats_key.priority offset");
+_Static_assert(__builtin_offsetof(struct tld_stats_key, pad) == 36,
+	       "tld_stats_key.pad offset");
+_Static_assert(sizeof(struct tld_stats_val) == 40, "tld_stats_val size");
+_Static_assert(sizeof(struct tld_task_record) == 104, "tld_task_record size");
+_Static_assert(__builtin_offsetof(struct tld_task_record, tenant) == 16,
+	       "tld_task_record.tenant offset");
+_Static_assert(__builtin_offsetof(struct tld_task_record, request_id) == 48,
+	       "tld_task_record.request_id offset");
+_Static_assert(__builtin_offsetof(struct tld_task_record, comm) == 88,
+	       "tld_task_record.comm offset");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct tld_stats_key);
+	__type(value, struct tld_stats_val);
+} tld_stats SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, int);
+	__type(value, struct tld_sched_state);
+} tld_sched SEC(".maps");
+
+__u64 tld_stats_dropped = 0;
+
+const volatile __u32 tld_target_tgid = 0;
+
+/* An 8-byte word that may alias anything: word-wise copies and compares. */
+typedef __u64 __attribute__((may_alias)) tld_word_t;
+
+/**
+ * tld_copy_words() - copy @size bytes, 8 at a time
+ * @dst: destination, 8-byte aligned
+ * @src: source, may be user memory
+ * @size: a compile-time multiple of 8
+ *
+ * Each word of @src is loaded exactly once, so the copy is a snapshot that
+ * later checks can rely on even if @src keeps changing.
+ */
+static __always_inline void tld_copy_words(void *dst, const void *src,
+					   __u32 size)
+{
+	tld_word_t *d = dst;
+	const tld_word_t *s = src;
+	__u32 i;
+
+#pragma unroll
+	for (i = 0; i < size / 8; i++)
+		d[i] = s[i];
+}
+
+/**
+ * tld_str_sanitize() - make a fixed-size string field canonical
+ * @s: the field, on the BPF stack
+ * @size: its size, a compile-time constant
+ *
+ * Forces the last byte to 0, so the string is always terminated within
+ * the field, and zeroes every byte after the first NUL, so two fields
+ * holding the same string are byte-for-byte equal (and make equal map
+ * keys). The loop is unrolled and branch-free: @keep is 0xff until the
+ * first NUL is seen, 0 from then on.
+ */
+static __always_inline void tld_str_sanitize(char *s, __u32 size)
+{
+	__u8 keep = 0xff;
+	__u32 i;
+
+	s[size - 1] = 0;
+#pragma unroll
+	for (i = 0; i < size; i++) {
+		keep &= -(__u8)(s[i] != 0);
+		s[i] &= keep;
+	}
+}
+
+/**
+ * tld_copy_str() - snapshot and sanitize a string published through TLD
+ * @dst: destination field, 8-byte aligned
+ * @src: the key's bytes in the thread's data block (user memory)
+ * @size: field size, a compile-time multiple of 8
+ */
+static __always_inline void tld_copy_str(char *dst, const char *src,
+					 __u32 size)
+{
+	tld_copy_words(dst, src, size);
+	tld_str_sanitize(dst, size);
+}
+
+/**
+ * tld_task_selected() - whether @t passes the tld_target_tgid filter
+ * @t: BTF pointer to the task
+ */
+static __always_inline bool tld_task_selected(struct task_struct *t)
+{
+	return !tld_target_tgid || (__u32)t->tgid == tld_target_tgid;
+}
+
+/**
+ * tld_read_prio() - low 32 bits of a task's "tld.priority", 0 if absent
+ * @obj: initialized by tld_object_init()
+ */
+static __always_inline __u32 tld_read_prio(struct tld_object *obj)
+{
+	__u64 *p, raw;
+
+	p = tld_get_data(obj, priority, "tld.priority", 8);
+	if (!p)
+		return 0;
+	raw = *p;
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	raw = __builtin_bswap64(raw);	/* Java writes it little endian */
+#endif
+	return (__u32)raw;
+}
+
+/**
+ * tld_read_key() - the (tenant, priority) a task is serving
+ * @obj: initialized by tld_object_init()
+ * @k: filled in: all zero if the task has no tenant key
+ *
+ * Return: true if the task serves a request (non-empty tenant).
+ */
+static __always_inline bool tld_read_key(struct tld_object *obj,
+					 struct tld_stats_key *k)
+{
+	const char *tenant;
+
+	__builtin_memset(k, 0, sizeof(*k));
+	tenant = tld_get_data(obj, tenant, "tld.tenant", TLD_TENANT_LEN);
+	if (!tenant)
+		return false;
+	tld_copy_str(k->tenant, tenant, TLD_TENANT_LEN);
+	if (!k->tenant[0])
+		return false;
+	k->priority = tld_read_prio(obj);
+	return true;
+}
+
+/**
+ * tld_key_eq() - compare two sanitized keys
+ * @a: first key
+ * @b: second key
+ */
+static __always_inline bool tld_key_eq(const struct tld_stats_key *a,
+				       const struct tld_stats_key *b)
+{
+	const tld_word_t *x = (const tld_word_t *)a;
+	const tld_word_t *y = (const tld_word_t *)b;
+	__u64 diff = 0;
+	__u32 i;
+
+#pragma unroll
+	for (i = 0; i < sizeof(*a) / 8; i++)
+		diff |= x[i] ^ y[i];
+	return !diff;
+}
+
+/**
+ * tld_stats_add() - add to this CPU's counters of a key
+ * @k: sanitized key
+ * @cpu_ns: added to cpu_ns
+ * @syscalls: added to syscalls
+ * @offcpu_ns: added to offcpu_ns
+ * @preemptions: added to preemptions
+ * @switches_in: added to switches_in
+ *
+ * The element is created on first use; if that fails (map full),
+ * tld_stats_dropped is incremented and the event is lost.
+ *
+ * The adds are atomic although the value is per-CPU: tracing programs run
+ * with migration disabled but are not guaranteed to run with preemption
+ * disabled (system call tracepoints may fault, hence may sleep), so
+ * another program on the same CPU could update the same value between our
+ * load and store. An uncontended atomic add on a CPU-local line is cheap.
+ * Callers pass constants for unused counters; those adds compile away.
+ */
+static __always_inline void tld_stats_add(const struct tld_stats_key *k,
+					  __u64 cpu_ns, __u64 syscalls,
+					  __u64 offcpu_ns, __u64 preemptions,
+					  __u64 switches_in)
+{
+	struct tld_stats_val *v, zero = {};
+	long err;
+
+	v = bpf_map_lookup_elem(&tld_stats, k);
+	if (!v) {
+		/* -EEXIST: another CPU inserted it in between: fine. */
+		err = bpf_map_update_elem(&tld_stats, k, &zero, BPF_NOEXIST);
+		if (err && err != -EEXIST) {
+			__sync_fetch_and_add(&tld_stats_dropped, 1);
+			return;
+		}
+		v = bpf_map_lookup_elem(&tld_stats, k);
+		if (!v) {
+			__sync_fetch_and_add(&tld_stats_dropped, 1);
+			return;
+		}
+	}
+	if (cpu_ns)
+		__sync_fetch_and_add(&v->cpu_ns, cpu_ns);
+	if (syscalls)
+		__sync_fetch_and_add(&v->syscalls, syscalls);
+	if (offcpu_ns)
+		__sync_fetch_and_add(&v->offcpu_ns, offcpu_ns);
+	if (preemptions)
+		__sync_fetch_and_add(&v->preemptions, preemptions);
+	if (switches_in)
+		__sync_fetch_and_add(&v->switches_in, switches_in);
+}
+
+/**
+ * tld_now() - bpf_ktime_get_ns(), read at most once per program run
+ * @now: 0 until the first call
+ *
+ * Most switches involve no TLD task at all; they should not pay for the
+ * clock. Both halves of one switch see the same time.
+ */
+static __always_inline __u64 tld_now(__u64 *now)
+{
+	if (!*now)
+		*now = bpf_ktime_get_ns();
+	return *now;
+}
+
+/**
+ * tld_switch_out() - account the task leaving the CPU
+ * @prev: the outgoing task
+ * @preempt: true if the switch is involuntary
+ * @now: see tld_now()
+ *
+ * The slice that ends here (since on_ts) is charged to the key the task
+ * serves now: a slice in which the task moved from one request to another
+ * is charged to the second one. The key is also remembered, so that the
+ * time off CPU can be charged to it at the next switch in.
+ *
+ * No locking is needed on the task's state: the sched_switch tracepoint
+ * for a task switching out runs on its CPU before the task can be picked
+ * by any other CPU (try_to_wake_up() waits for p->on_cpu to clear), so
+ * the switch-out and switch-in of one task never overlap.
+ */
+static __always_inline void tld_switch_out(struct task_struct *prev,
+					   bool preempt, __u64 *now)
+{
+	struct tld_sched_state *st;
+	struct tld_stats_key k;
+	struct tld_object obj;
+	__u64 t, cpu_ns = 0;
+
+	if (!tld_task_selected(prev) || tld_object_init(prev, &obj))
+		return;
+	st = bpf_task_storage_get(&tld_sched, prev, NULL,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st)
+		return;
+	t = tld_now(now);
+	if (tld_read_key(&obj, &k)) {
+		/*
+		 * on_ts is 0 if the task was already running when we were
+		 * attached, or had no TLD when it got the CPU: we do not
+		 * know when its slice started, so charge nothing.
+		 */
+		if (st->on_ts && t > st->on_ts)
+			cpu_ns = t - st->on_ts;
+		if (cpu_ns || preempt)
+			tld_stats_add(&k, cpu_ns, 0, 0, preempt ? 1 : 0, 0);
+		st->off_key = k;
+		st->off_ts = t;
+	} else {
+		st->off_ts = 0;
+	}
+	st->on_ts = 0;
+}
+
+/**
+ * tld_switch_in() - account the task getting the CPU
+ * @next: the incoming task
+ * @now: see tld_now()
+ *
+ * The time off CPU is charged to the key remembered at switch out, but
+ * only if the task still serves that same (tenant, priority): a thread
+ * that finished its request while blocked (or rather, whose next request
+ * started before we saw it run again) must not make the old tenant pay
+ * for idle time. As both keys are then equal, one update of the current
+ * key covers both offcpu_ns and switches_in.
+ */
+static __always_inline void tld_switch_in(struct task_struct *next,
+					  __u64 *now)
+{
+	struct tld_sched_state *st;
+	struct tld_stats_key k;
+	struct tld_object obj;
+	__u64 t, offcpu_ns = 0;
+
+	if (!tld_task_selected(next))
+		return;
+	if (tld_object_init(next, &obj)) {
+		/*
+		 * The task has no (usable) TLD: it never registered, or
+		 * released its block. If it had state from an earlier
+		 * registration, forget it: otherwise a stale on_ts would
+		 * charge the time since then as CPU time once the task
+		 * registers again while running. The lookup does not
+		 * create anything; for a task without any task storage it
+		 * is a NULL pointer check.
+		 */
+		st = bpf_task_storage_get(&tld_sched, next, NULL, 0);
+		if (st) {
+			st->on_ts = 0;
+			st->off_ts = 0;
+		}
+		return;
+	}
+	st = bpf_task_storage_get(&tld_sched, next, NULL,
+				  BPF_LOCAL_STORAGE_GET_F_CREATE);
+	if (!st)
+		return;
+	t = tld_now(now);
+	if (tld_read_key(&obj, &k)) {
+		if (st->off_ts && t > st->off_ts &&
+		    tld_key_eq(&st->off_key, &k))
+			offcpu_ns = t - st->off_ts;
+		tld_stats_add(&k, 0, 0, offcpu_ns, 0, 1);
+	}
+	st->off_ts = 0;
+	st->on_ts = t;
+}
+
+SEC("tp_btf/sched_switch")
+int BPF_PROG(tld_sched_switch, bool preempt, struct task_struct *prev,
+	     struct task_struct *next, unsigned int prev_state)
+{
+	__u64 now = 0;
+
+	tld_switch_out(prev, preempt, &now);
+	tld_switch_in(next, &now);
+	return 0;
+}
+
+SEC("tp_btf/sys_enter")
+int BPF_PROG(tld_sys_enter, struct pt_regs *regs, long id)
+{
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct tld_stats_key k;
+	struct tld_object obj;
+
+	if (!tld_task_selected(task) || tld_object_init(task, &obj))
+		return 0;
+	if (tld_read_key(&obj, &k))
+		tld_stats_add(&k, 0, 1, 0, 0, 0);
+	return 0;
+}
+
+SEC("iter/task")
+int tld_dump_task(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	struct tld_task_record rec;
+	struct tld_object obj;
+	const char *str;
+
+	if (!task || !tld_task_selected(task) || tld_object_init(task, &obj))
+		return 0;
+
+	__builtin_memset(&rec, 0, sizeof(rec));
+	rec.pid = task->tgid;
+	rec.tid = task->pid;
+
+	str = tld_get_data(&obj, tenant, "tld.tenant", TLD_TENANT_LEN);
+	if (str) {
+		tld_copy_str(rec.tenant, str, TLD_TENANT_LEN);
+		if (rec.tenant[0])
+			rec.flags |= TLD_REC_SERVING;
+	}
+	/* Reported as published, whether the thread is serving or not. */
+	rec.priority = tld_read_prio(&obj);
+	str = tld_get_data(&obj, request_id, "tld.request_id",
+			   TLD_REQUEST_ID_LEN);
+	if (str)
+		tld_copy_str(rec.request_id, str, TLD_REQUEST_ID_LEN);
+
+	/*
+	 * ctx->task is trusted, so task->comm can be loaded directly. The
+	 * kernel keeps comm terminated, but it may be renamed while we copy:
+	 * sanitize it like the user strings.
+	 */
+	__builtin_memcpy(rec.comm, task->comm, TLD_COMM_LEN);
+	tld_str_sanitize(rec.comm, TLD_COMM_LEN);
+
+	bpf_seq_write(ctx->meta->seq, &rec, sizeof(rec));
+	return 0;
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -1,0 +1,174 @@
+package dev.tld.core;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Every error path of the public API gives a specific exception with a message that says what
+ * was wrong; the typed accessors follow their documented rules.
+ */
+class ErrorPathTest {
+
+	private TaskLocalData tld;
+
+	@BeforeEach
+	void create() {
+		this.tld = TaskLocalData.create(Duration.ZERO);
+	}
+
+	@AfterEach
+	void close() {
+		this.tld.close();
+	}
+
+	@Test
+	void missingObjectResource() {
+		BpfException ex = assertThrows(BpfException.class, () -> BpfObject.openResource("/bpf/nope.bpf.o"));
+		assertTrue(ex.getMessage().contains("/bpf/nope.bpf.o") && ex.getMessage().contains("classpath"),
+				ex.getMessage());
+	}
+
+	@Test
+	void garbageObjectIsRefusedByLibbpf() {
+		BpfException ex = assertThrows(BpfException.class, () -> BpfObject.open("garbage", new byte[] { 1, 2, 3 }));
+		assertTrue(ex.getMessage().startsWith("cannot open BPF object garbage"), ex.getMessage());
+		assertTrue(ex.errno() > 0, "errno " + ex.errno());
+	}
+
+	@Test
+	void missingPin() {
+		BpfException ex = assertThrows(BpfException.class,
+				() -> this.tld.attachPinned(Path.of("/sys/fs/bpf/does/not/exist")));
+		assertTrue(ex.getMessage().contains("/sys/fs/bpf/does/not/exist"), ex.getMessage());
+	}
+
+	@Test
+	void unknownMapOrProgramAndWrongState() {
+		BpfTestSupport.assumeBpf();
+		try (BpfObject obj = BpfTestSupport.openReader()) {
+			assertThrows(IllegalStateException.class, () -> obj.map("tld_data_map"), "not loaded yet");
+			BpfException noMap = assertThrows(BpfException.class, () -> obj.pinMap("nope", Path.of("/x")));
+			assertTrue(noMap.getMessage().contains("no map 'nope'"), noMap.getMessage());
+			obj.load();
+			assertThrows(IllegalStateException.class, obj::load, "loaded twice");
+			BpfException noProg = assertThrows(BpfException.class, () -> obj.program("nope"));
+			assertTrue(noProg.getMessage().contains("no program 'nope'"), noProg.getMessage());
+			assertEquals(java.util.List.of("tld_read", "tld_sys_enter"), obj.programNames());
+		}
+	}
+
+	@Test
+	void mapThatIsNotATldDataMapIsRefused() {
+		BpfTestSupport.assumeBpf();
+		try (BpfObject obj = BpfTestSupport.loadReader()) {
+			IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
+					() -> this.tld.attach(obj.map("seen")));
+			assertTrue(ex.getMessage().contains("is not a tld_data_map") && ex.getMessage().contains("value size 8"),
+					ex.getMessage());
+			assertEquals(0, this.tld.maps().size());
+			assertEquals(TldLayout.MAP_VALUE_SIZE, obj.map("tld_data_map").valueSize(),
+					"the BPF side's value size matches the Java layout");
+		}
+	}
+
+	@Test
+	void accessorsCheckKeySizeAndOwnership() throws Exception {
+		TldKey small = this.tld.defineKey("small", 4);
+		TldThread me = this.tld.currentThread();
+		IllegalArgumentException tooSmall = assertThrows(IllegalArgumentException.class, () -> me.putLong(small, 1));
+		assertTrue(tooSmall.getMessage().contains("smaller than the 8 bytes"), tooSmall.getMessage());
+		me.putInt(small, 7);
+		assertEquals(7, me.getInt(small));
+		assertThrows(IllegalArgumentException.class, () -> me.putBytes(small, new byte[5]));
+
+		try (TaskLocalData other = TaskLocalData.create(Duration.ZERO)) {
+			TldKey foreign = other.defineKey("small", 4);
+			IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> me.putInt(foreign, 1));
+			assertTrue(ex.getMessage().contains("another TaskLocalData"), ex.getMessage());
+		}
+
+		ExecutorService pool = Executors.newSingleThreadExecutor();
+		try {
+			Future<?> f = pool.submit(() -> me.putInt(small, 1));
+			Exception ex = assertThrows(Exception.class, f::get);
+			assertTrue(ex.getCause() instanceof IllegalStateException, String.valueOf(ex.getCause()));
+			assertTrue(ex.getCause().getMessage().contains("may only be used by that thread"),
+					ex.getCause().getMessage());
+		}
+		finally {
+			pool.shutdownNow();
+		}
+	}
+
+	@Test
+	void stringTruncationRules() {
+		TldKey k = this.tld.defineKey("s", 8);
+		TldThread me = this.tld.currentThread();
+		assertTrue(me.putString(k, "1234567"), "7 bytes + NUL fit");
+		assertEquals("1234567", me.getString(k));
+		assertFalse(me.putString(k, "12345678"), "8 bytes do not");
+		assertEquals("1234567", me.getString(k));
+		// "aéé€" is 1 + 2 + 2 + 3 bytes: the cut must not split a character
+		assertFalse(me.putString(k, "aéé€"));
+		assertEquals("aéé", me.getString(k));
+		assertArrayEquals(new byte[] { 'a', (byte) 0xc3, (byte) 0xa9, (byte) 0xc3, (byte) 0xa9, 0, 0, 0 },
+				me.getBytes(k), "rest zeroed");
+		assertFalse(me.putString(k, "€€€"));
+		assertEquals("€€", me.getString(k));
+		assertTrue(me.putString(k, ""));
+		assertArrayEquals(new byte[8], me.getBytes(k));
+		me.putString(k, "abc");
+		assertTrue(me.putString(k, null), "null clears");
+		assertArrayEquals(new byte[8], me.getBytes(k));
+	}
+
+	@Test
+	void bytesAndClear() {
+		TldKey k = this.tld.defineKey("b", 6);
+		TldKey l = this.tld.defineKey("l", 8);
+		TldThread me = this.tld.currentThread();
+		me.putBytes(k, new byte[] { 1, 2, 3 });
+		assertArrayEquals(new byte[] { 1, 2, 3, 0, 0, 0 }, me.getBytes(k));
+		me.putLong(l, -1);
+		me.clear(k);
+		assertArrayEquals(new byte[6], me.getBytes(k));
+		assertEquals(-1, me.getLong(l));
+		me.clearAll();
+		assertEquals(0, me.getLong(l));
+	}
+
+	@Test
+	void closedInstanceRefusesNewThreadsButOldHandlesStaySafe() throws Exception {
+		TldKey k = this.tld.defineKey("v", 8);
+		TldThread me = this.tld.currentThread();
+		this.tld.close();
+		assertTrue(this.tld.isClosed());
+		me.putLong(k, 5); // still mapped: a live thread's block is never unmapped under it
+		assertEquals(5, me.getLong(k));
+		Thread t = new Thread(() -> assertThrows(IllegalStateException.class, this.tld::currentThread));
+		Throwable[] err = new Throwable[1];
+		t.setUncaughtExceptionHandler((th, ex) -> err[0] = ex);
+		t.start();
+		t.join();
+		assertEquals(null, err[0]);
+	}
+
+	@Test
+	void negativeMaintenanceIntervalIsRefused() {
+		assertThrows(IllegalArgumentException.class, () -> TaskLocalData.create(Duration.ofSeconds(-1)));
+	}
+
+}

@@ -1,0 +1,136 @@
+package dev.tld.core;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.atomic.AtomicReference;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.tld.core.BpfTestSupport.Read;
+import dev.tld.core.internal.NativeBlock;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Threads that die give back their block, their pidfd and their map element; 10,000 of them
+ * leave nothing behind.
+ */
+class ThreadLifecycleTest {
+
+	private BpfObject obj;
+
+	private TaskLocalData tld;
+
+	@BeforeEach
+	void load() {
+		BpfTestSupport.assumeBpf();
+		this.obj = BpfTestSupport.loadReader();
+		this.tld = TaskLocalData.create(Duration.ZERO);
+		this.tld.attach(this.obj.map("tld_data_map"));
+	}
+
+	@AfterEach
+	void close() {
+		if (this.tld != null) {
+			this.tld.close();
+		}
+		if (this.obj != null) {
+			this.obj.close();
+		}
+	}
+
+	@Test
+	void deadThreadGivesBackItsBlockAndPidfd() throws Exception {
+		TldKey value = this.tld.defineKey("test.value", 8);
+		BpfProgram read = this.obj.program("tld_read");
+		AtomicReference<Read> seen = new AtomicReference<>();
+		Thread t = new Thread(() -> {
+			this.tld.currentThread().putLong(value, 42);
+			seen.set(BpfTestSupport.read(read));
+		}, "short-lived");
+		long fdsBefore = BpfTestSupport.openFds();
+		long mappedBefore = NativeBlock.mappedBytes();
+		t.start();
+		t.join();
+		assertEquals(42, seen.get().value(), "BPF read the thread's value while it lived");
+		assertEquals(1, this.tld.registeredThreads());
+		releaseAll(0);
+		assertEquals(0, this.tld.registeredThreads(), "registered threads after release");
+		assertEquals(mappedBefore, NativeBlock.mappedBytes(), "mapped bytes after release");
+		assertEquals(fdsBefore, BpfTestSupport.openFds(), "open fds after release (the pidfd is closed)");
+		assertEquals(1, this.tld.releasedThreads());
+	}
+
+	@Test
+	void liveThreadsAreNeverReleased() throws Exception {
+		this.tld.currentThread();
+		assertEquals(0, this.tld.maintain(), "the test thread is alive");
+		assertEquals(1, this.tld.registeredThreads());
+	}
+
+	@Test
+	void tenThousandShortLivedThreadsLeaveNothingBehind() throws Exception {
+		TldKey value = this.tld.defineKey("test.value", 8);
+		BpfProgram read = this.obj.program("tld_read");
+		// Warm up: the first thread loads classes and may open jar fds.
+		runThreads(8, value, read);
+		releaseAll(0);
+		long fdsBefore = BpfTestSupport.openFds();
+		long mappedBefore = NativeBlock.mappedBytes();
+		long tldBytesBefore = this.tld.nativeBytes();
+		long releasedBefore = this.tld.releasedThreads();
+		int total = 0;
+		for (int batch = 0; batch < 20; batch++) {
+			total += runThreads(500, value, read);
+			this.tld.maintain(); // what the maintenance daemon does in production
+		}
+		assertEquals(10_000, total, "threads that ran and checked their own value");
+		releaseAll(0);
+		assertEquals(releasedBefore + 10_000, this.tld.releasedThreads(), "threads released");
+		assertEquals(0, this.tld.registeredThreads(), "registered threads");
+		assertEquals(tldBytesBefore, this.tld.nativeBytes(), "native bytes held by the instance");
+		assertEquals(mappedBefore, NativeBlock.mappedBytes(), "bytes mapped by all blocks of the JVM");
+		assertEquals(fdsBefore, BpfTestSupport.openFds(), "open file descriptors");
+		assertEquals(0, this.tld.registrationFailures(), "registration failures: " + this.tld.lastError());
+	}
+
+	/** Start n threads that each register, write, check what BPF reads, and die. */
+	private int runThreads(int n, TldKey value, BpfProgram read) throws InterruptedException {
+		List<Thread> threads = new ArrayList<>();
+		List<Throwable> errors = java.util.Collections.synchronizedList(new ArrayList<>());
+		for (int i = 0; i < n; i++) {
+			Thread t = new Thread(() -> {
+				TldThread me = this.tld.currentThread();
+				me.putLong(value, me.tid());
+				Read r = BpfTestSupport.read(read);
+				if (r.value() != me.tid()) {
+					throw new AssertionError("thread " + me.tid() + " read " + r.value());
+				}
+			});
+			t.setUncaughtExceptionHandler((th, ex) -> errors.add(ex));
+			threads.add(t);
+			t.start();
+		}
+		for (Thread t : threads) {
+			t.join();
+		}
+		assertEquals(List.of(), errors);
+		return n;
+	}
+
+	/** Maintain until at most {@code remaining} threads are registered (OS threads exit soon after join). */
+	private void releaseAll(int remaining) throws InterruptedException {
+		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+		while (this.tld.registeredThreads() > remaining && System.nanoTime() < deadline) {
+			this.tld.maintain();
+			Thread.sleep(5);
+		}
+		assertTrue(this.tld.registeredThreads() <= remaining,
+				"registered threads: expected at most " + remaining + ", got " + this.tld.registeredThreads());
+	}
+
+}
