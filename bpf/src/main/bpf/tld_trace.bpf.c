@@ -38,7 +38,9 @@
  *	                                coming back (blocked or waiting on a
  *	                                run queue), counted only if the thread
  *	                                serves the same key at both ends
- *	     off 24  __u64 preemptions  involuntary switches out
+ *	     off 24  __u64 preemptions  involuntary switches out: the thread
+ *	                                left the CPU still runnable, as the
+ *	                                kernel's nonvoluntary_ctxt_switches
  *	     off 32  __u64 switches_in  times the thread got a CPU while
  *	                                serving the key
  *	Entries are never deleted by BPF. When the map is full, new keys are
@@ -82,6 +84,9 @@
 #define TLD_TENANT_LEN		32
 #define TLD_REQUEST_ID_LEN	40
 #define TLD_COMM_LEN		16
+
+/* prev_state of a task switched out while still runnable (not in BTF). */
+#define TLD_TASK_RUNNING	0
 
 /* Bits of tld_task_record.flags. */
 #define TLD_REC_SERVING		(1u << 0)
@@ -218,15 +223,52 @@ static __always_inline void tld_copy_words(void *dst, const void *src,
 
 /**
  * tld_str_sanitize() - make a fixed-size string field canonical
- * @s: the field, on the BPF stack
- * @size: its size, a compile-time constant
+ * @s: the field, on the BPF stack, 8-byte aligned
+ * @size: its size, a compile-time multiple of 8
  *
  * Forces the last byte to 0, so the string is always terminated within
  * the field, and zeroes every byte after the first NUL, so two fields
  * holding the same string are byte-for-byte equal (and make equal map
- * keys). The loop is unrolled and branch-free: @keep is 0xff until the
- * first NUL is seen, 0 from then on.
+ * keys).
+ *
+ * This runs on every context switch of a serving thread, so it works a
+ * word at a time (on little-endian hosts, where byte 0 of the string is
+ * the least significant byte of the word). For a word v,
+ *
+ *	z = (v - 0x0101..01) & ~v & 0x8080..80
+ *
+ * sets bit 7 of every zero byte of v. It may also set it in some bytes
+ * above a zero byte (the borrow of the subtraction ripples up from a zero
+ * byte), but never below the first one: a non-zero byte with no incoming
+ * borrow yields bit 7 only if it is >= 0x81, and then ~v clears it. So the
+ * lowest set bit of z is bit 7 of the first NUL, say bit 8 * n + 7, and
+ *
+ *	(z ^ (z - 1)) >> 8
+ *
+ * is the mask of bytes 0 .. n - 1: the ones before the NUL. Once a word
+ * held a NUL, @keep is 0 and every later word is cleared.
  */
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+static __always_inline void tld_str_sanitize(char *s, __u32 size)
+{
+	tld_word_t *w = (tld_word_t *)s;
+	__u64 keep = ~0ULL, v, z;
+	__u32 i;
+
+	s[size - 1] = 0;
+#pragma unroll
+	for (i = 0; i < size / 8; i++) {
+		v = w[i] & keep;
+		z = (v - 0x0101010101010101ULL) & ~v & 0x8080808080808080ULL;
+		if (z) {
+			v &= (z ^ (z - 1)) >> 8;
+			keep = 0;
+		}
+		w[i] = v;
+	}
+}
+#else
+/* Big endian: the obvious byte loop; @keep is 0xff until the first NUL. */
 static __always_inline void tld_str_sanitize(char *s, __u32 size)
 {
 	__u8 keep = 0xff;
@@ -239,6 +281,7 @@ static __always_inline void tld_str_sanitize(char *s, __u32 size)
 		s[i] &= keep;
 	}
 }
+#endif
 
 /**
  * tld_copy_str() - snapshot and sanitize a string published through TLD
@@ -392,7 +435,7 @@ static __always_inline __u64 tld_now(__u64 *now)
 /**
  * tld_switch_out() - account the task leaving the CPU
  * @prev: the outgoing task
- * @preempt: true if the switch is involuntary
+ * @involuntary: true if @prev leaves the CPU while still runnable
  * @now: see tld_now()
  *
  * The slice that ends here (since on_ts) is charged to the key the task
@@ -406,7 +449,7 @@ static __always_inline __u64 tld_now(__u64 *now)
  * the switch-out and switch-in of one task never overlap.
  */
 static __always_inline void tld_switch_out(struct task_struct *prev,
-					   bool preempt, __u64 *now)
+					   bool involuntary, __u64 *now)
 {
 	struct tld_sched_state *st;
 	struct tld_stats_key k;
@@ -428,8 +471,8 @@ static __always_inline void tld_switch_out(struct task_struct *prev,
 		 */
 		if (st->on_ts && t > st->on_ts)
 			cpu_ns = t - st->on_ts;
-		if (cpu_ns || preempt)
-			tld_stats_add(&k, cpu_ns, 0, 0, preempt ? 1 : 0, 0);
+		if (cpu_ns || involuntary)
+			tld_stats_add(&k, cpu_ns, 0, 0, involuntary ? 1 : 0, 0);
 		st->off_key = k;
 		st->off_ts = t;
 	} else {
@@ -498,7 +541,19 @@ int BPF_PROG(tld_sched_switch, bool preempt, struct task_struct *prev,
 {
 	__u64 now = 0;
 
-	tld_switch_out(prev, preempt, &now);
+	/*
+	 * The tracepoint's preempt argument is not "involuntary": it is
+	 * true only for preemption inside the kernel (preempt_schedule*()).
+	 * A thread running user code is preempted on its way back to user
+	 * mode through plain schedule(), with preempt false (measured on
+	 * 6.18: a CPU-bound thread competing for 2 CPUs showed 11
+	 * nonvoluntary_ctxt_switches in /proc while preempt was never
+	 * true). Like the kernel's nivcsw count, call a switch involuntary
+	 * if it is a kernel preemption or if the task is still runnable
+	 * (prev_state == TASK_RUNNING: it did not block). sched_yield()
+	 * counts as involuntary too, as in the kernel.
+	 */
+	tld_switch_out(prev, preempt || prev_state == TLD_TASK_RUNNING, &now);
 	tld_switch_in(next, &now);
 	return 0;
 }
