@@ -163,6 +163,33 @@ public final class BpfMap implements AutoCloseable {
 	}
 
 	/**
+	 * Look a key up in a per-CPU map ({@code BPF_MAP_TYPE_PERCPU_*}).
+	 * @param key exactly {@link #keySize()} bytes
+	 * @return one value of {@link #valueSize()} bytes per possible CPU, or empty if absent
+	 */
+	public Optional<List<byte[]>> lookupPerCpu(byte[] key) {
+		Natives n = Natives.get();
+		int cpus = n.libbpf().libbpf_num_possible_cpus();
+		if (cpus < 1) {
+			throw new BpfException("cannot count possible CPUs: " + n.strerror(cpus), -cpus);
+		}
+		int stride = (this.valueSize + 7) & -8;
+		Pointer v = n.allocate(stride * cpus);
+		int rc = n.libbpf().bpf_map_lookup_elem(checkOpen(), toNative(key, this.keySize, "key"), v);
+		if (rc == -2) {
+			return Optional.empty();
+		}
+		check(rc, "look up");
+		List<byte[]> values = new ArrayList<>(cpus);
+		for (int cpu = 0; cpu < cpus; cpu++) {
+			byte[] one = new byte[this.valueSize];
+			v.get((long) cpu * stride, one, 0, one.length);
+			values.add(one);
+		}
+		return Optional.of(values);
+	}
+
+	/**
 	 * Create or replace an element.
 	 * @param key exactly {@link #keySize()} bytes
 	 * @param value exactly {@link #valueSize()} bytes

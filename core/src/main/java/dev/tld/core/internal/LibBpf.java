@@ -55,6 +55,12 @@ public interface LibBpf {
 
 	int bpf_link__destroy(Pointer link);
 
+	int bpf_link__fd(Pointer link);
+
+	int bpf_iter_create(int linkFd);
+
+	int libbpf_num_possible_cpus();
+
 	int bpf_map_update_elem(int fd, Pointer key, Pointer value, long flags);
 
 	int bpf_map_lookup_elem(int fd, Pointer key, Pointer value);

@@ -40,6 +40,9 @@ public interface LibC {
 	int close(int fd);
 
 	@SaveError
+	long read(int fd, Pointer buf, long count);
+
+	@SaveError
 	int poll(Pointer fds, long nfds, int timeout);
 
 	int vsnprintf(Pointer buf, long size, Pointer format, Pointer args);
