@@ -1,0 +1,35 @@
+package dev.tld.autoconfigure;
+
+import org.springframework.boot.autoconfigure.AutoConfiguration;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.context.annotation.Bean;
+
+import dev.tld.core.KernelSupport;
+
+/**
+ * Task local data: validates the {@code tld.*} properties, loads the BPF objects from the
+ * {@code tld-bpf} jar, creates or reuses the pinned data map and attaches the programs. On a host
+ * that cannot run BPF the runtime is still created, in a state that says why, unless
+ * {@code tld.fail-fast} is set.
+ */
+@AutoConfiguration
+@ConditionalOnProperty(prefix = "tld", name = "enabled", havingValue = "true", matchIfMissing = true)
+@EnableConfigurationProperties(TaskLocalDataProperties.class)
+public class TaskLocalDataAutoConfiguration {
+
+	@Bean(destroyMethod = "close")
+	@ConditionalOnMissingBean
+	TaskLocalDataRuntime taskLocalDataRuntime(TaskLocalDataProperties properties) {
+		properties.validate();
+		return TaskLocalDataRuntime.start(properties, KernelSupport.probe());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	TaskLocalDataContext taskLocalDataContext(TaskLocalDataRuntime runtime) {
+		return new TaskLocalDataContext(runtime);
+	}
+
+}

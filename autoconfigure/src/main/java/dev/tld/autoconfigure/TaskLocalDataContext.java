@@ -1,0 +1,253 @@
+package dev.tld.autoconfigure;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicLong;
+
+import dev.tld.core.TldKey;
+import dev.tld.core.TldThread;
+
+/**
+ * Publishes request metadata for the calling thread. Requests handled by Spring MVC are
+ * published by the starter's filter; use this for work outside requests (scheduled jobs, your
+ * own executors) and for custom keys.
+ *
+ * <pre>{@code
+ * try (TaskLocalDataContext.Scope scope = context.open(new RequestMetadata("acme", 5, "job-42"))) {
+ *     context.put("app.region", "eu-west");
+ *     runTheJob();
+ * }   // the thread publishes what it did before (nothing, here)
+ * }</pre>
+ *
+ * Without BPF (see {@link TaskLocalDataRuntime#state()}) the methods still track the metadata in
+ * Java ({@link #current()}, {@link #wrap(Runnable)}) and publish nothing.
+ */
+public final class TaskLocalDataContext {
+
+	private final TaskLocalDataRuntime runtime;
+
+	private final ThreadLocal<RequestMetadata> current = new ThreadLocal<>();
+
+	private final TldKey tenant;
+
+	private final TldKey priority;
+
+	private final TldKey requestId;
+
+	/** Every key but the tenant, cleared when the outermost scope closes. */
+	private final List<TldKey> others;
+
+	private final AtomicLong unpublished = new AtomicLong();
+
+	/**
+	 * Create a context over a runtime.
+	 * @param runtime the starter's runtime
+	 */
+	public TaskLocalDataContext(TaskLocalDataRuntime runtime) {
+		this.runtime = runtime;
+		this.tenant = runtime.keys().get(TaskLocalDataRuntime.TENANT_KEY);
+		this.priority = runtime.keys().get(TaskLocalDataRuntime.PRIORITY_KEY);
+		this.requestId = runtime.keys().get(TaskLocalDataRuntime.REQUEST_ID_KEY);
+		this.others = runtime.keys()
+			.values()
+			.stream()
+			.filter((k) -> !k.name().equals(TaskLocalDataRuntime.TENANT_KEY))
+			.toList();
+	}
+
+	/** Restores what the thread published before; close it on the thread that opened it. */
+	public interface Scope extends AutoCloseable {
+
+		/** Restore the previous metadata, or clear every key if there was none. */
+		@Override
+		void close();
+
+	}
+
+	/**
+	 * Publish {@code metadata} for the calling thread until the returned scope is closed. Scopes
+	 * nest: closing one restores the metadata of the enclosing one; closing the outermost clears
+	 * every key, custom keys included.
+	 * @param metadata what the thread now works for
+	 * @return the scope to close, in a finally block or try-with-resources
+	 */
+	public Scope open(RequestMetadata metadata) {
+		RequestMetadata previous = this.current.get();
+		this.current.set(metadata);
+		TldThread thread = publish(metadata);
+		return () -> {
+			this.current.set(previous);
+			if (thread != null) {
+				if (previous != null) {
+					write(thread, previous);
+				}
+				else {
+					// tenant first: from this store on, BPF sees the thread as idle
+					thread.clear(this.tenant);
+					for (TldKey k : this.others) {
+						thread.clear(k);
+					}
+				}
+			}
+		};
+	}
+
+	private TldThread publish(RequestMetadata metadata) {
+		TldThread thread = thread();
+		if (thread != null) {
+			write(thread, metadata);
+		}
+		return thread;
+	}
+
+	private void write(TldThread thread, RequestMetadata metadata) {
+		thread.putLong(this.priority, metadata.priority());
+		thread.putString(this.requestId, metadata.requestId());
+		// tenant last: BPF attributes work by tenant, so it changes once the rest is in place
+		thread.putString(this.tenant, metadata.tenant());
+	}
+
+	/** The calling thread's block, or null if nothing is published (no BPF, virtual thread). */
+	private TldThread thread() {
+		if (this.runtime.taskLocalData() == null) {
+			return null;
+		}
+		try {
+			return this.runtime.taskLocalData().currentThread();
+		}
+		catch (IllegalStateException ex) {
+			this.unpublished.incrementAndGet();
+			return null;
+		}
+	}
+
+	/**
+	 * The metadata the calling thread works for.
+	 * @return the metadata of the innermost open scope, or empty
+	 */
+	public Optional<RequestMetadata> current() {
+		return Optional.ofNullable(this.current.get());
+	}
+
+	/**
+	 * Write a custom {@code LONG} or {@code INT} key for the calling thread.
+	 * @param key a key declared under {@code tld.custom-keys}
+	 * @param value the value
+	 * @throws IllegalArgumentException if no such key is declared
+	 */
+	public void put(String key, long value) {
+		TldKey k = customKey(key);
+		TldThread t = thread();
+		if (t != null && k != null) {
+			if (k.size() >= 8) {
+				t.putLong(k, value);
+			}
+			else {
+				t.putInt(k, (int) value);
+			}
+		}
+	}
+
+	/**
+	 * Write a custom {@code STRING} key for the calling thread (truncated as
+	 * {@link TldThread#putString} says).
+	 * @param key a key declared under {@code tld.custom-keys}
+	 * @param value the value, or null to clear it
+	 * @throws IllegalArgumentException if no such key is declared
+	 */
+	public void put(String key, String value) {
+		TldKey k = customKey(key);
+		TldThread t = thread();
+		if (t != null && k != null) {
+			t.putString(k, value);
+		}
+	}
+
+	/**
+	 * Write a custom {@code BYTES} key for the calling thread.
+	 * @param key a key declared under {@code tld.custom-keys}
+	 * @param value at most the key's size
+	 * @throws IllegalArgumentException if no such key is declared or the value is too long
+	 */
+	public void put(String key, byte[] value) {
+		TldKey k = customKey(key);
+		TldThread t = thread();
+		if (t != null && k != null) {
+			t.putBytes(k, value);
+		}
+	}
+
+	private TldKey customKey(String name) {
+		if (name.startsWith("tld.")) {
+			throw new IllegalArgumentException("'" + name + "' is one of the starter's own keys; use open()");
+		}
+		TldKey k = this.runtime.keys().get(name);
+		if (k == null && this.runtime.state() == TaskLocalDataRuntime.State.ACTIVE) {
+			throw new IllegalArgumentException("no custom key '" + name + "' is declared under tld.custom-keys");
+		}
+		return k;
+	}
+
+	/**
+	 * Wrap a task so that it runs with the calling thread's current metadata, wherever it runs.
+	 * @param task the task
+	 * @return the wrapped task (the task itself if there is no current metadata)
+	 */
+	public Runnable wrap(Runnable task) {
+		RequestMetadata md = this.current.get();
+		if (md == null) {
+			return task;
+		}
+		return () -> {
+			Scope scope = open(md);
+			try {
+				task.run();
+			}
+			finally {
+				scope.close();
+			}
+		};
+	}
+
+	/**
+	 * Wrap a task so that it runs with the calling thread's current metadata.
+	 * @param <T> the result type
+	 * @param task the task
+	 * @return the wrapped task
+	 */
+	public <T> Callable<T> wrap(Callable<T> task) {
+		RequestMetadata md = this.current.get();
+		if (md == null) {
+			return task;
+		}
+		return () -> {
+			Scope scope = open(md);
+			try {
+				return task.call();
+			}
+			finally {
+				scope.close();
+			}
+		};
+	}
+
+	/**
+	 * An executor whose tasks run with the metadata current when they were submitted.
+	 * @param executor the executor to delegate to
+	 * @return the wrapping executor
+	 */
+	public Executor wrap(Executor executor) {
+		return (task) -> executor.execute(wrap(task));
+	}
+
+	/**
+	 * Scopes opened on threads that cannot publish (virtual threads).
+	 * @return the count
+	 */
+	public long unpublishedScopes() {
+		return this.unpublished.get();
+	}
+
+}

@@ -1,0 +1,41 @@
+package dev.tld.autoconfigure;
+
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+
+/**
+ * UP while threads publish to an attached data map; otherwise UNKNOWN with the reason (task local
+ * data is an observability feature: its absence does not make the application unhealthy).
+ */
+public class TaskLocalDataHealthIndicator implements HealthIndicator {
+
+	private final TaskLocalDataRuntime runtime;
+
+	/**
+	 * Create the indicator.
+	 * @param runtime the starter's runtime
+	 */
+	public TaskLocalDataHealthIndicator(TaskLocalDataRuntime runtime) {
+		this.runtime = runtime;
+	}
+
+	@Override
+	public Health health() {
+		TaskLocalDataRuntime r = this.runtime;
+		if (r.state() == TaskLocalDataRuntime.State.ACTIVE && r.dataMapId() != 0) {
+			Health.Builder up = Health.up()
+				.withDetail("dataMapId", r.dataMapId())
+				.withDetail("pinPath", r.pinPath())
+				.withDetail("programs", r.attachedPrograms())
+				.withDetail("registeredThreads", r.taskLocalData().registeredThreads());
+			String lastError = r.taskLocalData().lastError();
+			if (lastError != null) {
+				up.withDetail("lastError", lastError);
+			}
+			return up.build();
+		}
+		String reason = (r.reason() != null) ? r.reason() : "no data map is attached";
+		return Health.unknown().withDetail("state", r.state().name()).withDetail("reason", reason).build();
+	}
+
+}

@@ -1,0 +1,402 @@
+package dev.tld.autoconfigure;
+
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+
+/**
+ * Configuration of task local data, under the {@code tld} prefix. Every setter refuses an
+ * invalid value, so that startup fails with a message naming the property.
+ */
+@ConfigurationProperties("tld")
+public class TaskLocalDataProperties {
+
+	private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+
+	private static final Pattern KEY_NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,59}");
+
+	/** Longest tenant that fits in the {@code tld.tenant} key (32 bytes with its NUL). */
+	static final int MAX_TENANT_BYTES = 31;
+
+	/**
+	 * Whether to publish task local data at all.
+	 */
+	private boolean enabled = true;
+
+	/**
+	 * Whether to fail startup when BPF cannot be used (old kernel, no privileges, no BTF, no
+	 * libbpf). When false, the application starts and the health indicator and the endpoint say
+	 * why task local data is unavailable.
+	 */
+	private boolean failFast = false;
+
+	/**
+	 * Where the shared tld_data_map is pinned in bpffs; reused if a compatible map is pinned
+	 * there, created and pinned otherwise. Empty for an unpinned map private to this process.
+	 */
+	private String pinPath = "/sys/fs/bpf/tld/tld_data_map";
+
+	/**
+	 * How often dead threads are released and the pin is re-checked for a replaced map.
+	 */
+	private Duration maintenanceInterval = Duration.ofSeconds(1);
+
+	/**
+	 * Tenant published for requests that carry no tenant header (at most 31 bytes of UTF-8).
+	 * Empty for none: such requests are then not attributed to any tenant.
+	 */
+	private String defaultTenant = "unknown";
+
+	/**
+	 * Priority published for requests without a valid priority header.
+	 */
+	private int defaultPriority = 0;
+
+	private final Headers headers = new Headers();
+
+	/**
+	 * Application-defined keys, published next to tenant, priority and request id and written
+	 * through {@link TaskLocalDataContext#put(String, long)} and friends.
+	 */
+	private List<CustomKey> customKeys = new ArrayList<>();
+
+	private final Tracing tracing = new Tracing();
+
+	private final Metrics metrics = new Metrics();
+
+	public boolean isEnabled() {
+		return this.enabled;
+	}
+
+	public void setEnabled(boolean enabled) {
+		this.enabled = enabled;
+	}
+
+	public boolean isFailFast() {
+		return this.failFast;
+	}
+
+	public void setFailFast(boolean failFast) {
+		this.failFast = failFast;
+	}
+
+	public String getPinPath() {
+		return this.pinPath;
+	}
+
+	public void setPinPath(String pinPath) {
+		String p = (pinPath != null) ? pinPath.trim() : "";
+		if (!p.isEmpty() && (!p.startsWith("/") || p.endsWith("/") || p.contains("/../"))) {
+			throw new IllegalArgumentException("must be an absolute file path in bpffs or empty, got '" + pinPath + "'");
+		}
+		this.pinPath = p;
+	}
+
+	public Duration getMaintenanceInterval() {
+		return this.maintenanceInterval;
+	}
+
+	public void setMaintenanceInterval(Duration maintenanceInterval) {
+		this.maintenanceInterval = positive(maintenanceInterval);
+	}
+
+	public String getDefaultTenant() {
+		return this.defaultTenant;
+	}
+
+	public void setDefaultTenant(String defaultTenant) {
+		String t = (defaultTenant != null) ? defaultTenant : "";
+		if (t.getBytes(StandardCharsets.UTF_8).length > MAX_TENANT_BYTES) {
+			throw new IllegalArgumentException("must be at most " + MAX_TENANT_BYTES + " bytes of UTF-8, got '" + t + "'");
+		}
+		this.defaultTenant = t;
+	}
+
+	public int getDefaultPriority() {
+		return this.defaultPriority;
+	}
+
+	public void setDefaultPriority(int defaultPriority) {
+		this.defaultPriority = defaultPriority;
+	}
+
+	public Headers getHeaders() {
+		return this.headers;
+	}
+
+	public List<CustomKey> getCustomKeys() {
+		return this.customKeys;
+	}
+
+	public void setCustomKeys(List<CustomKey> customKeys) {
+		this.customKeys = customKeys;
+	}
+
+	public Tracing getTracing() {
+		return this.tracing;
+	}
+
+	public Metrics getMetrics() {
+		return this.metrics;
+	}
+
+	/**
+	 * Checks that need more than one property: every custom key named, names unique, sizes
+	 * that suit their type, and all keys fitting in a thread's block.
+	 * @throws InvalidConfigurationPropertyValueException naming the offending property
+	 */
+	void validate() {
+		Set<String> names = new HashSet<>();
+		int used = 32 + 8 + 40; // tld.tenant, tld.priority, tld.request_id
+		for (int i = 0; i < this.customKeys.size(); i++) {
+			CustomKey k = this.customKeys.get(i);
+			String prefix = "tld.custom-keys[" + i + "]";
+			if (k.getName() == null) {
+				throw new InvalidConfigurationPropertyValueException(prefix + ".name", null, "every custom key needs a name");
+			}
+			if (!names.add(k.getName())) {
+				throw new InvalidConfigurationPropertyValueException(prefix + ".name", k.getName(),
+						"another custom key has the same name");
+			}
+			int size = k.effectiveSize();
+			int min = (k.getType() == KeyType.LONG) ? 8 : (k.getType() == KeyType.INT) ? 4 : 1;
+			if (size < min) {
+				throw new InvalidConfigurationPropertyValueException(prefix + ".size", size,
+						"a " + k.getType() + " key needs at least " + min + " bytes");
+			}
+			used += (size + 7) & -8;
+			if (used > 4080) {
+				throw new InvalidConfigurationPropertyValueException(prefix + ".size", size,
+						"the keys declared up to here need " + used + " bytes, more than the 4080 of a thread's block");
+			}
+		}
+		if (this.customKeys.size() > 60) {
+			throw new InvalidConfigurationPropertyValueException("tld.custom-keys", this.customKeys.size() + " keys",
+					"at most 60 custom keys fit next to the starter's 3 (63 in all)");
+		}
+	}
+
+	static Duration positive(Duration d) {
+		if (d == null || d.isNegative() || d.isZero()) {
+			throw new IllegalArgumentException("must be a positive duration, got " + d);
+		}
+		return d;
+	}
+
+	static String headerName(String name) {
+		if (name == null || !HEADER_NAME.matcher(name).matches()) {
+			throw new IllegalArgumentException("must be a valid HTTP header name, got '" + name + "'");
+		}
+		return name;
+	}
+
+	/**
+	 * Request headers the default resolver reads.
+	 */
+	public static class Headers {
+
+		/**
+		 * Header carrying the tenant.
+		 */
+		private String tenant = "X-Tenant";
+
+		/**
+		 * Header carrying the priority (an integer).
+		 */
+		private String priority = "X-Priority";
+
+		/**
+		 * Header carrying the request id; when absent, an id is generated.
+		 */
+		private String requestId = "X-Request-Id";
+
+		public String getTenant() {
+			return this.tenant;
+		}
+
+		public void setTenant(String tenant) {
+			this.tenant = headerName(tenant);
+		}
+
+		public String getPriority() {
+			return this.priority;
+		}
+
+		public void setPriority(String priority) {
+			this.priority = headerName(priority);
+		}
+
+		public String getRequestId() {
+			return this.requestId;
+		}
+
+		public void setRequestId(String requestId) {
+			this.requestId = headerName(requestId);
+		}
+
+	}
+
+	/**
+	 * An application-defined key.
+	 */
+	public static class CustomKey {
+
+		/**
+		 * Key name as BPF programs look it up: 1 to 59 of [A-Za-z0-9_.:-]; the "tld." prefix is
+		 * reserved.
+		 */
+		private String name;
+
+		/**
+		 * Value type; decides how the value is encoded.
+		 */
+		private KeyType type = KeyType.STRING;
+
+		/**
+		 * Size in bytes; defaults to the type's natural size (8 for long, 4 for int, 32 for
+		 * string and bytes).
+		 */
+		private Integer size;
+
+		public String getName() {
+			return this.name;
+		}
+
+		public void setName(String name) {
+			if (name == null || !KEY_NAME.matcher(name).matches()) {
+				throw new IllegalArgumentException(
+						"must be 1 to 59 letters, digits or _ . : - characters, got '" + name + "'");
+			}
+			if (name.startsWith("tld.")) {
+				throw new IllegalArgumentException("the prefix 'tld.' is reserved for the starter's own keys: '" + name + "'");
+			}
+			this.name = name;
+		}
+
+		public KeyType getType() {
+			return this.type;
+		}
+
+		public void setType(KeyType type) {
+			this.type = type;
+		}
+
+		public Integer getSize() {
+			return this.size;
+		}
+
+		public void setSize(Integer size) {
+			if (size != null && (size < 1 || size > 4080)) {
+				throw new IllegalArgumentException("must be between 1 and 4080 bytes, got " + size);
+			}
+			this.size = size;
+		}
+
+		/** The size to define, after defaults. */
+		int effectiveSize() {
+			return (this.size != null) ? this.size : this.type.defaultSize;
+		}
+
+	}
+
+	/**
+	 * How a custom key's value is encoded.
+	 */
+	public enum KeyType {
+
+		/** 8-byte little-endian signed integer. */
+		LONG(8),
+		/** 4-byte little-endian signed integer. */
+		INT(4),
+		/** NUL-terminated UTF-8, truncated to size - 1 bytes at a character boundary. */
+		STRING(32),
+		/** Raw bytes, zero-padded. */
+		BYTES(32);
+
+		final int defaultSize;
+
+		KeyType(int defaultSize) {
+			this.defaultSize = defaultSize;
+		}
+
+	}
+
+	/**
+	 * The BPF tracing programs that account CPU, syscalls, off-CPU time and preemptions per
+	 * tenant.
+	 */
+	public static class Tracing {
+
+		/**
+		 * Whether to attach the tracing programs (sched_switch, sys_enter).
+		 */
+		private boolean enabled = true;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+	}
+
+	/**
+	 * Micrometer meters fed from the tracing programs' maps.
+	 */
+	public static class Metrics {
+
+		/**
+		 * Whether to register the tld.* meters.
+		 */
+		private boolean enabled = true;
+
+		/**
+		 * How often the meters are refreshed from the BPF maps.
+		 */
+		private Duration refreshInterval = Duration.ofSeconds(5);
+
+		/**
+		 * Most distinct tenants given their own tag value; later tenants are counted under
+		 * tenant "other".
+		 */
+		private int maxTenants = 50;
+
+		public boolean isEnabled() {
+			return this.enabled;
+		}
+
+		public void setEnabled(boolean enabled) {
+			this.enabled = enabled;
+		}
+
+		public Duration getRefreshInterval() {
+			return this.refreshInterval;
+		}
+
+		public void setRefreshInterval(Duration refreshInterval) {
+			this.refreshInterval = positive(refreshInterval);
+		}
+
+		public int getMaxTenants() {
+			return this.maxTenants;
+		}
+
+		public void setMaxTenants(int maxTenants) {
+			if (maxTenants < 1 || maxTenants > 10_000) {
+				throw new IllegalArgumentException("must be between 1 and 10000, got " + maxTenants);
+			}
+			this.maxTenants = maxTenants;
+		}
+
+	}
+
+}

@@ -1,0 +1,66 @@
+package dev.tld.autoconfigure.app;
+
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import dev.tld.autoconfigure.TaskLocalDataRuntime;
+import dev.tld.autoconfigure.TaskLocalDataRuntime.ThreadRecord;
+import dev.tld.core.TaskLocalData;
+
+/**
+ * A web application using the starter, for the integration tests. Its endpoints report what BPF
+ * reads for the very thread serving the request, through the iter/task program.
+ */
+@SpringBootApplication
+public class TestApplication {
+
+	/** Endpoints for the tests. */
+	@RestController
+	public static class Endpoints {
+
+		private final TaskLocalDataRuntime runtime;
+
+		public Endpoints(TaskLocalDataRuntime runtime) {
+			this.runtime = runtime;
+		}
+
+		/** Burn CPU, then answer with what BPF reads for this thread right now. */
+		@GetMapping("/work")
+		public String work(@RequestParam(defaultValue = "0") long iterations) {
+			long x = 0;
+			for (long i = 0; i < iterations; i++) {
+				x += (i * 31) ^ (x >>> 3);
+			}
+			return seenByBpf() + (x == 42 ? " " : "");
+		}
+
+		@GetMapping("/fail")
+		public String fail() {
+			throw new IllegalStateException("failing on purpose (" + seenByBpf() + ")");
+		}
+
+		@GetMapping("/async")
+		public Callable<String> async() {
+			return this::seenByBpf;
+		}
+
+		/** tenant|priority|requestId|tid as BPF reads them for the calling thread, or "none". */
+		private String seenByBpf() {
+			TaskLocalData tld = this.runtime.taskLocalData();
+			int tid = tld.currentThread().tid();
+			List<ThreadRecord> records = this.runtime.readThreads();
+			Optional<ThreadRecord> me = records.stream().filter((r) -> r.tid() == tid).findFirst();
+			return me.filter(ThreadRecord::serving)
+				.map((r) -> r.tenant() + "|" + r.priority() + "|" + r.requestId() + "|" + tid)
+				.orElse("none|" + tid);
+		}
+
+	}
+
+}
