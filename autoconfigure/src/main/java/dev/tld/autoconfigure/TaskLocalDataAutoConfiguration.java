@@ -2,7 +2,6 @@ package dev.tld.autoconfigure;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 
@@ -15,14 +14,13 @@ import dev.tld.core.KernelSupport;
  * {@code tld.fail-fast} is set.
  */
 @AutoConfiguration
-@ConditionalOnProperty(prefix = "tld", name = "enabled", havingValue = "true", matchIfMissing = true)
+@ConditionalOnFlag("tld.enabled")
 @EnableConfigurationProperties(TaskLocalDataProperties.class)
 public class TaskLocalDataAutoConfiguration {
 
 	@Bean(destroyMethod = "close")
 	@ConditionalOnMissingBean
 	TaskLocalDataRuntime taskLocalDataRuntime(TaskLocalDataProperties properties) {
-		properties.validate();
 		return TaskLocalDataRuntime.start(properties, KernelSupport.probe());
 	}
 

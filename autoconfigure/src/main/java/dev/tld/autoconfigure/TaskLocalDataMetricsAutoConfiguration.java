@@ -6,7 +6,6 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
 import org.springframework.context.annotation.Bean;
 
 /**
@@ -16,7 +15,7 @@ import org.springframework.context.annotation.Bean;
 @AutoConfiguration(after = TaskLocalDataAutoConfiguration.class)
 @ConditionalOnClass(MeterBinder.class)
 @ConditionalOnBean(TaskLocalDataRuntime.class)
-@ConditionalOnProperty(prefix = "tld.metrics", name = "enabled", havingValue = "true", matchIfMissing = true)
+@ConditionalOnFlag("tld.metrics.enabled")
 @ConditionalOnBpf
 public class TaskLocalDataMetricsAutoConfiguration {
 

@@ -8,15 +8,16 @@ import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 
+import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
 /**
- * Configuration of task local data, under the {@code tld} prefix. Every setter refuses an
- * invalid value, so that startup fails with a message naming the property.
+ * Configuration of task local data, under the {@code tld} prefix. Validated once bound: an
+ * invalid value fails startup with a message naming the property.
  */
 @ConfigurationProperties("tld")
-public class TaskLocalDataProperties {
+public class TaskLocalDataProperties implements InitializingBean {
 
 	private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
 
@@ -92,11 +93,7 @@ public class TaskLocalDataProperties {
 	}
 
 	public void setPinPath(String pinPath) {
-		String p = (pinPath != null) ? pinPath.trim() : "";
-		if (!p.isEmpty() && (!p.startsWith("/") || p.endsWith("/") || p.contains("/../"))) {
-			throw new IllegalArgumentException("must be an absolute file path in bpffs or empty, got '" + pinPath + "'");
-		}
-		this.pinPath = p;
+		this.pinPath = (pinPath != null) ? pinPath.trim() : "";
 	}
 
 	public Duration getMaintenanceInterval() {
@@ -104,7 +101,7 @@ public class TaskLocalDataProperties {
 	}
 
 	public void setMaintenanceInterval(Duration maintenanceInterval) {
-		this.maintenanceInterval = positive(maintenanceInterval);
+		this.maintenanceInterval = maintenanceInterval;
 	}
 
 	public String getDefaultTenant() {
@@ -112,11 +109,7 @@ public class TaskLocalDataProperties {
 	}
 
 	public void setDefaultTenant(String defaultTenant) {
-		String t = (defaultTenant != null) ? defaultTenant : "";
-		if (t.getBytes(StandardCharsets.UTF_8).length > MAX_TENANT_BYTES) {
-			throw new IllegalArgumentException("must be at most " + MAX_TENANT_BYTES + " bytes of UTF-8, got '" + t + "'");
-		}
-		this.defaultTenant = t;
+		this.defaultTenant = (defaultTenant != null) ? defaultTenant : "";
 	}
 
 	public int getDefaultPriority() {
@@ -148,53 +141,78 @@ public class TaskLocalDataProperties {
 	}
 
 	/**
-	 * Checks that need more than one property: every custom key named, names unique, sizes
-	 * that suit their type, and all keys fitting in a thread's block.
+	 * Validate every property; a bad value fails startup with an error naming the property.
 	 * @throws InvalidConfigurationPropertyValueException naming the offending property
 	 */
-	void validate() {
+	@Override
+	public void afterPropertiesSet() {
+		if (!this.pinPath.isEmpty()
+				&& (!this.pinPath.startsWith("/") || this.pinPath.endsWith("/") || this.pinPath.contains("/../"))) {
+			invalid("tld.pin-path", this.pinPath, "must be an absolute file path in bpffs, or empty for no pin");
+		}
+		positive("tld.maintenance-interval", this.maintenanceInterval);
+		if (this.defaultTenant.getBytes(StandardCharsets.UTF_8).length > MAX_TENANT_BYTES) {
+			invalid("tld.default-tenant", this.defaultTenant, "must be at most " + MAX_TENANT_BYTES + " bytes of UTF-8");
+		}
+		headerName("tld.headers.tenant", this.headers.tenant);
+		headerName("tld.headers.priority", this.headers.priority);
+		headerName("tld.headers.request-id", this.headers.requestId);
+		positive("tld.metrics.refresh-interval", this.metrics.refreshInterval);
+		if (this.metrics.maxTenants < 1 || this.metrics.maxTenants > 10_000) {
+			invalid("tld.metrics.max-tenants", this.metrics.maxTenants, "must be between 1 and 10000");
+		}
+		validateCustomKeys();
+	}
+
+	private void validateCustomKeys() {
+		if (this.customKeys.size() > 60) {
+			invalid("tld.custom-keys", this.customKeys.size() + " keys",
+					"at most 60 custom keys fit next to the starter's 3 (63 in all)");
+		}
 		Set<String> names = new HashSet<>();
 		int used = 32 + 8 + 40; // tld.tenant, tld.priority, tld.request_id
 		for (int i = 0; i < this.customKeys.size(); i++) {
 			CustomKey k = this.customKeys.get(i);
 			String prefix = "tld.custom-keys[" + i + "]";
-			if (k.getName() == null) {
-				throw new InvalidConfigurationPropertyValueException(prefix + ".name", null, "every custom key needs a name");
+			if (k.name == null || !KEY_NAME.matcher(k.name).matches()) {
+				invalid(prefix + ".name", k.name, "every custom key needs a name of 1 to 59 letters, digits or _ . : -");
 			}
-			if (!names.add(k.getName())) {
-				throw new InvalidConfigurationPropertyValueException(prefix + ".name", k.getName(),
-						"another custom key has the same name");
+			if (k.name.startsWith("tld.")) {
+				invalid(prefix + ".name", k.name, "the prefix 'tld.' is reserved for the starter's own keys");
+			}
+			if (!names.add(k.name)) {
+				invalid(prefix + ".name", k.name, "another custom key has the same name");
 			}
 			int size = k.effectiveSize();
-			int min = (k.getType() == KeyType.LONG) ? 8 : (k.getType() == KeyType.INT) ? 4 : 1;
+			if (size < 1 || size > 4080) {
+				invalid(prefix + ".size", size, "must be between 1 and 4080 bytes");
+			}
+			int min = (k.type == KeyType.LONG) ? 8 : (k.type == KeyType.INT) ? 4 : 1;
 			if (size < min) {
-				throw new InvalidConfigurationPropertyValueException(prefix + ".size", size,
-						"a " + k.getType() + " key needs at least " + min + " bytes");
+				invalid(prefix + ".size", size, "a " + k.type + " key needs at least " + min + " bytes");
 			}
 			used += (size + 7) & -8;
 			if (used > 4080) {
-				throw new InvalidConfigurationPropertyValueException(prefix + ".size", size,
+				invalid(prefix + ".size", size,
 						"the keys declared up to here need " + used + " bytes, more than the 4080 of a thread's block");
 			}
 		}
-		if (this.customKeys.size() > 60) {
-			throw new InvalidConfigurationPropertyValueException("tld.custom-keys", this.customKeys.size() + " keys",
-					"at most 60 custom keys fit next to the starter's 3 (63 in all)");
-		}
 	}
 
-	static Duration positive(Duration d) {
+	private static void positive(String name, Duration d) {
 		if (d == null || d.isNegative() || d.isZero()) {
-			throw new IllegalArgumentException("must be a positive duration, got " + d);
+			invalid(name, d, "must be a positive duration");
 		}
-		return d;
 	}
 
-	static String headerName(String name) {
-		if (name == null || !HEADER_NAME.matcher(name).matches()) {
-			throw new IllegalArgumentException("must be a valid HTTP header name, got '" + name + "'");
+	private static void headerName(String name, String value) {
+		if (value == null || !HEADER_NAME.matcher(value).matches()) {
+			invalid(name, value, "must be a valid HTTP header name");
 		}
-		return name;
+	}
+
+	private static void invalid(String name, Object value, String reason) {
+		throw new InvalidConfigurationPropertyValueException(name, value, reason);
 	}
 
 	/**
@@ -222,7 +240,7 @@ public class TaskLocalDataProperties {
 		}
 
 		public void setTenant(String tenant) {
-			this.tenant = headerName(tenant);
+			this.tenant = tenant;
 		}
 
 		public String getPriority() {
@@ -230,7 +248,7 @@ public class TaskLocalDataProperties {
 		}
 
 		public void setPriority(String priority) {
-			this.priority = headerName(priority);
+			this.priority = priority;
 		}
 
 		public String getRequestId() {
@@ -238,7 +256,7 @@ public class TaskLocalDataProperties {
 		}
 
 		public void setRequestId(String requestId) {
-			this.requestId = headerName(requestId);
+			this.requestId = requestId;
 		}
 
 	}
@@ -270,13 +288,6 @@ public class TaskLocalDataProperties {
 		}
 
 		public void setName(String name) {
-			if (name == null || !KEY_NAME.matcher(name).matches()) {
-				throw new IllegalArgumentException(
-						"must be 1 to 59 letters, digits or _ . : - characters, got '" + name + "'");
-			}
-			if (name.startsWith("tld.")) {
-				throw new IllegalArgumentException("the prefix 'tld.' is reserved for the starter's own keys: '" + name + "'");
-			}
 			this.name = name;
 		}
 
@@ -293,9 +304,6 @@ public class TaskLocalDataProperties {
 		}
 
 		public void setSize(Integer size) {
-			if (size != null && (size < 1 || size > 4080)) {
-				throw new IllegalArgumentException("must be between 1 and 4080 bytes, got " + size);
-			}
 			this.size = size;
 		}
 
@@ -383,7 +391,7 @@ public class TaskLocalDataProperties {
 		}
 
 		public void setRefreshInterval(Duration refreshInterval) {
-			this.refreshInterval = positive(refreshInterval);
+			this.refreshInterval = refreshInterval;
 		}
 
 		public int getMaxTenants() {
@@ -391,9 +399,6 @@ public class TaskLocalDataProperties {
 		}
 
 		public void setMaxTenants(int maxTenants) {
-			if (maxTenants < 1 || maxTenants > 10_000) {
-				throw new IllegalArgumentException("must be between 1 and 10000, got " + maxTenants);
-			}
 			this.maxTenants = maxTenants;
 		}
 

@@ -1,0 +1,215 @@
+package dev.tld.autoconfigure;
+
+import java.util.stream.Stream;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.Arguments;
+import org.junit.jupiter.params.provider.MethodSource;
+
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+import dev.tld.core.KernelSupport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * Conditions and properties of {@link TaskLocalDataAutoConfiguration}. Contexts use an unpinned
+ * map and no tracing programs, so they share nothing.
+ */
+class TaskLocalDataAutoConfigurationTests {
+
+	private final ApplicationContextRunner runner = new ApplicationContextRunner()
+		.withConfiguration(AutoConfigurations.of(TaskLocalDataAutoConfiguration.class))
+		.withPropertyValues("tld.pin-path=", "tld.tracing.enabled=false");
+
+	static void assumeBpf() {
+		KernelSupport.Report report = KernelSupport.probe();
+		assumeTrue(report.available(), () -> "BPF task local data unavailable: " + report.reason());
+	}
+
+	@Test
+	void createsAnActiveRuntimeAndAContext() {
+		assumeBpf();
+		this.runner.run((context) -> {
+			assertThat(context).hasSingleBean(TaskLocalDataRuntime.class).hasSingleBean(TaskLocalDataContext.class);
+			TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
+			assertThat(runtime.state()).as(runtime.reason()).isEqualTo(TaskLocalDataRuntime.State.ACTIVE);
+			assertThat(runtime.keys()).containsOnlyKeys("tld.tenant", "tld.priority", "tld.request_id");
+			assertThat(runtime.attachedPrograms()).containsExactly("tld_dump_task");
+			assertThat(runtime.dataMapId()).isPositive();
+		});
+	}
+
+	@Test
+	void tracingPropertyAttachesTheTracingPrograms() {
+		assumeBpf();
+		this.runner.withPropertyValues("tld.tracing.enabled=true")
+			.run((context) -> assertThat(context.getBean(TaskLocalDataRuntime.class).attachedPrograms())
+				.containsExactly("tld_dump_task", "tld_sched_switch", "tld_sys_enter"));
+	}
+
+	@Test
+	void disabledByProperty() {
+		this.runner.withPropertyValues("tld.enabled=false")
+			.run((context) -> assertThat(context).doesNotHaveBean(TaskLocalDataRuntime.class)
+				.doesNotHaveBean(TaskLocalDataContext.class));
+	}
+
+	@Test
+	void backsOffForAUserContext() {
+		this.runner.withUserConfiguration(UserContext.class)
+			.run((context) -> assertThat(context).hasSingleBean(TaskLocalDataContext.class)
+				.getBean(TaskLocalDataContext.class)
+				.isSameAs(context.getBean("myContext")));
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	static class UserContext {
+
+		@Bean
+		TaskLocalDataContext myContext(TaskLocalDataRuntime runtime) {
+			return new TaskLocalDataContext(runtime);
+		}
+
+	}
+
+	@Test
+	void customKeysAreDefinedAndWritable() {
+		assumeBpf();
+		this.runner
+			.withPropertyValues("tld.custom-keys[0].name=app.region", "tld.custom-keys[0].size=16",
+					"tld.custom-keys[1].name=app.shard", "tld.custom-keys[1].type=long",
+					"tld.custom-keys[2].name=app.blob", "tld.custom-keys[2].type=bytes")
+			.run((context) -> {
+				TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
+				assertThat(runtime.keys().get("app.region").size()).isEqualTo(16);
+				assertThat(runtime.keys().get("app.shard").size()).isEqualTo(8);
+				assertThat(runtime.keys().get("app.blob").size()).isEqualTo(32);
+				TaskLocalDataContext tld = context.getBean(TaskLocalDataContext.class);
+				TaskLocalDataContext.Scope scope = tld.open(new RequestMetadata("acme", 2, "r1"));
+				try {
+					tld.put("app.region", "eu-west-1");
+					tld.put("app.shard", 42L);
+					var me = runtime.taskLocalData().currentThread();
+					assertThat(me.getString(runtime.keys().get("app.region"))).isEqualTo("eu-west-1");
+					assertThat(me.getLong(runtime.keys().get("app.shard"))).isEqualTo(42L);
+					assertThat(me.getString(runtime.keys().get("tld.tenant"))).isEqualTo("acme");
+				}
+				finally {
+					scope.close();
+				}
+				var me = runtime.taskLocalData().currentThread();
+				assertThat(me.getString(runtime.keys().get("tld.tenant"))).as("cleared after the scope").isEmpty();
+				assertThat(me.getString(runtime.keys().get("app.region"))).as("custom keys cleared too").isEmpty();
+				assertThat(me.getLong(runtime.keys().get("app.shard"))).isZero();
+			});
+	}
+
+	static Stream<Arguments> invalidProperties() {
+		return Stream.of(Arguments.of("tld.enabled=maybe", "tld.enabled"),
+				Arguments.of("tld.fail-fast=sometimes", "tld.fail-fast"),
+				Arguments.of("tld.pin-path=relative/path", "tld.pin-path"),
+				Arguments.of("tld.pin-path=/sys/fs/bpf/dir/", "tld.pin-path"),
+				Arguments.of("tld.maintenance-interval=0s", "tld.maintenance-interval"),
+				Arguments.of("tld.maintenance-interval=soon", "tld.maintenance-interval"),
+				Arguments.of("tld.default-tenant=" + "x".repeat(32), "tld.default-tenant"),
+				Arguments.of("tld.default-priority=high", "tld.default-priority"),
+				Arguments.of("tld.headers.tenant=Bad Header", "tld.headers.tenant"),
+				Arguments.of("tld.headers.priority=", "tld.headers.priority"),
+				Arguments.of("tld.headers.request-id=a:b", "tld.headers.request-id"),
+				Arguments.of("tld.tracing.enabled=perhaps", "tld.tracing.enabled"),
+				Arguments.of("tld.metrics.enabled=2", "tld.metrics.enabled"),
+				Arguments.of("tld.metrics.refresh-interval=-5s", "tld.metrics.refresh-interval"),
+				Arguments.of("tld.metrics.max-tenants=0", "tld.metrics.max-tenants"),
+				Arguments.of("tld.metrics.max-tenants=100001", "tld.metrics.max-tenants"),
+				Arguments.of("tld.custom-keys[0].name=has space", "tld.custom-keys[0].name"),
+				Arguments.of("tld.custom-keys[0].name=tld.mine", "tld.custom-keys[0].name"),
+				Arguments.of("tld.custom-keys[0].type=float", "tld.custom-keys[0].type"),
+				Arguments.of("tld.custom-keys[0].name=k&tld.custom-keys[0].size=0", "tld.custom-keys[0].size"),
+				Arguments.of("tld.custom-keys[0].name=k&tld.custom-keys[0].size=5000", "tld.custom-keys[0].size"),
+				Arguments.of("tld.custom-keys[0].type=long", "tld.custom-keys[0].name"),
+				Arguments.of("tld.custom-keys[0].name=a&tld.custom-keys[1].name=a", "tld.custom-keys[1].name"));
+	}
+
+	@ParameterizedTest(name = "{0}")
+	@MethodSource("invalidProperties")
+	void invalidValueFailsStartupNamingTheKey(String property, String key) {
+		this.runner.withPropertyValues(property.split("&")).run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(messages(context.getStartupFailure())).contains(key);
+		});
+	}
+
+	@Test
+	void crossPropertyChecksNameTheKey() {
+		this.runner.withPropertyValues("tld.custom-keys[0].name=dup", "tld.custom-keys[1].name=dup")
+			.run((context) -> assertThat(messages(context.getStartupFailure())).contains("tld.custom-keys[1].name")
+				.contains("same name"));
+		this.runner.withPropertyValues("tld.custom-keys[0].name=small", "tld.custom-keys[0].type=long",
+				"tld.custom-keys[0].size=4")
+			.run((context) -> assertThat(messages(context.getStartupFailure())).contains("tld.custom-keys[0].size")
+				.contains("at least 8"));
+		this.runner.withPropertyValues("tld.custom-keys[0].name=big1", "tld.custom-keys[0].size=4000",
+				"tld.custom-keys[1].name=big2", "tld.custom-keys[1].size=100")
+			.run((context) -> assertThat(messages(context.getStartupFailure())).contains("tld.custom-keys[1].size")
+				.contains("4080"));
+	}
+
+	@Test
+	void loadFailureIsReportedAndTheApplicationStarts() {
+		assumeBpf();
+		// /tmp is not bpffs: libbpf refuses to pin there
+		this.runner.withPropertyValues("tld.pin-path=/tmp/tld-not-bpffs/tld_data_map").run((context) -> {
+			assertThat(context).hasNotFailed();
+			TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
+			assertThat(runtime.state()).isEqualTo(TaskLocalDataRuntime.State.FAILED);
+			assertThat(runtime.reason()).contains("cannot load BPF object tld_trace");
+			assertThat(runtime.taskLocalData()).isNull();
+			TaskLocalDataContext tld = context.getBean(TaskLocalDataContext.class);
+			TaskLocalDataContext.Scope scope = tld.open(new RequestMetadata("t", 1, "r"));
+			assertThat(tld.current()).hasValueSatisfying((md) -> assertThat(md.tenant()).isEqualTo("t"));
+			scope.close();
+			assertThat(tld.current()).isEmpty();
+		});
+	}
+
+	@Test
+	void failFastRefusesToStartAndExplainsWhy() {
+		assumeBpf();
+		this.runner.withPropertyValues("tld.pin-path=/tmp/tld-not-bpffs/tld_data_map", "tld.fail-fast=true")
+			.run((context) -> {
+				assertThat(context).hasFailed();
+				Throwable failure = context.getStartupFailure();
+				TaskLocalDataUnavailableException cause = find(failure, TaskLocalDataUnavailableException.class);
+				assertThat(cause).isNotNull();
+				assertThat(cause.reason()).contains("cannot load BPF object tld_trace");
+				FailureAnalysis analysis = new TaskLocalDataFailureAnalyzer().analyze(failure);
+				assertThat(analysis.getDescription()).contains("cannot be published to BPF");
+				assertThat(analysis.getAction()).contains("tld.fail-fast=false");
+			});
+	}
+
+	static String messages(Throwable t) {
+		StringBuilder sb = new StringBuilder();
+		for (Throwable c = t; c != null; c = c.getCause()) {
+			sb.append(c.getMessage()).append('\n');
+		}
+		return sb.toString();
+	}
+
+	static <T extends Throwable> T find(Throwable t, Class<T> type) {
+		for (Throwable c = t; c != null; c = c.getCause()) {
+			if (type.isInstance(c)) {
+				return type.cast(c);
+			}
+		}
+		return null;
+	}
+
+}
