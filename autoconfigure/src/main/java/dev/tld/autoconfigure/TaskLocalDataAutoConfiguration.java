@@ -4,6 +4,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.io.ResourceLoader;
 
 import dev.tld.core.KernelSupport;
 
@@ -20,8 +21,10 @@ public class TaskLocalDataAutoConfiguration {
 
 	@Bean(destroyMethod = "close")
 	@ConditionalOnMissingBean
-	TaskLocalDataRuntime taskLocalDataRuntime(TaskLocalDataProperties properties) {
-		return TaskLocalDataRuntime.start(properties, KernelSupport.probe());
+	TaskLocalDataRuntime taskLocalDataRuntime(TaskLocalDataProperties properties, ResourceLoader resourceLoader) {
+		ClassLoader loader = resourceLoader.getClassLoader();
+		return TaskLocalDataRuntime.start(properties, KernelSupport.probe(),
+				(loader != null) ? loader : TaskLocalDataRuntime.class.getClassLoader());
 	}
 
 	@Bean

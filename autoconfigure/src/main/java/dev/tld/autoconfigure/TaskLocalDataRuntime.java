@@ -100,6 +100,19 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	 * @throws TaskLocalDataUnavailableException if BPF is unusable and fail-fast is set
 	 */
 	public static TaskLocalDataRuntime start(TaskLocalDataProperties properties, KernelSupport.Report support) {
+		return start(properties, support, TaskLocalDataRuntime.class.getClassLoader());
+	}
+
+	/**
+	 * Start, reading the BPF objects through {@code loader}.
+	 * @param properties the configuration (already validated)
+	 * @param support what the host offers
+	 * @param loader the class loader that holds the {@code tld-bpf} jar
+	 * @return the runtime
+	 * @throws TaskLocalDataUnavailableException if BPF is unusable and fail-fast is set
+	 */
+	public static TaskLocalDataRuntime start(TaskLocalDataProperties properties, KernelSupport.Report support,
+			ClassLoader loader) {
 		String pin = properties.getPinPath();
 		if (!support.available()) {
 			return unusable(State.UNAVAILABLE, support.reason(), support, properties, null);
@@ -109,16 +122,16 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 		try {
 			tld = TaskLocalData.create(properties.getMaintenanceInterval());
 			Map<String, TldKey> keys = defineKeys(tld, properties);
-			trace = BpfObject.openResource(TRACE_OBJECT);
+			trace = BpfObject.openResource(loader, TRACE_OBJECT);
 			if (!pin.isEmpty()) {
 				trace.pinMap("tld_data_map", Path.of(pin));
 			}
 			trace.load();
+			// Our programs read the object's map: it stays attached whatever happens to the pin.
+			tld.attach(trace.map("tld_data_map"));
 			if (!pin.isEmpty()) {
+				// A tool that restarts and pins a fresh map gets every thread registered too.
 				tld.attachPinned(Path.of(pin));
-			}
-			else {
-				tld.attach(trace.map("tld_data_map"));
 			}
 			BpfLink dump = trace.program("tld_dump_task").attach();
 			List<String> attached = new ArrayList<>(List.of("tld_dump_task"));

@@ -56,7 +56,20 @@ public final class BpfObject implements AutoCloseable {
 	 * @throws BpfException if the resource is missing or libbpf rejects it
 	 */
 	public static BpfObject openResource(String resource) {
-		try (InputStream in = BpfObject.class.getResourceAsStream(resource)) {
+		return openResource(BpfObject.class.getClassLoader(), resource);
+	}
+
+	/**
+	 * Open an object from a class loader's resources.
+	 * @param loader the class loader to read the resource from
+	 * @param resource resource name, e.g. {@code /dev/tld/bpf/tld_map.bpf.o} (a leading slash is
+	 * optional)
+	 * @return the opened (not yet loaded) object
+	 * @throws BpfException if the resource is missing or libbpf rejects it
+	 */
+	public static BpfObject openResource(ClassLoader loader, String resource) {
+		String name = resource.startsWith("/") ? resource.substring(1) : resource;
+		try (InputStream in = loader.getResourceAsStream(name)) {
 			if (in == null) {
 				throw new BpfException("BPF object " + resource + " is not on the classpath", 2);
 			}

@@ -84,6 +84,8 @@ public final class TaskLocalData implements AutoCloseable {
 
 	private final List<Attachment> maps = new CopyOnWriteArrayList<>();
 
+	private final List<PinWatch> pins = new CopyOnWriteArrayList<>();
+
 	private final Set<TldThread> threads = ConcurrentHashMap.newKeySet();
 
 	private final ThreadLocal<TldThread> current = new ThreadLocal<>();
@@ -256,13 +258,15 @@ public final class TaskLocalData implements AutoCloseable {
 	 * @throws IllegalArgumentException if {@code map} is not a compatible map
 	 */
 	public int attach(BpfMap map) {
-		return attach(new Attachment(map, null, false));
+		return attach(new Attachment(map, false));
 	}
 
 	/**
-	 * Attach the map pinned at {@code path}, and follow the pin: if {@link #maintain()} finds
-	 * another map pinned there later (a tool restarted), every thread is registered with it and
-	 * the old one is released.
+	 * Attach the map pinned at {@code path} (unless it is attached already), and follow the pin:
+	 * if {@link #maintain()} finds another map pinned there later (a tool restarted and pinned a
+	 * fresh map), every thread is registered with that map too. A map attached only because it
+	 * was pinned there is released when the pin moves on; a map attached with
+	 * {@link #attach(BpfMap)} stays attached (its programs may still read it).
 	 * @param path the pin in bpffs
 	 * @return the number of threads that failed to register
 	 * @throws BpfException if nothing is pinned there
@@ -270,13 +274,37 @@ public final class TaskLocalData implements AutoCloseable {
 	 */
 	public int attachPinned(Path path) {
 		BpfMap map = BpfMap.openPinned(path);
+		this.lock.lock();
 		try {
-			return attach(new Attachment(map, path, true));
+			checkOpen();
+			PinWatch watch = new PinWatch(path, map.id());
+			int failed = 0;
+			if (attachment(map.id()) != null) {
+				map.close();
+			}
+			else {
+				watch.attached = new Attachment(map, true);
+				failed = attach(watch.attached);
+			}
+			this.pins.add(watch);
+			return failed;
 		}
 		catch (RuntimeException ex) {
 			map.close();
 			throw ex;
 		}
+		finally {
+			this.lock.unlock();
+		}
+	}
+
+	private Attachment attachment(int mapId) {
+		for (Attachment a : this.maps) {
+			if (a.map.id() == mapId) {
+				return a;
+			}
+		}
+		return null;
 	}
 
 	private int attach(Attachment a) {
@@ -284,17 +312,19 @@ public final class TaskLocalData implements AutoCloseable {
 		this.lock.lock();
 		try {
 			checkOpen();
-			for (Attachment existing : this.maps) {
-				if (existing.map.id() == a.map.id()) {
-					throw new IllegalArgumentException(a.map + " is already attached");
-				}
+			if (attachment(a.map.id()) != null) {
+				throw new IllegalArgumentException(a.map + " is already attached");
 			}
 			this.maps.add(a);
 			int failed = 0;
 			for (TldThread t : this.threads) {
-				if (!register(t, a.map)) {
+				if (!register(t, a)) {
 					failed++;
 				}
+			}
+			if (a.uptrError != null) {
+				detach(a);
+				throw new BpfException(a.uptrError, 95);
 			}
 			return failed;
 		}
@@ -321,13 +351,12 @@ public final class TaskLocalData implements AutoCloseable {
 	public boolean detach(BpfMap map) {
 		this.lock.lock();
 		try {
-			for (Attachment a : this.maps) {
-				if (a.map == map || a.map.id() == map.id()) {
-					detach(a);
-					return true;
-				}
+			Attachment a = attachment(map.id());
+			if (a == null) {
+				return false;
 			}
-			return false;
+			detach(a);
+			return true;
 		}
 		finally {
 			this.lock.unlock();
@@ -407,7 +436,7 @@ public final class TaskLocalData implements AutoCloseable {
 			}
 			else {
 				for (Attachment a : this.maps) {
-					register(t, a.map);
+					register(t, a);
 				}
 			}
 			this.threads.add(t);
@@ -419,8 +448,13 @@ public final class TaskLocalData implements AutoCloseable {
 		}
 	}
 
-	/** Put {@code {block, key table}} into {@code map} under the thread's pidfd. */
-	private boolean register(TldThread t, BpfMap map) {
+	/**
+	 * Put {@code {block, key table}} into the map under the thread's pidfd. The first time a map
+	 * gets an element, read it back: the kernel returns UPTR fields zeroed, so non-zero
+	 * addresses mean the map stores them as plain numbers (a kernel before 6.13, or a map
+	 * whose value type lacks the uptr tag) and BPF could never read the data.
+	 */
+	private boolean register(TldThread t, Attachment a) {
 		if (t.pidfd < 0) {
 			return false;
 		}
@@ -430,13 +464,24 @@ public final class TaskLocalData implements AutoCloseable {
 		value.putAddress(0, t.block.address());
 		value.putAddress(8, this.meta.address());
 		try {
-			map.update(key, value, BpfMap.ANY);
-			return true;
+			a.map.update(key, value, BpfMap.ANY);
 		}
 		catch (BpfException ex) {
-			failed(t, "cannot register thread " + t.tid() + " with " + map + ": " + ex.getMessage());
+			failed(t, "cannot register thread " + t.tid() + " with " + a.map + ": " + ex.getMessage());
 			return false;
 		}
+		if (!a.uptrChecked) {
+			a.uptrChecked = true;
+			Pointer back = this.natives.allocate(TldLayout.MAP_VALUE_SIZE);
+			if (this.natives.libbpf().bpf_map_lookup_elem(a.map.fd(), key, back) == 0 && back.getLong(0) != 0) {
+				a.uptrError = a.map + " keeps the block addresses as plain numbers instead of pinning them as UPTRs:"
+						+ " the kernel lacks UPTR support (Linux 6.13+) or the map's value type lacks the uptr tag";
+				a.map.delete(key);
+				failed(t, a.uptrError);
+				return false;
+			}
+		}
+		return true;
 	}
 
 	private void failed(TldThread t, String error) {
@@ -571,35 +616,43 @@ public final class TaskLocalData implements AutoCloseable {
 	}
 
 	private void refreshPins() {
-		for (Attachment a : this.maps) {
-			if (a.pin == null) {
-				continue;
-			}
+		for (PinWatch w : this.pins) {
 			BpfMap now;
 			try {
-				now = BpfMap.openPinned(a.pin);
+				now = BpfMap.openPinned(w.path);
 			}
 			catch (BpfException ex) {
-				this.lastError = "map pinned at " + a.pin + " is gone (" + ex.getMessage()
-						+ "); threads stay registered with " + a.map;
+				this.lastError = "map pinned at " + w.path + " is gone (" + ex.getMessage()
+						+ "); threads stay registered with the maps they have";
 				continue;
 			}
-			if (now.id() == a.map.id()) {
+			if (now.id() == w.mapId) {
 				now.close();
 				continue;
 			}
 			this.lock.lock();
 			try {
-				if (this.closed || !this.maps.contains(a)) {
+				if (this.closed) {
 					now.close();
-					continue;
+					return;
 				}
-				detach(a);
-				attach(new Attachment(now, a.pin, true));
+				Attachment previous = w.attached;
+				w.attached = null;
+				if (attachment(now.id()) != null) {
+					now.close();
+				}
+				else {
+					w.attached = new Attachment(now, true);
+					attach(w.attached);
+				}
+				w.mapId = now.id();
+				if (previous != null && this.maps.contains(previous)) {
+					detach(previous);
+				}
 			}
 			catch (RuntimeException ex) {
 				now.close();
-				this.lastError = "cannot follow the map pinned at " + a.pin + ": " + ex.getMessage();
+				this.lastError = "cannot follow the map pinned at " + w.path + ": " + ex.getMessage();
 			}
 			finally {
 				this.lock.unlock();
@@ -695,18 +748,37 @@ public final class TaskLocalData implements AutoCloseable {
 		}
 	}
 
+	/** A map threads are registered with; {@code owned} if this instance opened its fd. */
 	private static final class Attachment {
 
 		final BpfMap map;
 
-		final Path pin;
-
 		final boolean owned;
 
-		Attachment(BpfMap map, Path pin, boolean owned) {
+		boolean uptrChecked;
+
+		String uptrError;
+
+		Attachment(BpfMap map, boolean owned) {
 			this.map = map;
-			this.pin = pin;
 			this.owned = owned;
+		}
+
+	}
+
+	/** A pin followed by {@link #maintain()}. */
+	private static final class PinWatch {
+
+		final Path path;
+
+		int mapId;
+
+		/** The attachment made because of this pin, if the map was not attached already. */
+		Attachment attached;
+
+		PinWatch(Path path, int mapId) {
+			this.path = path;
+			this.mapId = mapId;
 		}
 
 	}

@@ -141,4 +141,51 @@ class MapLifecycleTest {
 		}
 	}
 
+	@Test
+	void explicitlyAttachedMapStaysWhenThePinMovesOn() throws Exception {
+		assumeTrue(Files.isDirectory(Path.of("/sys/fs/bpf")) && Files.isWritable(Path.of("/sys/fs/bpf")),
+				"bpffs is not mounted writable at /sys/fs/bpf");
+		this.pinDir = Files.createDirectories(Path.of("/sys/fs/bpf", "tld-test-" + ProcessHandle.current().pid()));
+		Path pin = this.pinDir.resolve("tld_data_map");
+		try (BpfObject mine = BpfTestSupport.openReader()) {
+			mine.pinMap("tld_data_map", pin);
+			mine.load();
+			// what the starter does: its own programs read the object's map, and it follows the pin
+			this.tld.attach(mine.map("tld_data_map"));
+			this.tld.attachPinned(pin);
+			assertEquals(1, this.tld.maps().size(), "the pinned map is the object's own: attached once");
+			Files.delete(pin);
+			try (BpfObject other = BpfTestSupport.openReader()) {
+				other.pinMap("tld_data_map", pin);
+				other.load();
+				this.tld.maintain();
+				assertEquals(2, this.tld.maps().size(), "the new pinned map is added");
+				assertEquals(4242, readOnWorker(other).value(), "the restarted tool sees the thread");
+				assertEquals(4242, readOnWorker(mine).value(), "our own programs still do");
+				Files.delete(pin);
+				try (BpfObject third = BpfTestSupport.openReader()) {
+					third.pinMap("tld_data_map", pin);
+					third.load();
+					this.tld.maintain();
+					assertEquals(2, this.tld.maps().size(), "the map attached for the old pin was released");
+					assertEquals(ENODATA, readOnWorker(other).initErr(), "the replaced tool's map no longer has it");
+					assertEquals(4242, readOnWorker(third).value());
+					assertEquals(4242, readOnWorker(mine).value());
+				}
+			}
+		}
+	}
+
+	@Test
+	void mapThatDoesNotPinUptrsIsRefused() throws Exception {
+		try (BpfObject plain = BpfObject.openResource("/bpf/tld_nouptr.bpf.o")) {
+			plain.load();
+			BpfException ex = org.junit.jupiter.api.Assertions.assertThrows(BpfException.class,
+					() -> this.tld.attach(plain.map("tld_data_map")));
+			assertTrue(ex.getMessage().contains("UPTR"), ex.getMessage());
+			assertEquals(95, ex.errno(), "EOPNOTSUPP");
+			assertEquals(0, this.tld.maps().size(), "not left attached");
+		}
+	}
+
 }
