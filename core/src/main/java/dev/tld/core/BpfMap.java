@@ -28,6 +28,19 @@ public final class BpfMap implements AutoCloseable {
 	/** {@code BPF_ANY}: create or update. */
 	public static final long ANY = 0;
 
+	/** {@code struct bpf_map_info} offsets; checked against the kernel header by a test. */
+	static final int INFO_TYPE = 0;
+
+	static final int INFO_ID = 4;
+
+	static final int INFO_KEY_SIZE = 8;
+
+	static final int INFO_VALUE_SIZE = 12;
+
+	static final int INFO_NAME = 24;
+
+	static final int INFO_NAME_LEN = 16;
+
 	private final int fd;
 
 	private final boolean owned;
@@ -55,11 +68,11 @@ public final class BpfMap implements AutoCloseable {
 		if (rc < 0) {
 			throw new BpfException("cannot read map info of fd " + fd + ": " + n.strerror(rc), -rc);
 		}
-		this.type = info.getInt(0);
-		this.id = info.getInt(4);
-		this.keySize = info.getInt(8);
-		this.valueSize = info.getInt(12);
-		this.name = info.getString(24, 16, java.nio.charset.StandardCharsets.US_ASCII);
+		this.type = info.getInt(INFO_TYPE);
+		this.id = info.getInt(INFO_ID);
+		this.keySize = info.getInt(INFO_KEY_SIZE);
+		this.valueSize = info.getInt(INFO_VALUE_SIZE);
+		this.name = info.getString(INFO_NAME, INFO_NAME_LEN, java.nio.charset.StandardCharsets.US_ASCII);
 	}
 
 	/**

@@ -28,6 +28,9 @@ import dev.tld.core.internal.Natives;
  */
 public final class BpfObject implements AutoCloseable {
 
+	/** {@code offsetof(struct bpf_object_open_opts, object_name)}; checked by a test. */
+	static final int OPEN_OPTS_OBJECT_NAME = 8;
+
 	private final String name;
 
 	private final Pointer obj;
@@ -94,9 +97,10 @@ public final class BpfObject implements AutoCloseable {
 		// struct bpf_object_open_opts { size_t sz; const char *object_name; ... }
 		Pointer objectName = n.allocate(name.length() + 1);
 		objectName.putString(0, objNameOf(name), name.length() + 1, java.nio.charset.StandardCharsets.US_ASCII);
-		Pointer opts = n.allocate(16);
-		opts.putLong(0, 16);
-		opts.putAddress(8, objectName.address());
+		// sz covers the fields up to object_name: libbpf reads the rest as zero
+		Pointer opts = n.allocate(OPEN_OPTS_OBJECT_NAME + 8);
+		opts.putLong(0, OPEN_OPTS_OBJECT_NAME + 8);
+		opts.putAddress(OPEN_OPTS_OBJECT_NAME, objectName.address());
 		long mark = n.logMark();
 		Pointer obj = n.libbpf().bpf_object__open_mem(image, elf.length, opts);
 		if (obj == null) {

@@ -10,8 +10,17 @@ import dev.tld.core.internal.Natives;
  */
 public final class BpfProgram {
 
-	/** {@code sizeof(struct bpf_test_run_opts)} in libbpf 1.1. */
-	private static final int TEST_RUN_OPTS_SIZE = 80;
+	/** {@code sizeof(struct bpf_test_run_opts)} in libbpf 1.1; checked against the header by a test. */
+	static final int TEST_RUN_OPTS_SIZE = 80;
+
+	/** {@code offsetof(struct bpf_test_run_opts, ctx_in)}. */
+	static final int OPTS_CTX_IN = 32;
+
+	/** {@code offsetof(struct bpf_test_run_opts, ctx_size_in)}. */
+	static final int OPTS_CTX_SIZE_IN = 48;
+
+	/** {@code offsetof(struct bpf_test_run_opts, retval)}. */
+	static final int OPTS_RETVAL = 56;
 
 	private final BpfObject object;
 
@@ -72,14 +81,14 @@ public final class BpfProgram {
 		c.put(0, ctx, 0, ctx.length);
 		Pointer opts = n.allocate(TEST_RUN_OPTS_SIZE);
 		opts.putLong(0, TEST_RUN_OPTS_SIZE); // sz
-		opts.putAddress(32, c.address()); // ctx_in
-		opts.putInt(48, ctx.length); // ctx_size_in
+		opts.putAddress(OPTS_CTX_IN, c.address());
+		opts.putInt(OPTS_CTX_SIZE_IN, ctx.length);
 		int rc = n.libbpf().bpf_prog_test_run_opts(fd(), opts);
 		if (rc < 0) {
 			throw new BpfException("cannot test-run program '" + this.name + "': " + n.strerror(rc), -rc);
 		}
 		c.get(0, ctx, 0, ctx.length);
-		return opts.getInt(56); // retval
+		return opts.getInt(OPTS_RETVAL);
 	}
 
 }
