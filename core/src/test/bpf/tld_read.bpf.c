@@ -5,7 +5,9 @@
  * tld_read (syscall, run with BPF_PROG_TEST_RUN from a Java thread) reads
  * the calling thread's keys into its context and bumps a counter that Java
  * then reads back. tld_sys_enter (tp_btf/sys_enter) records, per thread id,
- * the value of "test.value" at each syscall entry.
+ * the value of "test.value" at each syscall entry. tld_count (iter/task)
+ * writes the tid of every task that has an element in tld_data_map: the
+ * map's elements, which user space cannot iterate in a task storage map.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -93,6 +95,19 @@ int BPF_PROG(tld_sys_enter, struct pt_regs *regs, long id)
 	v = *p;
 	tid = task->pid;
 	bpf_map_update_elem(&seen, &tid, &v, BPF_ANY);
+	return 0;
+}
+
+SEC("iter/task")
+int tld_count(struct bpf_iter__task *ctx)
+{
+	struct task_struct *task = ctx->task;
+	__u32 tid;
+
+	if (!task || !bpf_task_storage_get(&tld_data_map, task, 0, 0))
+		return 0;
+	tid = task->pid;
+	bpf_seq_write(ctx->meta->seq, &tid, sizeof(tid));
 	return 0;
 }
 

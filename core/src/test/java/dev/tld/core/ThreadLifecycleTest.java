@@ -98,6 +98,65 @@ class ThreadLifecycleTest {
 		assertEquals(0, this.tld.registrationFailures(), "registration failures: " + this.tld.lastError());
 	}
 
+	/**
+	 * 100,000 threads that publish and die, at most 1,000 alive at a time: blocks, pidfds and
+	 * map elements (counted by BPF through iter/task) come back to their baseline.
+	 */
+	@Test
+	void hundredThousandThreadsLeaveNoBlockNoFdAndNoMapElement() throws Exception {
+		TldKey value = this.tld.defineKey("test.value", 8);
+		BpfLink count = this.obj.program("tld_count").attach();
+		runThreads(8, value, this.obj.program("tld_read"));
+		releaseAll(0);
+		long fdsBefore = BpfTestSupport.openFds();
+		long mappedBefore = NativeBlock.mappedBytes();
+		assertEquals(0, elements(count), "map elements before");
+		java.util.concurrent.atomic.AtomicLong published = new java.util.concurrent.atomic.AtomicLong();
+		int peakElements = 0;
+		for (int batch = 0; batch < 100; batch++) {
+			java.util.concurrent.CountDownLatch written = new java.util.concurrent.CountDownLatch(1000);
+			java.util.concurrent.CountDownLatch exit = new java.util.concurrent.CountDownLatch(1);
+			List<Thread> threads = new ArrayList<>(1000);
+			for (int i = 0; i < 1000; i++) {
+				Thread t = new Thread(() -> {
+					TldThread me = this.tld.currentThread();
+					me.putLong(value, me.tid());
+					published.incrementAndGet();
+					written.countDown();
+					try {
+						exit.await();
+					}
+					catch (InterruptedException ex) {
+						Thread.currentThread().interrupt();
+					}
+				});
+				threads.add(t);
+				t.start();
+			}
+			written.await();
+			if (batch % 25 == 0) {
+				peakElements = Math.max(peakElements, elements(count));
+			}
+			exit.countDown();
+			for (Thread t : threads) {
+				t.join();
+			}
+			this.tld.maintain();
+		}
+		assertEquals(100_000, published.get(), "threads that published");
+		assertTrue(peakElements >= 1000, "all 1,000 live threads had map elements: " + peakElements);
+		releaseAll(0);
+		assertEquals(0, elements(count), "map elements after");
+		assertEquals(mappedBefore, NativeBlock.mappedBytes(), "bytes mapped by all blocks of the JVM");
+		assertEquals(fdsBefore, BpfTestSupport.openFds(), "open file descriptors");
+		assertEquals(0, this.tld.registrationFailures(), "registration failures: " + this.tld.lastError());
+	}
+
+	/** Tasks with an element in the test object's tld_data_map, as BPF counts them. */
+	private static int elements(BpfLink count) {
+		return count.readIterator().length / 4;
+	}
+
 	/** Start n threads that each register, write, check what BPF reads, and die. */
 	private int runThreads(int n, TldKey value, BpfProgram read) throws InterruptedException {
 		List<Thread> threads = new ArrayList<>();
