@@ -4,6 +4,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
+import org.springframework.core.env.Environment;
 import org.springframework.core.io.ResourceLoader;
 
 import dev.tld.core.KernelSupport;
@@ -21,10 +22,12 @@ public class TaskLocalDataAutoConfiguration {
 
 	@Bean(destroyMethod = "close")
 	@ConditionalOnMissingBean
-	TaskLocalDataRuntime taskLocalDataRuntime(TaskLocalDataProperties properties, ResourceLoader resourceLoader) {
+	TaskLocalDataRuntime taskLocalDataRuntime(TaskLocalDataProperties properties, ResourceLoader resourceLoader,
+			Environment environment) {
 		ClassLoader loader = resourceLoader.getClassLoader();
 		return TaskLocalDataRuntime.start(properties, KernelSupport.probe(),
-				(loader != null) ? loader : TaskLocalDataRuntime.class.getClassLoader());
+				(loader != null) ? loader : TaskLocalDataRuntime.class.getClassLoader(),
+				environment.getProperty("spring.threads.virtual.enabled", Boolean.class, false));
 	}
 
 	@Bean

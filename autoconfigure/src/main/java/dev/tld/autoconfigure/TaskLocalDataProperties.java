@@ -76,6 +76,7 @@ public class TaskLocalDataProperties implements InitializingBean {
 		return this.enabled;
 	}
 
+
 	public void setEnabled(boolean enabled) {
 		this.enabled = enabled;
 	}

@@ -100,7 +100,7 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	 * @throws TaskLocalDataUnavailableException if BPF is unusable and fail-fast is set
 	 */
 	public static TaskLocalDataRuntime start(TaskLocalDataProperties properties, KernelSupport.Report support) {
-		return start(properties, support, TaskLocalDataRuntime.class.getClassLoader());
+		return start(properties, support, TaskLocalDataRuntime.class.getClassLoader(), false);
 	}
 
 	/**
@@ -108,14 +108,21 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	 * @param properties the configuration (already validated)
 	 * @param support what the host offers
 	 * @param loader the class loader that holds the {@code tld-bpf} jar
+	 * @param virtualThreads whether requests run on virtual threads
+	 * ({@code spring.threads.virtual.enabled}): then nothing is published
 	 * @return the runtime
 	 * @throws TaskLocalDataUnavailableException if BPF is unusable and fail-fast is set
 	 */
 	public static TaskLocalDataRuntime start(TaskLocalDataProperties properties, KernelSupport.Report support,
-			ClassLoader loader) {
+			ClassLoader loader, boolean virtualThreads) {
 		String pin = properties.getPinPath();
 		if (!support.available()) {
 			return unusable(State.UNAVAILABLE, support.reason(), support, properties, null);
+		}
+		if (virtualThreads) {
+			return unusable(State.UNAVAILABLE, "spring.threads.virtual.enabled=true: requests run on virtual threads, "
+					+ "whose data would belong to whichever carrier thread runs them at the moment; task local data "
+					+ "is per OS thread, so nothing is published rather than something wrong", support, properties, null);
 		}
 		TaskLocalData tld = null;
 		BpfObject trace = null;

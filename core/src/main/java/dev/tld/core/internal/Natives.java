@@ -21,6 +21,9 @@ public final class Natives {
 
 	private static final int LOG_LINES = 200;
 
+	/** {@code LIBBPF_INFO}; {@code LIBBPF_DEBUG} is 2. */
+	private static final int LIBBPF_INFO = 1;
+
 	private static volatile Natives instance;
 
 	private static volatile Throwable loadFailure;
@@ -143,18 +146,34 @@ public final class Natives {
 
 	private long logCount;
 
+	/** Format buffer for libbpf's log, allocated on first use. */
+	private Pointer logBuffer;
+
+	private static final int LOG_BUFFER = 1 << 20;
+
 	private int onLibbpfLog(int level, Pointer format, Pointer args) {
+		if (level > LIBBPF_INFO) {
+			return 0; // debug output (relocations, ...) would crowd out the verifier's last words
+		}
 		try {
-			Pointer buf = Memory.allocateDirect(this.runtime, 1024);
-			int n = this.libc.vsnprintf(buf, 1024, format, args);
-			String line = buf.getString(0, Math.min(Math.max(n, 0), 1023), java.nio.charset.StandardCharsets.UTF_8)
-				.stripTrailing();
 			synchronized (this.log) {
-				if (this.log.size() == LOG_LINES) {
-					this.log.removeFirst();
+				// One call can carry a whole verifier log: format into a large buffer, keep lines.
+				if (this.logBuffer == null) {
+					this.logBuffer = Memory.allocateDirect(this.runtime, LOG_BUFFER);
 				}
-				this.log.addLast(line);
-				this.logCount++;
+				int n = this.libc.vsnprintf(this.logBuffer, LOG_BUFFER, format, args);
+				String text = this.logBuffer.getString(0, Math.min(Math.max(n, 0), LOG_BUFFER - 1),
+						java.nio.charset.StandardCharsets.UTF_8);
+				for (String line : text.split("\n")) {
+					if (line.isBlank()) {
+						continue;
+					}
+					if (this.log.size() == LOG_LINES) {
+						this.log.removeFirst();
+					}
+					this.log.addLast(line.stripTrailing());
+					this.logCount++;
+				}
 			}
 		}
 		catch (RuntimeException ex) {
