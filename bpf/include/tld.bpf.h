@@ -292,7 +292,7 @@ static __always_inline void *__tld_get(struct tld_object *obj, const char *name,
 	__u32 a = hash % TLD_CACHE_SLOTS;
 	__u32 b = (hash >> 8) % TLD_CACHE_SLOTS;
 	__u32 tag_a, tag_b, off, cnt;
-	__u64 e = 0;
+	__u64 e = 0, o;
 
 	if (!v)
 		return NULL;
@@ -332,16 +332,22 @@ static __always_inline void *__tld_get(struct tld_object *obj, const char *name,
 			return NULL;
 	}
 	/*
-	 * Two separate checks with a compiler barrier between them: clang
-	 * would otherwise fold them into one range check on a copy of off,
-	 * and the verifier would not see the bound on off itself.
+	 * The verifier must see both bounds on the very register that is
+	 * added to data. Hence a 64-bit copy (a 32-bit value would be
+	 * zero-extended into a fresh register for each use) and compiler
+	 * barriers: they keep clang from dropping the upper check (it may
+	 * have proven the bound across the call to __tld_fetch(), which the
+	 * verifier does not) and from folding both checks into one range
+	 * check on a temporary.
 	 */
-	if (off > TLD_BLOCK_SIZE - size)
+	o = off;
+	asm volatile("" : "+r"(o));
+	if (o > TLD_BLOCK_SIZE - size)
 		return NULL;
-	asm volatile("" : "+r"(off));
-	if (off < TLD_DATA_HDR_SIZE)
+	asm volatile("" : "+r"(o));
+	if (o < TLD_DATA_HDR_SIZE)
 		return NULL;
-	return (void *)data + off;
+	return (void *)data + o;
 }
 
 /**

@@ -1,0 +1,64 @@
+package dev.tld.core;
+
+import java.time.Duration;
+
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * tld.bpf.h passes the verifier however clang specializes it: programs with a single
+ * tld_get_data() call site of sizes 1, 8, 32 and 4080 load, find the key when it is large enough
+ * and refuse it when it is not.
+ */
+class HeaderShapesTest {
+
+	@ParameterizedTest(name = "size {0}")
+	@ValueSource(ints = { 1, 8, 32, 4080 })
+	void singleCallSiteOfEachSizeLoadsAndReads(int size) throws Exception {
+		BpfTestSupport.assumeBpf();
+		try (BpfObject obj = BpfObject.openResource("/bpf/tld_shapes.bpf.o");
+				TaskLocalData tld = TaskLocalData.create(Duration.ZERO)) {
+			obj.load();
+			tld.attach(obj.map("tld_data_map"));
+			TldKey key = tld.defineKey("shape.key", size);
+			BpfProgram shape = obj.program("shape_" + size);
+			int[] got = new int[2];
+			Thread t = new Thread(() -> {
+				byte[] bytes = new byte[size];
+				bytes[0] = 3;
+				bytes[size - 1] += 4;
+				tld.currentThread().putBytes(key, bytes);
+				got[0] = shape.testRun(new byte[8]);
+			});
+			Throwable[] error = new Throwable[1];
+			t.setUncaughtExceptionHandler((th, ex) -> error[0] = ex);
+			t.start();
+			t.join();
+			assertEquals(null, error[0]);
+			assertEquals(size == 1 ? 14 : 7, got[0], "first + last byte BPF read for size " + size);
+		}
+		if (size > 1) {
+			try (BpfObject obj = BpfObject.openResource("/bpf/tld_shapes.bpf.o");
+					TaskLocalData tld = TaskLocalData.create(Duration.ZERO)) {
+				obj.load();
+				tld.attach(obj.map("tld_data_map"));
+				tld.defineKey("shape.key", size - 1); // one byte too small for the program
+				BpfProgram shape = obj.program("shape_" + size);
+				int[] got = new int[1];
+				Thread t = new Thread(() -> {
+					tld.currentThread();
+					got[0] = shape.testRun(new byte[8]);
+				});
+				Throwable[] error = new Throwable[1];
+				t.setUncaughtExceptionHandler((th, ex) -> error[0] = ex);
+				t.start();
+				t.join();
+				assertEquals(null, error[0]);
+				assertEquals(255, got[0], "a key smaller than the program reads is not found");
+			}
+		}
+	}
+
+}
