@@ -20,6 +20,14 @@ import dev.tld.core.TaskLocalData;
 @SpringBootApplication
 public class TestApplication {
 
+	/**
+	 * Start the application (the child process of the unprivileged-host tests).
+	 * @param args Spring Boot arguments
+	 */
+	public static void main(String[] args) {
+		org.springframework.boot.SpringApplication.run(TestApplication.class, args);
+	}
+
 	/** Endpoints for the tests. */
 	@RestController
 	public static class Endpoints {
@@ -53,6 +61,9 @@ public class TestApplication {
 		/** tenant|priority|requestId|tid as BPF reads them for the calling thread, or "none". */
 		private String seenByBpf() {
 			TaskLocalData tld = this.runtime.taskLocalData();
+			if (tld == null) {
+				return "none|unpublished";
+			}
 			int tid = tld.currentThread().tid();
 			List<ThreadRecord> records = this.runtime.readThreads();
 			Optional<ThreadRecord> me = records.stream().filter((r) -> r.tid() == tid).findFirst();

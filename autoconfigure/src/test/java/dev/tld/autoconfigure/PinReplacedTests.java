@@ -1,0 +1,122 @@
+package dev.tld.autoconfigure;
+
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashSet;
+import java.util.Set;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
+import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+import dev.tld.autoconfigure.app.TestApplication;
+import dev.tld.core.BpfLink;
+import dev.tld.core.BpfObject;
+import dev.tld.core.KernelSupport;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * The pinned data map is deleted, then replaced by a restarted tool, while the application
+ * serves requests: it reports the missing pin, keeps serving and publishing to its own
+ * programs, and registers every thread with the tool's new map.
+ */
+@SpringBootTest(classes = TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+		properties = { "server.tomcat.threads.max=4", "server.tomcat.threads.min-spare=4",
+				"tld.maintenance-interval=1h" })
+class PinReplacedTests {
+
+	private static final Path PIN_DIR = Path.of("/sys/fs/bpf", "tld-replaced-" + ProcessHandle.current().pid());
+
+	private static final Path PIN = PIN_DIR.resolve("tld_data_map");
+
+	@LocalServerPort
+	int port;
+
+	@Autowired
+	TaskLocalDataRuntime runtime;
+
+	@BeforeAll
+	static void assumeBpf() {
+		KernelSupport.Report report = KernelSupport.probe();
+		assumeTrue(report.available(), () -> "BPF task local data unavailable: " + report.reason());
+		assumeTrue(Files.isWritable(Path.of("/sys/fs/bpf")), "bpffs is not mounted writable at /sys/fs/bpf");
+	}
+
+	@DynamicPropertySource
+	static void pinPath(DynamicPropertyRegistry registry) {
+		registry.add("tld.pin-path", PIN::toString);
+	}
+
+	@AfterAll
+	static void unpin() throws IOException {
+		Files.deleteIfExists(PIN);
+		Files.deleteIfExists(PIN_DIR);
+	}
+
+	private String work(String tenant) throws Exception {
+		HttpResponse<String> r = HttpClient.newHttpClient()
+			.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + "/work?iterations=1000"))
+				.header("X-Tenant", tenant)
+				.build(), HttpResponse.BodyHandlers.ofString());
+		assertThat(r.statusCode()).isEqualTo(200);
+		return r.body();
+	}
+
+	@Test
+	void deletedThenReplacedPin() throws Exception {
+		for (int i = 0; i < 8; i++) {
+			assertThat(work("before")).startsWith("before|"); // all four pool threads registered
+		}
+		int ownMap = this.runtime.dataMapId();
+
+		Files.delete(PIN);
+		this.runtime.taskLocalData().maintain();
+		assertThat(this.runtime.taskLocalData().lastError()).contains("is gone");
+		assertThat(work("during")).as("still served and published to our own programs").startsWith("during|");
+
+		// A tool restarts: it pins a fresh map where the old one was.
+		try (BpfObject tool = BpfObject.openResource(TaskLocalDataRuntime.TRACE_OBJECT)) {
+			tool.pinMap("tld_data_map", PIN);
+			tool.load();
+			assertThat(tool.map("tld_data_map").id()).isNotEqualTo(ownMap);
+			BpfLink dump = tool.program("tld_dump_task").attach();
+			assertThat(tids(dump)).as("nothing registered with the new map yet").isEmpty();
+			this.runtime.taskLocalData().maintain();
+			Set<Integer> seenByTool = tids(dump);
+			Set<Integer> registered = new HashSet<>();
+			this.runtime.taskLocalData().threads().forEach((t) -> registered.add(t.tid()));
+			assertThat(seenByTool).as("the restarted tool sees every registered thread").isEqualTo(registered);
+			assertThat(work("after")).startsWith("after|");
+			assertThat(this.runtime.dataMapId()).as("our own programs keep their map").isEqualTo(ownMap);
+		}
+	}
+
+	/** Threads of this process in the map of the object that owns {@code dump}. */
+	private static Set<Integer> tids(BpfLink dump) {
+		ByteBuffer b = ByteBuffer.wrap(dump.readIterator()).order(ByteOrder.LITTLE_ENDIAN);
+		Set<Integer> tids = new HashSet<>();
+		for (int off = 0; off + 104 <= b.limit(); off += 104) {
+			if (b.getInt(off) == ProcessHandle.current().pid()) {
+				tids.add(b.getInt(off + 4));
+			}
+		}
+		return tids;
+	}
+
+}
