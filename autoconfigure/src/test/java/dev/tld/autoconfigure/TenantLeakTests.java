@@ -160,6 +160,9 @@ class TenantLeakTests {
 			long checks = counter(counters, 0);
 			long mismatches = counter(counters, 1);
 			long matchedTenant = counter(counters, 2);
+			System.out.printf("leak test: %d requests (%d ok, %d threw, %d client timeouts), %d markers, "
+					+ "%d inside requests matched their tenant, %d mismatches%n", total, ok.get(), failed.get(),
+					timedOut.get(), checks, matchedTenant, mismatches);
 			String lastBad = mismatches == 0 ? "" : describe(marker.map("last_bad").lookup(key(0)).orElseThrow());
 			assertThat(mismatches).as("markers where BPF read another tenant than the thread served; last: " + lastBad)
 				.isZero();

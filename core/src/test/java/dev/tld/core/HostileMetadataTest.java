@@ -229,6 +229,8 @@ class HostileMetadataTest {
 		corrupter.join();
 		this.table.p.put(0, saved, 0, saved.length);
 		assertEquals(List.of(), errors);
+		System.out.printf("hostile test: %d lookups under corruption, %d found data (all the reader's own bytes)%n",
+				lookups.get(), found.get());
 		assertTrue(lookups.get() >= 1_000_000, "tld_get_data calls under corruption: " + lookups.get());
 		assertTrue(found.get() > 0, "some lookups found data (the check ran): " + found.get());
 		List<String> added = new ArrayList<>(kernelLog());
