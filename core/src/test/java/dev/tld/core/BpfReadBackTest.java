@@ -2,7 +2,6 @@ package dev.tld.core;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CyclicBarrier;
@@ -11,8 +10,6 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.tld.core.BpfTestSupport.Read;
@@ -26,31 +23,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * What Java threads write, BPF programs in the real kernel read: a {@code syscall} program run
  * on each thread with BPF_PROG_TEST_RUN, and a {@code tp_btf/sys_enter} program.
  */
-class BpfReadBackTest {
+class BpfReadBackTest extends ReaderTestBase {
 
 	private static final int THREADS = 32;
-
-	private BpfObject obj;
-
-	private TaskLocalData tld;
-
-	@BeforeEach
-	void load() {
-		BpfTestSupport.assumeBpf();
-		this.obj = BpfTestSupport.loadReader();
-		this.tld = TaskLocalData.create(Duration.ZERO);
-		assertEquals(0, this.tld.attach(this.obj.map("tld_data_map")));
-	}
-
-	@AfterEach
-	void close() {
-		if (this.tld != null) {
-			this.tld.close();
-		}
-		if (this.obj != null) {
-			this.obj.close();
-		}
-	}
 
 	@Test
 	void eachOfManyThreadsReadsBackExactlyWhatItWrote() throws Exception {

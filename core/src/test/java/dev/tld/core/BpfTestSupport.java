@@ -86,6 +86,29 @@ final class BpfTestSupport {
 				new String(ctx, 32, n, StandardCharsets.UTF_8), ctx);
 	}
 
+	/**
+	 * Run {@code task} on a new platform thread (which registers afresh) and return its result.
+	 * @throws AssertionError with the thread's failure as cause, if it failed
+	 */
+	static <T> T onNewThread(java.util.concurrent.Callable<T> task) throws InterruptedException {
+		java.util.concurrent.atomic.AtomicReference<T> result = new java.util.concurrent.atomic.AtomicReference<>();
+		java.util.concurrent.atomic.AtomicReference<Throwable> error = new java.util.concurrent.atomic.AtomicReference<>();
+		Thread t = new Thread(() -> {
+			try {
+				result.set(task.call());
+			}
+			catch (Throwable ex) {
+				error.set(ex);
+			}
+		});
+		t.start();
+		t.join();
+		if (error.get() != null) {
+			throw new AssertionError("the thread failed: " + error.get(), error.get());
+		}
+		return result.get();
+	}
+
 	/** Open file descriptors of this process. */
 	static int openFds() {
 		try (var s = Files.list(Path.of("/proc/self/fd"))) {

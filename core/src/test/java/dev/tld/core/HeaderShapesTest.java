@@ -24,20 +24,14 @@ class HeaderShapesTest {
 			tld.attach(obj.map("tld_data_map"));
 			TldKey key = tld.defineKey("shape.key", size);
 			BpfProgram shape = obj.program("shape_" + size);
-			int[] got = new int[2];
-			Thread t = new Thread(() -> {
+			int got = BpfTestSupport.onNewThread(() -> {
 				byte[] bytes = new byte[size];
 				bytes[0] = 3;
 				bytes[size - 1] += 4;
 				tld.currentThread().putBytes(key, bytes);
-				got[0] = shape.testRun(new byte[8]);
+				return shape.testRun(new byte[8]);
 			});
-			Throwable[] error = new Throwable[1];
-			t.setUncaughtExceptionHandler((th, ex) -> error[0] = ex);
-			t.start();
-			t.join();
-			assertEquals(null, error[0]);
-			assertEquals(size == 1 ? 14 : 7, got[0], "first + last byte BPF read for size " + size);
+			assertEquals(size == 1 ? 14 : 7, got, "first + last byte BPF read for size " + size);
 		}
 		if (size > 1) {
 			try (BpfObject obj = BpfObject.openResource("/bpf/tld_shapes.bpf.o");
@@ -46,17 +40,11 @@ class HeaderShapesTest {
 				tld.attach(obj.map("tld_data_map"));
 				tld.defineKey("shape.key", size - 1); // one byte too small for the program
 				BpfProgram shape = obj.program("shape_" + size);
-				int[] got = new int[1];
-				Thread t = new Thread(() -> {
+				int got = BpfTestSupport.onNewThread(() -> {
 					tld.currentThread();
-					got[0] = shape.testRun(new byte[8]);
+					return shape.testRun(new byte[8]);
 				});
-				Throwable[] error = new Throwable[1];
-				t.setUncaughtExceptionHandler((th, ex) -> error[0] = ex);
-				t.start();
-				t.join();
-				assertEquals(null, error[0]);
-				assertEquals(255, got[0], "a key smaller than the program reads is not found");
+				assertEquals(255, got, "a key smaller than the program reads is not found");
 			}
 		}
 	}

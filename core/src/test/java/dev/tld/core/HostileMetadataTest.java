@@ -1,6 +1,5 @@
 package dev.tld.core;
 
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
@@ -10,7 +9,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 
 import jnr.ffi.Pointer;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -25,40 +23,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * finds either nothing or bytes of the reading thread's own block, and that an unknown layout
  * reads as no data.
  */
-class HostileMetadataTest {
+class HostileMetadataTest extends ReaderTestBase {
 
 	private static final int ENODATA = -61;
 
 	private static final int EPROTO = -71;
 
-	private BpfObject obj;
-
 	private BpfProgram read;
-
-	private TaskLocalData tld;
 
 	private KeyTable table;
 
 	@BeforeEach
-	void load() {
-		BpfTestSupport.assumeBpf();
-		this.obj = BpfTestSupport.loadReader();
+	void defineKeys() {
 		this.read = this.obj.program("tld_read");
-		this.tld = TaskLocalData.create(Duration.ZERO);
-		this.tld.attach(this.obj.map("tld_data_map"));
 		this.tld.defineKey("test.value", 8);
 		this.tld.defineKey("test.text", 32);
 		this.table = KeyTable.of(this.tld);
-	}
-
-	@AfterEach
-	void close() {
-		if (this.tld != null) {
-			this.tld.close();
-		}
-		if (this.obj != null) {
-			this.obj.close();
-		}
 	}
 
 	@Test
@@ -344,24 +324,16 @@ class HostileMetadataTest {
 	 * and read once, checking that whatever BPF returned is the thread's own bytes.
 	 */
 	private Read onFreshThread(Consumer<TldThread> before) throws Exception {
-		Read[] out = new Read[1];
-		Throwable[] error = new Throwable[1];
-		Thread t = new Thread(() -> {
+		return BpfTestSupport.onNewThread(() -> {
 			TldThread me = this.tld.currentThread();
 			byte[] block = fillPattern(me);
 			before.accept(me);
-			out[0] = BpfTestSupport.read(this.read);
-			if (out[0].initErr() == 0) {
-				checkOwnBytes(me, block, out[0]);
+			Read r = BpfTestSupport.read(this.read);
+			if (r.initErr() == 0) {
+				checkOwnBytes(me, block, r);
 			}
+			return r;
 		});
-		t.setUncaughtExceptionHandler((th, ex) -> error[0] = ex);
-		t.start();
-		t.join();
-		if (error[0] != null) {
-			throw new AssertionError(error[0]);
-		}
-		return out[0];
 	}
 
 }

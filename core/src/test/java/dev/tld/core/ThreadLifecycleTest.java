@@ -5,8 +5,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.tld.core.BpfTestSupport.Read;
@@ -19,29 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * Threads that die give back their block, their pidfd and their map element; 10,000 of them
  * leave nothing behind.
  */
-class ThreadLifecycleTest {
-
-	private BpfObject obj;
-
-	private TaskLocalData tld;
-
-	@BeforeEach
-	void load() {
-		BpfTestSupport.assumeBpf();
-		this.obj = BpfTestSupport.loadReader();
-		this.tld = TaskLocalData.create(Duration.ZERO);
-		this.tld.attach(this.obj.map("tld_data_map"));
-	}
-
-	@AfterEach
-	void close() {
-		if (this.tld != null) {
-			this.tld.close();
-		}
-		if (this.obj != null) {
-			this.obj.close();
-		}
-	}
+class ThreadLifecycleTest extends ReaderTestBase {
 
 	@Test
 	void deadThreadGivesBackItsBlockAndPidfd() throws Exception {
