@@ -29,9 +29,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
  */
 class FaultTests {
 
-	private static final Path PIN_DIR = Path.of("/sys/fs/bpf", "tld-fault-" + ProcessHandle.current().pid());
+	private static final Path PIN = BpfPins.dataMap("tld-fault");
 
-	private static final Path PIN = PIN_DIR.resolve("tld_data_map");
+	private static final Path PIN_DIR = PIN.getParent();
 
 	private final ApplicationContextRunner runner = new ApplicationContextRunner()
 		.withConfiguration(AutoConfigurations.of(TaskLocalDataAutoConfiguration.class))
@@ -39,13 +39,7 @@ class FaultTests {
 
 	@AfterEach
 	void unpin() throws IOException {
-		Files.deleteIfExists(PIN);
-		Files.deleteIfExists(PIN_DIR);
-	}
-
-	private static void assumeBpffs() {
-		TaskLocalDataAutoConfigurationTests.assumeBpf();
-		assumeTrue(Files.isWritable(Path.of("/sys/fs/bpf")), "bpffs is not mounted writable at /sys/fs/bpf");
+		BpfPins.remove(PIN);
 	}
 
 	@Test
@@ -82,7 +76,7 @@ class FaultTests {
 
 	@Test
 	void pinnedMapWithoutUptrFailsWithTheVerifiersWords() {
-		assumeBpffs();
+		BpfPins.assumeBpffs();
 		// A tld_data_map of the right shape whose value type has no uptr tag (tld-core's test
 		// object tld_nouptr), pinned where the starter looks: what a kernel without UPTR makes of
 		// the real map. libbpf reuses it (type, sizes and flags match); the verifier must then
@@ -103,7 +97,7 @@ class FaultTests {
 
 	@Test
 	void thePinIsPrivateToRootAndAnUnprivilegedProcessCannotWriteIt() throws Exception {
-		assumeBpffs();
+		BpfPins.assumeBpffs();
 		assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "setpriv (util-linux) is not installed");
 		this.runner.withPropertyValues("tld.pin-path=" + PIN).run((context) -> {
 			TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);

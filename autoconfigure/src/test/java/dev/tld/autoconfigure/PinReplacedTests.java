@@ -26,10 +26,8 @@ import org.springframework.test.context.DynamicPropertySource;
 import dev.tld.autoconfigure.app.TestApplication;
 import dev.tld.core.BpfLink;
 import dev.tld.core.BpfObject;
-import dev.tld.core.KernelSupport;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The pinned data map is deleted, then replaced by a restarted tool, while the application
@@ -41,9 +39,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 				"tld.maintenance-interval=1h" })
 class PinReplacedTests {
 
-	private static final Path PIN_DIR = Path.of("/sys/fs/bpf", "tld-replaced-" + ProcessHandle.current().pid());
-
-	private static final Path PIN = PIN_DIR.resolve("tld_data_map");
+	private static final Path PIN = BpfPins.dataMap("tld-replaced");
 
 	@LocalServerPort
 	int port;
@@ -53,9 +49,7 @@ class PinReplacedTests {
 
 	@BeforeAll
 	static void assumeBpf() {
-		KernelSupport.Report report = KernelSupport.probe();
-		assumeTrue(report.available(), () -> "BPF task local data unavailable: " + report.reason());
-		assumeTrue(Files.isWritable(Path.of("/sys/fs/bpf")), "bpffs is not mounted writable at /sys/fs/bpf");
+		BpfPins.assumeBpffs();
 	}
 
 	@DynamicPropertySource
@@ -65,8 +59,7 @@ class PinReplacedTests {
 
 	@AfterAll
 	static void unpin() throws IOException {
-		Files.deleteIfExists(PIN);
-		Files.deleteIfExists(PIN_DIR);
+		BpfPins.remove(PIN);
 	}
 
 	private String work(String tenant) throws Exception {

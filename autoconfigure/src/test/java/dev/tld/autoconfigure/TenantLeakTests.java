@@ -8,7 +8,6 @@ import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.concurrent.Callable;
@@ -39,11 +38,9 @@ import org.springframework.web.bind.annotation.RestController;
 import dev.tld.autoconfigure.app.TestApplication;
 import dev.tld.core.BpfMap;
 import dev.tld.core.BpfObject;
-import dev.tld.core.KernelSupport;
 import dev.tld.core.internal.Natives;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * No tenant leaks: 100,000 requests from 16 tenants over a 4-thread Tomcat (more requests in
@@ -62,7 +59,7 @@ class TenantLeakTests {
 
 	static final int TENANTS = 16;
 
-	private static final Path PIN_DIR = Path.of("/sys/fs/bpf", "tld-leak-" + ProcessHandle.current().pid());
+	private static final Path PIN = BpfPins.dataMap("tld-leak");
 
 	@LocalServerPort
 	int port;
@@ -72,20 +69,17 @@ class TenantLeakTests {
 
 	@BeforeAll
 	static void assumeBpf() {
-		KernelSupport.Report report = KernelSupport.probe();
-		assumeTrue(report.available(), () -> "BPF task local data unavailable: " + report.reason());
-		assumeTrue(Files.isWritable(Path.of("/sys/fs/bpf")), "bpffs is not mounted writable at /sys/fs/bpf");
+		BpfPins.assumeBpffs();
 	}
 
 	@DynamicPropertySource
 	static void pinPath(DynamicPropertyRegistry registry) {
-		registry.add("tld.pin-path", () -> PIN_DIR.resolve("tld_data_map").toString());
+		registry.add("tld.pin-path", PIN::toString);
 	}
 
 	@AfterAll
 	static void unpin() throws IOException {
-		Files.deleteIfExists(PIN_DIR.resolve("tld_data_map"));
-		Files.deleteIfExists(PIN_DIR);
+		BpfPins.remove(PIN);
 	}
 
 	/** getpid(MAGIC, index): getpid ignores its arguments; tld_marker reads them. */
@@ -101,7 +95,7 @@ class TenantLeakTests {
 	void noRequestThreadEverPublishesATenantItIsNotServing() throws Exception {
 		assertThat(this.runtime.state()).as(this.runtime.reason()).isEqualTo(TaskLocalDataRuntime.State.ACTIVE);
 		try (BpfObject marker = BpfObject.openResource("/bpf/tld_marker.bpf.o")) {
-			marker.pinMap("tld_data_map", PIN_DIR.resolve("tld_data_map"));
+			marker.pinMap("tld_data_map", PIN);
 			marker.load();
 			BpfMap expected = marker.map("expected");
 			for (int i = 1; i <= TENANTS; i++) {

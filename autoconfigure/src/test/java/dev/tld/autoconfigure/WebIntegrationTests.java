@@ -5,7 +5,6 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -30,12 +29,10 @@ import org.springframework.test.context.DynamicPropertySource;
 
 import dev.tld.autoconfigure.TaskLocalDataRuntime.ThreadRecord;
 import dev.tld.autoconfigure.app.TestApplication;
-import dev.tld.core.KernelSupport;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * The starter in a real application: embedded Tomcat on a random port with a small thread pool,
@@ -48,7 +45,7 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 				"management.endpoint.health.show-details=always", "tld.metrics.refresh-interval=1h" })
 class WebIntegrationTests {
 
-	private static final Path PIN_DIR = Path.of("/sys/fs/bpf", "tld-it-" + ProcessHandle.current().pid());
+	private static final Path PIN = BpfPins.dataMap("tld-it");
 
 	@LocalServerPort
 	int port;
@@ -66,20 +63,17 @@ class WebIntegrationTests {
 
 	@BeforeAll
 	static void assumeBpf() {
-		KernelSupport.Report report = KernelSupport.probe();
-		assumeTrue(report.available(), () -> "BPF task local data unavailable: " + report.reason());
-		assumeTrue(Files.isWritable(Path.of("/sys/fs/bpf")), "bpffs is not mounted writable at /sys/fs/bpf");
+		BpfPins.assumeBpffs();
 	}
 
 	@DynamicPropertySource
 	static void pinPath(DynamicPropertyRegistry registry) {
-		registry.add("tld.pin-path", () -> PIN_DIR.resolve("tld_data_map").toString());
+		registry.add("tld.pin-path", PIN::toString);
 	}
 
 	@AfterAll
 	static void unpin() throws IOException {
-		Files.deleteIfExists(PIN_DIR.resolve("tld_data_map"));
-		Files.deleteIfExists(PIN_DIR);
+		BpfPins.remove(PIN);
 	}
 
 	private CompletableFuture<HttpResponse<String>> get(String path, String tenant, int priority, String id) {
@@ -176,7 +170,7 @@ class WebIntegrationTests {
 		String body = report.body();
 		assertTrue(body.contains("\"state\":\"ACTIVE\""), body);
 		assertTrue(body.contains("\"name\":\"tld.tenant\""), body);
-		assertTrue(body.contains("\"pinPath\":\"" + PIN_DIR.resolve("tld_data_map") + "\""), body);
+		assertTrue(body.contains("\"pinPath\":\"" + PIN + "\""), body);
 		assertTrue(body.contains("\"tenant\":\"eta\""), "per-tenant totals include eta: " + body);
 		assertTrue(body.contains("\"threads\":[{"), "threads read through iter/task: " + body);
 		HttpResponse<String> health = get("/actuator/health/taskLocalData", null, 0, null).join();
