@@ -30,9 +30,9 @@
  *	     off 36  __u32 pad         always 0
  *	value: struct tld_stats_val, 40 bytes, one copy per possible CPU
  *	       (user space sums them)
- *	     off  0  __u64 cpu_ns       on-CPU time; a whole CPU slice is
- *	                                charged to the key the thread served
- *	                                when it left the CPU
+ *	     off  0  __u64 cpu_ns       on-CPU time: a CPU slice is split at
+ *	                                the times Java published in
+ *	                                "tld.since" and "tld.last_*"
  *	     off  8  __u64 syscalls     system calls entered
  *	     off 16  __u64 offcpu_ns    time between leaving the CPU and
  *	                                coming back (blocked or waiting on a
@@ -95,6 +95,11 @@ struct tld_keys {
 	tld_key_t tenant;
 	tld_key_t priority;
 	tld_key_t request_id;
+	tld_key_t since;
+	tld_key_t last_tenant;
+	tld_key_t last_priority;
+	tld_key_t last_since;
+	tld_key_t last_until;
 };
 
 /*
@@ -433,6 +438,70 @@ static __always_inline __u64 tld_now(__u64 *now)
 }
 
 /**
+ * tld_read_u64() - an 8-byte key, 0 if absent
+ * @p: tld_get_data()'s result
+ */
+static __always_inline __u64 tld_read_u64(const __u64 *p)
+{
+	__u64 raw;
+
+	if (!p)
+		return 0;
+	raw = *p;
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	raw = __builtin_bswap64(raw);	/* Java writes it little endian */
+#endif
+	return raw;
+}
+
+/**
+ * tld_charge_last() - charge the part of a slice spent on the request that
+ * ended in it
+ * @obj: initialized by tld_object_init() for the task switching out
+ * @from: start of the slice
+ * @t: end of the slice
+ *
+ * Java publishes, when a thread stops serving a (tenant, priority), that
+ * key and the CLOCK_MONOTONIC interval it was served in ("tld.last_*"),
+ * the clock of bpf_ktime_get_ns(). If that interval ended inside this
+ * slice, its overlap with the slice is charged to it: otherwise the end of
+ * every request would be charged to the next request on the thread, or to
+ * nobody if the thread goes idle. Only the last ended interval is known: of
+ * several requests that ended in one slice, the earlier ones lose their
+ * part of it.
+ *
+ * The task is switching out on this CPU, so it cannot be writing its block:
+ * the values read are consistent.
+ */
+static __always_inline void tld_charge_last(struct tld_object *obj,
+					    __u64 from, __u64 t)
+{
+	struct tld_stats_key k;
+	__u64 since, until;
+	const char *tenant;
+
+	until = tld_read_u64(tld_get_data(obj, last_until, "tld.last_until", 8));
+	if (until <= from || until > t)
+		return;
+	since = tld_read_u64(tld_get_data(obj, last_since, "tld.last_since", 8));
+	if (since < from)
+		since = from;
+	if (since >= until)
+		return;
+	__builtin_memset(&k, 0, sizeof(k));
+	tenant = tld_get_data(obj, last_tenant, "tld.last_tenant",
+			      TLD_TENANT_LEN);
+	if (!tenant)
+		return;
+	tld_copy_str(k.tenant, tenant, TLD_TENANT_LEN);
+	if (!k.tenant[0])
+		return;
+	k.priority = (__u32)tld_read_u64(tld_get_data(obj, last_priority,
+						      "tld.last_priority", 8));
+	tld_stats_add(&k, until - since, 0, 0, 0, 0);
+}
+
+/**
  * tld_switch_out() - account the task leaving the CPU
  * @prev: the outgoing task
  * @involuntary: true if @prev leaves the CPU while still runnable
@@ -454,7 +523,7 @@ static __always_inline void tld_switch_out(struct task_struct *prev,
 	struct tld_sched_state *st;
 	struct tld_stats_key k;
 	struct tld_object obj;
-	__u64 t, cpu_ns = 0;
+	__u64 t, from, since, cpu_ns = 0;
 
 	if (!tld_task_selected(prev) || tld_object_init(prev, &obj))
 		return;
@@ -463,14 +532,27 @@ static __always_inline void tld_switch_out(struct task_struct *prev,
 	if (!st)
 		return;
 	t = tld_now(now);
+	/*
+	 * on_ts is 0 if the task was already running when we were attached,
+	 * or had no TLD when it got the CPU: we do not know when its slice
+	 * started, so charge nothing.
+	 */
+	from = (st->on_ts && t > st->on_ts) ? st->on_ts : 0;
+	if (from)
+		tld_charge_last(&obj, from, t);
 	if (tld_read_key(&obj, &k)) {
 		/*
-		 * on_ts is 0 if the task was already running when we were
-		 * attached, or had no TLD when it got the CPU: we do not
-		 * know when its slice started, so charge nothing.
+		 * Only the part of the slice since the key was published
+		 * ("tld.since", 0 from a publisher that does not write it:
+		 * then the whole slice).
 		 */
-		if (st->on_ts && t > st->on_ts)
-			cpu_ns = t - st->on_ts;
+		if (from) {
+			since = tld_read_u64(tld_get_data(&obj, since,
+							  "tld.since", 8));
+			if (since < from || since > t)
+				since = from;
+			cpu_ns = t - since;
+		}
 		if (cpu_ns || involuntary)
 			tld_stats_add(&k, cpu_ns, 0, 0, involuntary ? 1 : 0, 0);
 		st->off_key = k;

@@ -36,7 +36,20 @@ public final class TaskLocalDataContext {
 
 	private final TldKey requestId;
 
-	/** Every key but the tenant, cleared when the outermost scope closes. */
+	private final TldKey since;
+
+	private final TldKey lastTenant;
+
+	private final TldKey lastPriority;
+
+	private final TldKey lastSince;
+
+	private final TldKey lastUntil;
+
+	/**
+	 * Every key but the tenant and the tld.last_* keys, cleared when the outermost scope closes
+	 * (the last_* keys describe the request that just ended: BPF reads them afterwards).
+	 */
 	private final List<TldKey> others;
 
 	private final AtomicLong unpublished = new AtomicLong();
@@ -50,10 +63,15 @@ public final class TaskLocalDataContext {
 		this.tenant = runtime.keys().get(TaskLocalDataRuntime.TENANT_KEY);
 		this.priority = runtime.keys().get(TaskLocalDataRuntime.PRIORITY_KEY);
 		this.requestId = runtime.keys().get(TaskLocalDataRuntime.REQUEST_ID_KEY);
+		this.since = runtime.keys().get(TaskLocalDataRuntime.SINCE_KEY);
+		this.lastTenant = runtime.keys().get(TaskLocalDataRuntime.LAST_TENANT_KEY);
+		this.lastPriority = runtime.keys().get(TaskLocalDataRuntime.LAST_PRIORITY_KEY);
+		this.lastSince = runtime.keys().get(TaskLocalDataRuntime.LAST_SINCE_KEY);
+		this.lastUntil = runtime.keys().get(TaskLocalDataRuntime.LAST_UNTIL_KEY);
 		this.others = runtime.keys()
 			.values()
 			.stream()
-			.filter((k) -> !k.name().equals(TaskLocalDataRuntime.TENANT_KEY))
+			.filter((k) -> !k.name().equals(TaskLocalDataRuntime.TENANT_KEY) && !k.name().startsWith("tld.last_"))
 			.toList();
 	}
 
@@ -76,12 +94,22 @@ public final class TaskLocalDataContext {
 	public Scope open(RequestMetadata metadata) {
 		RequestMetadata previous = this.current.get();
 		this.current.set(metadata);
-		TldThread thread = publish(metadata);
+		TldThread thread = thread();
+		if (thread != null) {
+			long now = System.nanoTime();
+			long started = thread.getLong(this.since);
+			write(thread, metadata, now);
+			if (previous != null) {
+				ended(thread, previous, started, now);
+			}
+		}
 		return () -> {
 			this.current.set(previous);
 			if (thread != null) {
+				long now = System.nanoTime();
+				long started = thread.getLong(this.since);
 				if (previous != null) {
-					write(thread, previous);
+					write(thread, previous, now);
 				}
 				else {
 					// tenant first: from this store on, BPF sees the thread as idle
@@ -90,21 +118,28 @@ public final class TaskLocalDataContext {
 						thread.clear(k);
 					}
 				}
+				// after the tenant changed, so that a request that ended is never seen as still served
+				ended(thread, metadata, started, now);
 			}
 		};
 	}
 
-	private TldThread publish(RequestMetadata metadata) {
-		TldThread thread = thread();
-		if (thread != null) {
-			write(thread, metadata);
-		}
-		return thread;
+	/**
+	 * Record that the thread served {@code metadata} from {@code since} to {@code until}, for BPF to
+	 * charge it its part of the CPU slice in which it ended (System.nanoTime() is CLOCK_MONOTONIC,
+	 * bpf_ktime_get_ns()'s clock).
+	 */
+	private void ended(TldThread thread, RequestMetadata metadata, long since, long until) {
+		thread.putString(this.lastTenant, metadata.tenant());
+		thread.putLong(this.lastPriority, metadata.priority());
+		thread.putLong(this.lastSince, since);
+		thread.putLong(this.lastUntil, until);
 	}
 
-	private void write(TldThread thread, RequestMetadata metadata) {
+	private void write(TldThread thread, RequestMetadata metadata, long now) {
 		thread.putLong(this.priority, metadata.priority());
 		thread.putString(this.requestId, metadata.requestId());
+		thread.putLong(this.since, now);
 		// tenant last: BPF attributes work by tenant, so it changes once the rest is in place
 		thread.putString(this.tenant, metadata.tenant());
 	}

@@ -166,12 +166,13 @@ public class TaskLocalDataProperties implements InitializingBean {
 	}
 
 	private void validateCustomKeys() {
-		if (this.customKeys.size() > 60) {
+		if (this.customKeys.size() > 55) {
 			invalid("tld.custom-keys", this.customKeys.size() + " keys",
-					"at most 60 custom keys fit next to the starter's 3 (63 in all)");
+					"at most 55 custom keys fit next to the starter's 8 (63 in all)");
 		}
 		Set<String> names = new HashSet<>();
-		int used = 32 + 8 + 40; // tld.tenant, tld.priority, tld.request_id
+		// tld.tenant, tld.priority, tld.request_id, tld.since, tld.last_{tenant,priority,since,until}
+		int used = 32 + 8 + 40 + 8 + 32 + 8 + 8 + 8;
 		for (int i = 0; i < this.customKeys.size(); i++) {
 			CustomKey k = this.customKeys.get(i);
 			String prefix = "tld.custom-keys[" + i + "]";

@@ -40,6 +40,21 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	/** Key holding the request id: 40 bytes, NUL-terminated UTF-8. */
 	public static final String REQUEST_ID_KEY = "tld.request_id";
 
+	/** When the current tenant was published: CLOCK_MONOTONIC nanoseconds, a little-endian long. */
+	public static final String SINCE_KEY = "tld.since";
+
+	/** The tenant the thread last stopped serving: 32 bytes, NUL-terminated UTF-8. */
+	public static final String LAST_TENANT_KEY = "tld.last_tenant";
+
+	/** Its priority: a little-endian long. */
+	public static final String LAST_PRIORITY_KEY = "tld.last_priority";
+
+	/** When it was published: CLOCK_MONOTONIC nanoseconds, a little-endian long. */
+	public static final String LAST_SINCE_KEY = "tld.last_since";
+
+	/** When it stopped being served: CLOCK_MONOTONIC nanoseconds, a little-endian long. */
+	public static final String LAST_UNTIL_KEY = "tld.last_until";
+
 	static final String TRACE_OBJECT = "/dev/tld/bpf/tld_trace.bpf.o";
 
 	private static final Log logger = LogFactory.getLog(TaskLocalDataRuntime.class);
@@ -199,6 +214,11 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 		keys.put(TENANT_KEY, tld.defineKey(TENANT_KEY, 32));
 		keys.put(PRIORITY_KEY, tld.defineKey(PRIORITY_KEY, 8));
 		keys.put(REQUEST_ID_KEY, tld.defineKey(REQUEST_ID_KEY, 40));
+		keys.put(SINCE_KEY, tld.defineKey(SINCE_KEY, 8));
+		keys.put(LAST_TENANT_KEY, tld.defineKey(LAST_TENANT_KEY, 32));
+		keys.put(LAST_PRIORITY_KEY, tld.defineKey(LAST_PRIORITY_KEY, 8));
+		keys.put(LAST_SINCE_KEY, tld.defineKey(LAST_SINCE_KEY, 8));
+		keys.put(LAST_UNTIL_KEY, tld.defineKey(LAST_UNTIL_KEY, 8));
 		for (TaskLocalDataProperties.CustomKey k : properties.getCustomKeys()) {
 			keys.put(k.getName(), tld.defineKey(k.getName(), k.effectiveSize()));
 		}

@@ -146,7 +146,8 @@ class IntegrationAutoConfigurationTests {
 			TaskLocalDataEndpoint.Report report = context.getBean(TaskLocalDataEndpoint.class).report();
 			assertThat(report.state()).isEqualTo("ACTIVE");
 			assertThat(report.keys()).extracting(TaskLocalDataEndpoint.Key::name)
-				.containsExactly("tld.tenant", "tld.priority", "tld.request_id");
+				.containsExactly("tld.tenant", "tld.priority", "tld.request_id", "tld.since", "tld.last_tenant",
+						"tld.last_priority", "tld.last_since", "tld.last_until");
 			HealthIndicator health = context.getBean("taskLocalDataHealthIndicator", HealthIndicator.class);
 			assertThat(health.health().getStatus()).isEqualTo(Status.UP);
 		});

@@ -40,7 +40,8 @@ class TaskLocalDataAutoConfigurationTests {
 			assertThat(context).hasSingleBean(TaskLocalDataRuntime.class).hasSingleBean(TaskLocalDataContext.class);
 			TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
 			assertThat(runtime.state()).as(runtime.reason()).isEqualTo(TaskLocalDataRuntime.State.ACTIVE);
-			assertThat(runtime.keys()).containsOnlyKeys("tld.tenant", "tld.priority", "tld.request_id");
+			assertThat(runtime.keys()).containsOnlyKeys("tld.tenant", "tld.priority", "tld.request_id", "tld.since",
+					"tld.last_tenant", "tld.last_priority", "tld.last_since", "tld.last_until");
 			assertThat(runtime.attachedPrograms()).containsExactly("tld_dump_task");
 			assertThat(runtime.dataMapId()).isPositive();
 		});
@@ -155,7 +156,7 @@ class TaskLocalDataAutoConfigurationTests {
 				"tld.custom-keys[0].size=4")
 			.run((context) -> assertThat(messages(context.getStartupFailure())).contains("tld.custom-keys[0].size")
 				.contains("at least 8"));
-		this.runner.withPropertyValues("tld.custom-keys[0].name=big1", "tld.custom-keys[0].size=4000",
+		this.runner.withPropertyValues("tld.custom-keys[0].name=big1", "tld.custom-keys[0].size=3900",
 				"tld.custom-keys[1].name=big2", "tld.custom-keys[1].size=100")
 			.run((context) -> assertThat(messages(context.getStartupFailure())).contains("tld.custom-keys[1].size")
 				.contains("4080"));

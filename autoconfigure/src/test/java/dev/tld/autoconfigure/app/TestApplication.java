@@ -48,6 +48,18 @@ public class TestApplication {
 			return seenByBpf() + (x == 42 ? " " : "");
 		}
 
+		/** Burn CPU and answer with the CPU time the loop took on this thread, in nanoseconds. */
+		@GetMapping("/cpu")
+		public long cpu(@RequestParam long iterations) {
+			java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
+			long start = mx.getCurrentThreadCpuTime();
+			long x = 0;
+			for (long i = 0; i < iterations; i++) {
+				x += (i * 31) ^ (x >>> 3);
+			}
+			return mx.getCurrentThreadCpuTime() - start + (x == 42 ? 1 : 0);
+		}
+
 		@GetMapping("/fail")
 		public String fail() {
 			throw new IllegalStateException("failing on purpose (" + seenByBpf() + ")");
