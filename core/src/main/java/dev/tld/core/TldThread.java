@@ -1,7 +1,10 @@
 package dev.tld.core;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
+import com.kenai.jffi.MemoryIO;
 import jnr.ffi.Pointer;
 
 import dev.tld.core.internal.NativeBlock;
@@ -33,6 +36,12 @@ public final class TldThread {
 
 	private final Pointer data;
 
+	/**
+	 * The same block as a direct buffer in the host's byte order (the order BPF reads): the JIT
+	 * compiles its absolute puts and gets to single memory accesses, which jnr's Pointer does not.
+	 */
+	private final ByteBuffer buffer;
+
 	volatile String registrationError;
 
 	TldThread(TaskLocalData owner, Thread thread, int tid, int pidfd, NativeBlock block) {
@@ -42,6 +51,9 @@ public final class TldThread {
 		this.pidfd = pidfd;
 		this.block = block;
 		this.data = block.pointer();
+		this.buffer = MemoryIO.getInstance()
+			.newDirectByteBuffer(block.address(), TldLayout.BLOCK_SIZE)
+			.order(ByteOrder.nativeOrder());
 	}
 
 	/**
@@ -82,7 +94,7 @@ public final class TldThread {
 	 * @param value the value
 	 */
 	public void putLong(TldKey key, long value) {
-		this.data.putLong(check(key, 8), value);
+		this.buffer.putLong(check(key, 8), value);
 	}
 
 	/**
@@ -91,7 +103,7 @@ public final class TldThread {
 	 * @param value the value
 	 */
 	public void putInt(TldKey key, int value) {
-		this.data.putInt(check(key, 4), value);
+		this.buffer.putInt(check(key, 4), value);
 	}
 
 	/**
@@ -143,7 +155,7 @@ public final class TldThread {
 	 * @return the value
 	 */
 	public long getLong(TldKey key) {
-		return this.data.getLong(check(key, 8));
+		return this.buffer.getLong(check(key, 8));
 	}
 
 	/**
@@ -152,7 +164,7 @@ public final class TldThread {
 	 * @return the value
 	 */
 	public int getInt(TldKey key) {
-		return this.data.getInt(check(key, 4));
+		return this.buffer.getInt(check(key, 4));
 	}
 
 	/**
