@@ -1,7 +1,7 @@
 # Thin wrappers: install what is missing (idempotent), then run Maven.
 MVN ?= mvn -B -ntp
 
-.PHONY: deps check demo build clean
+.PHONY: deps check demo build clean bench
 
 deps:
 	bash scripts/install-deps.sh
@@ -14,6 +14,10 @@ check: deps
 
 demo: deps
 	bash scripts/demo.sh
+
+# The full benchmarks (some 8 minutes): bench/out/results.json and results.svg. See bench/README.md.
+bench: deps
+	$(MVN) -Pbench -pl bench -am -DskipTests verify
 
 clean:
 	$(MVN) -q clean

@@ -1,0 +1,244 @@
+package dev.tld.bench;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.openjdk.jmh.runner.options.TimeValue;
+
+import dev.tld.core.KernelSupport;
+
+/**
+ * Runs the benchmarks and writes {@code results.json}, {@code results.svg} and
+ * {@code results.md}.
+ *
+ * <pre>
+ * BenchMain [--out DIR] [--quick] [--groups bpf_read,java_write,register,request]
+ *           [--request-rounds N] [--request-seconds S]
+ * </pre>
+ *
+ * {@code --quick} is the smoke configuration of the tests: every case, tiny counts, numbers
+ * meaningless. {@code make bench} runs the full configuration.
+ */
+public final class BenchMain {
+
+	/**
+	 * How much of everything.
+	 *
+	 * @param bpfReads reads per BPF program run
+	 * @param bpfLoads fresh loads of the BPF object
+	 * @param bpfRepeats timed runs per BPF case and load
+	 * @param bpfWarmups untimed runs per BPF case
+	 * @param jmhForks JMH forks (0: in this JVM)
+	 * @param jmhWarmups JMH warm-up iterations
+	 * @param jmhWarmupTime each
+	 * @param jmhIterations JMH measured iterations
+	 * @param jmhIterationTime each
+	 * @param registerOps threads per registration case
+	 * @param registerWarmups untimed threads first
+	 * @param requestRounds rounds of every request case
+	 * @param requestWarmup load before each measured window
+	 * @param requestMeasure measured window
+	 * @param requestConcurrency requests in flight
+	 * @param requestUnits {@code /cpu?units=}
+	 * @param quiet silence JMH
+	 * @param attempts runs of a measurement disturbed by other processes before the least
+	 * disturbed is kept
+	 */
+	public record Settings(long bpfReads, int bpfLoads, int bpfRepeats, int bpfWarmups, int jmhForks, int jmhWarmups,
+			TimeValue jmhWarmupTime, int jmhIterations, TimeValue jmhIterationTime, int registerOps,
+			int registerWarmups, int requestRounds, Duration requestWarmup, Duration requestMeasure,
+			int requestConcurrency, int requestUnits, boolean quiet, int attempts) {
+
+		/**
+		 * What {@code make bench} runs: some 10 minutes on 2 CPUs.
+		 * @return the settings
+		 */
+		public static Settings full() {
+			return new Settings(1_000_000, 9, 11, 2, 2, 5, TimeValue.seconds(1), 5, TimeValue.seconds(1), 3000, 300, 3,
+					Duration.ofSeconds(10), Duration.ofSeconds(10), 4, 2, false, 4);
+		}
+
+		/**
+		 * The smoke of {@code mvn verify}: every case, a few thousand operations each.
+		 * @return the settings
+		 */
+		public static Settings quick() {
+			return new Settings(2_000, 2, 3, 1, 0, 1, TimeValue.milliseconds(20), 1, TimeValue.milliseconds(50), 50, 5,
+					1, Duration.ofMillis(1500), Duration.ofSeconds(1), 2, 2, true, 1);
+		}
+
+		/**
+		 * The same with other request rounds and measured window.
+		 * @param rounds rounds of every request case
+		 * @param measure the measured window
+		 * @return the settings
+		 */
+		public Settings withRequests(int rounds, Duration measure) {
+			return new Settings(this.bpfReads, this.bpfLoads, this.bpfRepeats, this.bpfWarmups, this.jmhForks,
+					this.jmhWarmups, this.jmhWarmupTime, this.jmhIterations, this.jmhIterationTime, this.registerOps,
+					this.registerWarmups, rounds, this.requestWarmup, measure, this.requestConcurrency,
+					this.requestUnits, this.quiet, this.attempts);
+		}
+
+		Map<String, Object> describe() {
+			Map<String, Object> m = new LinkedHashMap<>();
+			m.put("bpf_reads_per_run", this.bpfReads);
+			m.put("bpf_loads", this.bpfLoads);
+			m.put("bpf_runs_per_case_and_load", this.bpfRepeats);
+			m.put("jmh_forks", this.jmhForks);
+			m.put("jmh_warmup", this.jmhWarmups + " x " + this.jmhWarmupTime);
+			m.put("jmh_measurement", this.jmhIterations + " x " + this.jmhIterationTime);
+			m.put("register_threads_per_case", this.registerOps);
+			m.put("request_rounds", this.requestRounds);
+			m.put("request_warmup_s", this.requestWarmup.toMillis() / 1000.0);
+			m.put("request_measure_s", this.requestMeasure.toMillis() / 1000.0);
+			m.put("request_concurrency", this.requestConcurrency);
+			m.put("request_path", "/cpu?units=" + this.requestUnits);
+			m.put("max_attempts_if_disturbed", this.attempts);
+			m.put("disturbed_if_foreign_cpu_share_above", CpuAccounting.MAX_FOREIGN_SHARE);
+			String[] split = RequestBench.cpuSplit();
+			m.put("request_cpus", (split == null) ? "shared" : "server on CPU " + split[0] + ", load on CPU " + split[1]);
+			return m;
+		}
+
+	}
+
+	/** Every group, in the order they run. */
+	public static final List<String> GROUPS = List.of("bpf_read", "register", "java_write", "request");
+
+	private BenchMain() {
+	}
+
+	/**
+	 * Entry point.
+	 * @param args see the class comment
+	 * @throws Exception if a group fails (the results of the others are written first)
+	 */
+	public static void main(String[] args) throws Exception {
+		Path out = Path.of("bench/out");
+		Settings settings = Settings.full();
+		List<String> groups = GROUPS;
+		for (int i = 0; i < args.length; i++) {
+			switch (args[i]) {
+				case "--out" -> out = Path.of(args[++i]);
+				case "--quick" -> settings = Settings.quick();
+				case "--groups" -> groups = List.of(args[++i].split(","));
+				case "--request-rounds" -> settings = settings.withRequests(Integer.parseInt(args[++i]),
+						settings.requestMeasure());
+				case "--request-seconds" -> settings = settings.withRequests(settings.requestRounds(),
+						Duration.ofSeconds(Integer.parseInt(args[++i])));
+				default -> throw new IllegalArgumentException("unknown argument " + args[i]
+						+ "; usage: BenchMain [--out DIR] [--quick] [--groups " + String.join(",", GROUPS)
+						+ "] [--request-rounds N] [--request-seconds S]");
+			}
+		}
+		Report report = run(settings, groups, out);
+		System.out.println();
+		System.out.print(report.markdown());
+		System.out.println("\nWrote " + out.toAbsolutePath().resolve("results.json") + " and results.svg");
+		// JMH and the HTTP client leave non-daemon threads behind
+		System.exit(0);
+	}
+
+	/**
+	 * Run some groups and write the report.
+	 * @param settings how much
+	 * @param groups which groups
+	 * @param out the output directory
+	 * @return the report, written
+	 * @throws Exception if a group failed (after writing the report of the others)
+	 */
+	public static Report run(Settings settings, List<String> groups, Path out) throws Exception {
+		for (String g : groups) {
+			if (!GROUPS.contains(g)) {
+				throw new IllegalArgumentException("unknown group " + g + ", known: " + GROUPS);
+			}
+		}
+		KernelSupport.Report support = KernelSupport.probe();
+		if (!support.available()) {
+			throw new IllegalStateException("BPF task local data is unavailable here: " + support.reason());
+		}
+		CpuAccounting.maxAttempts = settings.attempts();
+		Report report = new Report(settings.describe());
+		String load = Report.loadAverage();
+		if (!load.equals("unknown") && Double.parseDouble(load.split(" ")[0]) > 1.0) {
+			System.out.println("WARNING: load average " + load + ": other work on this machine skews every number");
+		}
+		List<Exception> failures = new ArrayList<>();
+		for (String g : GROUPS) {
+			if (!groups.contains(g)) {
+				continue;
+			}
+			long start = System.nanoTime();
+			CpuAccounting cpu = CpuAccounting.start();
+			System.out.println("== " + g);
+			try {
+				for (Result r : group(g, settings, out)) {
+					report.add(r);
+					System.out.printf("%-28s %12s%n", r.name(), Report.human(r.nsPerOp()));
+				}
+			}
+			catch (Exception ex) {
+				report.note("failed_" + g, ex.toString());
+				failures.add(ex);
+				ex.printStackTrace();
+			}
+			report.note("seconds_" + g, (System.nanoTime() - start) / 1e9);
+			double foreign = cpu.foreignShare();
+			report.note("foreign_cpu_share_" + g, foreign);
+			if (foreign > 0.05) {
+				System.out.printf("WARNING: other processes used %.0f%% of the CPUs while %s ran%n", foreign * 100, g);
+			}
+		}
+		report.machine().put("loadavg_at_end", Report.loadAverage());
+		report.write(out);
+		if (!failures.isEmpty()) {
+			Exception first = failures.get(0);
+			for (Exception ex : failures.subList(1, failures.size())) {
+				first.addSuppressed(ex);
+			}
+			throw first;
+		}
+		return report;
+	}
+
+	private static List<Result> group(String g, Settings s, Path out) throws Exception {
+		return switch (g) {
+			case "bpf_read" -> new BpfReadBench(s.bpfReads(), s.bpfLoads(), s.bpfRepeats(), s.bpfWarmups()).run();
+			case "register" -> quietly("register", () -> new RegisterBench(s.registerOps(), s.registerWarmups()).run());
+			case "java_write" -> quietly("java_write", () -> new JavaWriteRunner(s.jmhForks(), s.jmhWarmups(),
+					s.jmhWarmupTime(), s.jmhIterations(), s.jmhIterationTime(), s.quiet())
+				.run());
+			case "request" -> new RequestBench(s.requestRounds(), s.requestWarmup(), s.requestMeasure(),
+					s.requestConcurrency(), s.requestUnits(), out.resolve("logs"))
+				.run();
+			default -> throw new IllegalArgumentException(g);
+		};
+	}
+
+	/** A whole group, repeated while disturbed; each result notes the foreign CPU share. */
+	private static List<Result> quietly(String group, CpuAccounting.Measurement<List<Result>> m) throws Exception {
+		CpuAccounting.Measured<List<Result>> measured = CpuAccounting.quietly(group, m);
+		List<Result> results = new ArrayList<>();
+		for (Result r : measured.value()) {
+			Map<String, Object> extra = new LinkedHashMap<>(r.extra());
+			extra.put("attempts", measured.attempts());
+			extra.put("foreign_cpu_share_max", measured.foreignShare());
+			extra.put("foreign_bpf_links", measured.foreignLinks());
+			results.add(new Result(r.name(), r.nsPerOp(), extra));
+		}
+		return results;
+	}
+
+	/** Names of every case a full run reports, for the tests. */
+	static final Set<String> ALL_CASES = Set.of("bpf_read/floor", "bpf_read/tld", "bpf_read/two_lookup",
+			"bpf_read/hash_tid", "bpf_read/probe_read_tls", "java_write/floor", "java_write/jnr_pointer",
+			"java_write/tld", "java_write/map_update", "register/thread_floor", "register/tld", "request/off",
+			"request/tld", "request/map_update", "request/tld_no_tracing");
+
+}

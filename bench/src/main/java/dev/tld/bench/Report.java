@@ -1,0 +1,413 @@
+package dev.tld.bench;
+
+import java.io.IOException;
+import java.math.BigDecimal;
+import java.math.RoundingMode;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * The results of one run and how they are written: {@code results.json}, {@code results.svg} (a
+ * bar chart per group, drawn here) and {@code results.md} (the table for the README).
+ */
+public final class Report {
+
+	/** The case each group's {@code ratio_to_floor} is relative to. */
+	static final Map<String, String> FLOORS = Map.of("bpf_read", "floor", "java_write", "floor", "register",
+			"thread_floor", "request", "off");
+
+	/** Groups in the order they are shown. */
+	static final List<String> GROUPS = List.of("bpf_read", "java_write", "register", "request");
+
+	private static final Map<String, String> GROUP_TITLES = Map.of("bpf_read",
+			"BPF side: one read of one cached key (loop cost subtracted)", "java_write",
+			"Java side: one write of one long (JMH, AverageTime)", "register",
+			"First use in a new thread (thread start and join subtracted)", "request",
+			"Per request: 1e9 / throughput (lower is better)");
+
+	private final List<Result> results = new ArrayList<>();
+
+	private final Map<String, Object> machine;
+
+	private final Map<String, Object> settings;
+
+	/**
+	 * An empty report for this machine.
+	 * @param settings how the run was configured, written as is
+	 */
+	public Report(Map<String, Object> settings) {
+		this.machine = machineInfo();
+		this.settings = new LinkedHashMap<>(settings);
+	}
+
+	/**
+	 * Add a result.
+	 * @param result the result
+	 */
+	public synchronized void add(Result result) {
+		this.results.add(result);
+	}
+
+	/**
+	 * Add a note about the run to the settings block (e.g. a group that was skipped and why).
+	 * @param key the name
+	 * @param value the value
+	 */
+	public synchronized void note(String key, Object value) {
+		this.settings.put(key, value);
+	}
+
+	/**
+	 * The results so far.
+	 * @return a snapshot
+	 */
+	public synchronized List<Result> results() {
+		return List.copyOf(this.results);
+	}
+
+	/**
+	 * A result by name.
+	 * @param name {@code group/case}
+	 * @return the result, if measured
+	 */
+	public synchronized Optional<Result> find(String name) {
+		return this.results.stream().filter((r) -> r.name().equals(name)).findFirst();
+	}
+
+	/**
+	 * A result's ratio to its group's floor.
+	 * @param r the result
+	 * @return the ratio, or NaN if the floor was not measured
+	 */
+	public double ratioToFloor(Result r) {
+		String floor = FLOORS.get(r.group());
+		if (floor == null) {
+			return Double.NaN;
+		}
+		return find(r.group() + "/" + floor).map((f) -> r.nsPerOp() / f.nsPerOp()).orElse(Double.NaN);
+	}
+
+	/**
+	 * A goal of the issue and whether the run met it.
+	 *
+	 * @param goal what is asked, in words
+	 * @param measured the measured quantity (a ratio)
+	 * @param limit the threshold
+	 * @param atMost whether {@code measured} must be at most (else at least) {@code limit}
+	 * @param met whether it was met ({@code null} if not measured)
+	 */
+	public record Goal(String goal, double measured, double limit, boolean atMost, Boolean met) {
+
+		/**
+		 * The verdict in one word.
+		 * @return met, missed or not measured
+		 */
+		public String verdict() {
+			return (this.met == null) ? "not measured" : this.met ? "met" : "missed";
+		}
+
+	}
+
+	/**
+	 * The issue's goals, evaluated on this run.
+	 * @return the goals
+	 */
+	public List<Goal> goals() {
+		List<Goal> goals = new ArrayList<>();
+		goals.add(goal("bpf_read/tld <= 1.3x bpf_read/floor", "bpf_read/tld", "bpf_read/floor", 1.3, true));
+		goals.add(goal("bpf_read/tld >= 1.5x faster than bpf_read/two_lookup", "bpf_read/two_lookup", "bpf_read/tld",
+				1.5, false));
+		goals.add(goal("java_write/tld <= 2x java_write/floor", "java_write/tld", "java_write/floor", 2.0, true));
+		goals.add(goal("java_write/tld >= 50x faster than java_write/map_update", "java_write/map_update",
+				"java_write/tld", 50.0, false));
+		goals.add(goal("request/tld throughput >= 97% of request/off", "request/off", "request/tld", 0.97, false));
+		return goals;
+	}
+
+	private Goal goal(String text, String numerator, String denominator, double limit, boolean atMost) {
+		Optional<Result> n = find(numerator);
+		Optional<Result> d = find(denominator);
+		if (n.isEmpty() || d.isEmpty()) {
+			return new Goal(text, Double.NaN, limit, atMost, null);
+		}
+		double ratio = n.get().nsPerOp() / d.get().nsPerOp();
+		return new Goal(text, ratio, limit, atMost, atMost ? ratio <= limit : ratio >= limit);
+	}
+
+	/**
+	 * Write {@code results.json}, {@code results.svg} and {@code results.md} into {@code dir}.
+	 * @param dir the output directory, created if missing
+	 * @throws IOException if writing fails
+	 */
+	public void write(Path dir) throws IOException {
+		Files.createDirectories(dir);
+		Files.writeString(dir.resolve("results.json"), json(), StandardCharsets.UTF_8);
+		Files.writeString(dir.resolve("results.svg"), Svg.render(this), StandardCharsets.UTF_8);
+		Files.writeString(dir.resolve("results.md"), markdown(), StandardCharsets.UTF_8);
+	}
+
+	// ---- JSON
+
+	/**
+	 * The report as JSON.
+	 * @return the document
+	 */
+	public String json() {
+		StringBuilder b = new StringBuilder(4096);
+		b.append("{\n  \"schema\": \"tld-bench/1\",\n  \"machine\": ");
+		object(b, this.machine, "  ");
+		b.append(",\n  \"settings\": ");
+		object(b, this.settings, "  ");
+		b.append(",\n  \"results\": [");
+		List<Result> all = ordered();
+		for (int i = 0; i < all.size(); i++) {
+			Result r = all.get(i);
+			Map<String, Object> o = new LinkedHashMap<>();
+			o.put("name", r.name());
+			o.put("ns_per_op", r.nsPerOp());
+			o.put("ratio_to_floor", ratioToFloor(r));
+			o.putAll(r.extra());
+			b.append((i == 0) ? "\n    " : ",\n    ");
+			object(b, o, "    ");
+		}
+		b.append("\n  ],\n  \"goals\": [");
+		List<Goal> goals = goals();
+		for (int i = 0; i < goals.size(); i++) {
+			Goal g = goals.get(i);
+			Map<String, Object> o = new LinkedHashMap<>();
+			o.put("goal", g.goal());
+			o.put("measured", g.measured());
+			o.put("limit", g.limit());
+			o.put("verdict", g.verdict());
+			b.append((i == 0) ? "\n    " : ",\n    ");
+			object(b, o, "    ");
+		}
+		b.append("\n  ]\n}\n");
+		return b.toString();
+	}
+
+	private List<Result> ordered() {
+		List<Result> all = new ArrayList<>();
+		List<Result> snapshot = results();
+		for (String g : GROUPS) {
+			snapshot.stream().filter((r) -> r.group().equals(g)).forEach(all::add);
+		}
+		snapshot.stream().filter((r) -> !GROUPS.contains(r.group())).forEach(all::add);
+		return all;
+	}
+
+	private static void object(StringBuilder b, Map<String, Object> map, String indent) {
+		b.append('{');
+		boolean first = true;
+		for (Map.Entry<String, Object> e : map.entrySet()) {
+			b.append(first ? "\n" : ",\n").append(indent).append("  ");
+			first = false;
+			string(b, e.getKey());
+			b.append(": ");
+			value(b, e.getValue(), indent + "  ");
+		}
+		b.append('\n').append(indent).append('}');
+	}
+
+	@SuppressWarnings("unchecked")
+	private static void value(StringBuilder b, Object v, String indent) {
+		if (v == null) {
+			b.append("null");
+		}
+		else if (v instanceof Double || v instanceof Float) {
+			b.append(number(((Number) v).doubleValue()));
+		}
+		else if (v instanceof Number || v instanceof Boolean) {
+			b.append(v);
+		}
+		else if (v instanceof Map<?, ?> m) {
+			object(b, (Map<String, Object>) m, indent);
+		}
+		else if (v instanceof List<?> l) {
+			b.append('[');
+			for (int i = 0; i < l.size(); i++) {
+				b.append((i == 0) ? "" : ", ");
+				value(b, l.get(i), indent);
+			}
+			b.append(']');
+		}
+		else {
+			string(b, v.toString());
+		}
+	}
+
+	/** A finite number with at most 4 decimals, or null (JSON has no NaN). */
+	static String number(double d) {
+		if (Double.isNaN(d) || Double.isInfinite(d)) {
+			return "null";
+		}
+		return BigDecimal.valueOf(d).setScale(4, RoundingMode.HALF_EVEN).stripTrailingZeros().toPlainString();
+	}
+
+	private static void string(StringBuilder b, String s) {
+		b.append('"');
+		for (int i = 0; i < s.length(); i++) {
+			char c = s.charAt(i);
+			switch (c) {
+				case '"' -> b.append("\\\"");
+				case '\\' -> b.append("\\\\");
+				case '\n' -> b.append("\\n");
+				case '\r' -> b.append("\\r");
+				case '\t' -> b.append("\\t");
+				default -> {
+					if (c < 0x20) {
+						b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
+					}
+					else {
+						b.append(c);
+					}
+				}
+			}
+		}
+		b.append('"');
+	}
+
+	// ---- Markdown
+
+	/**
+	 * The results table and the goals, as Markdown.
+	 * @return the text
+	 */
+	public String markdown() {
+		StringBuilder b = new StringBuilder();
+		b.append("Measured ").append(this.machine.get("date")).append(" on ").append(this.machine.get("cpu_model"))
+			.append(", ").append(this.machine.get("nproc")).append(" CPUs, Linux ")
+			.append(this.machine.get("kernel_release")).append(", Java ").append(this.machine.get("java_version"))
+			.append(".\n\n");
+		b.append("| case | ns/op | x floor | details |\n|---|---:|---:|---|\n");
+		for (Result r : ordered()) {
+			b.append("| `").append(r.name()).append("` | ").append(human(r.nsPerOp())).append(" | ")
+				.append(Double.isNaN(ratioToFloor(r)) ? "" : String.format(Locale.ROOT, "%.2f", ratioToFloor(r)))
+				.append(" | ").append(details(r)).append(" |\n");
+		}
+		b.append("\n| goal | measured | verdict |\n|---|---:|---|\n");
+		for (Goal g : goals()) {
+			b.append("| ").append(g.goal()).append(" | ")
+				.append(Double.isNaN(g.measured()) ? "-" : String.format(Locale.ROOT, "%.3f", g.measured()))
+				.append(" | ").append(g.verdict()).append(" |\n");
+		}
+		return b.toString();
+	}
+
+	private static String details(Result r) {
+		Map<String, Object> x = r.extra();
+		List<String> parts = new ArrayList<>();
+		if (x.get("requests_per_s") instanceof Number n) {
+			parts.add(String.format(Locale.ROOT, "%,.0f req/s", n.doubleValue()));
+		}
+		if (x.get("p50_ns") instanceof Number p50 && x.get("p99_ns") instanceof Number p99) {
+			parts.add("p50 " + human(p50.doubleValue()) + ", p99 " + human(p99.doubleValue()));
+		}
+		if (x.get("server_cpu_ns_per_op") instanceof Number c) {
+			parts.add("server CPU " + human(c.doubleValue()) + "/req");
+		}
+		if (x.get("gross_ns_per_op") instanceof Number g) {
+			parts.add("gross " + human(g.doubleValue()));
+		}
+		if (x.get("in_thread_ns_per_op") instanceof Number t) {
+			parts.add("timed in the thread " + human(t.doubleValue()));
+		}
+		if (x.get("error_ns") instanceof Number e) {
+			parts.add(String.format(Locale.ROOT, "+-%.2f ns (99.9%%)", e.doubleValue()));
+		}
+		if (x.get("note") != null) {
+			parts.add(x.get("note").toString());
+		}
+		return String.join("; ", parts);
+	}
+
+	/**
+	 * A duration in nanoseconds with a readable unit.
+	 * @param ns nanoseconds
+	 * @return e.g. {@code 9.71 ns}, {@code 1.52 us}, {@code 3.10 ms}
+	 */
+	static String human(double ns) {
+		if (Double.isNaN(ns)) {
+			return "-";
+		}
+		double a = Math.abs(ns);
+		if (a < 1_000) {
+			return String.format(Locale.ROOT, (a < 10) ? "%.2f ns" : "%.1f ns", ns);
+		}
+		if (a < 1_000_000) {
+			return String.format(Locale.ROOT, "%.2f us", ns / 1e3);
+		}
+		return String.format(Locale.ROOT, "%.2f ms", ns / 1e6);
+	}
+
+	/**
+	 * Titles of the groups, for the chart.
+	 * @param group the group
+	 * @return its title
+	 */
+	static String title(String group) {
+		return GROUP_TITLES.getOrDefault(group, group);
+	}
+
+	// ---- the machine
+
+	/**
+	 * What the run ran on.
+	 * @return the machine block of results.json
+	 */
+	public Map<String, Object> machine() {
+		return this.machine;
+	}
+
+	private static Map<String, Object> machineInfo() {
+		Map<String, Object> m = new LinkedHashMap<>();
+		m.put("kernel_release", System.getProperty("os.version"));
+		m.put("arch", System.getProperty("os.arch"));
+		m.put("cpu_model", cpuModel());
+		m.put("nproc", java.lang.Runtime.getRuntime().availableProcessors());
+		m.put("java_version", System.getProperty("java.runtime.version"));
+		m.put("java_vendor", System.getProperty("java.vendor"));
+		m.put("date", OffsetDateTime.now(ZoneOffset.UTC).withNano(0).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
+		m.put("loadavg_at_start", loadAverage());
+		return m;
+	}
+
+	/**
+	 * The 1, 5 and 15 minute load averages: a busy machine makes every number here worse.
+	 * @return the first three fields of /proc/loadavg
+	 */
+	static String loadAverage() {
+		try {
+			String[] f = Files.readString(Path.of("/proc/loadavg")).trim().split(" ");
+			return f[0] + " " + f[1] + " " + f[2];
+		}
+		catch (IOException | RuntimeException ex) {
+			return "unknown";
+		}
+	}
+
+	private static String cpuModel() {
+		try {
+			for (String line : Files.readAllLines(Path.of("/proc/cpuinfo"))) {
+				if (line.startsWith("model name")) {
+					return line.substring(line.indexOf(':') + 1).trim();
+				}
+			}
+		}
+		catch (IOException ex) {
+			return "unknown (" + ex.getMessage() + ")";
+		}
+		return "unknown";
+	}
+
+}

@@ -1,0 +1,65 @@
+package dev.tld.bench.app;
+
+import java.io.File;
+
+import jakarta.servlet.DispatcherType;
+
+import org.springframework.beans.factory.annotation.Value;
+import org.springframework.boot.SpringApplication;
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.boot.web.server.context.WebServerPortFileWriter;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
+import org.springframework.context.annotation.Bean;
+
+import dev.tld.autoconfigure.TaskLocalDataWebMvcAutoConfiguration;
+
+/**
+ * The application the request benchmark loads: the starter, Spring MVC and one demo-like
+ * endpoint ({@link CpuController}). Started by {@code RequestBench} once per case:
+ * <ul>
+ * <li>{@code request/off}: {@code --tld.enabled=false};</li>
+ * <li>{@code request/tld}: {@code --tld.enabled=true} (the starter's defaults, tracing programs
+ * attached);</li>
+ * <li>{@code request/map_update}: {@code --tld.enabled=false --bench.map-update=true}: the
+ * hint-map scheme, {@link MapUpdateFilter}.</li>
+ * </ul>
+ */
+@SpringBootApplication
+public class BenchApp {
+
+	/**
+	 * Writes the HTTP port to {@code bench.port-file} once the server listens.
+	 * @param file the file
+	 * @return the listener
+	 */
+	@Bean
+	@ConditionalOnProperty("bench.port-file")
+	WebServerPortFileWriter benchPortFileWriter(@Value("${bench.port-file}") String file) {
+		return new WebServerPortFileWriter(new File(file));
+	}
+
+	/**
+	 * The syscall-per-request scheme, at the place the starter's filter would be.
+	 * @return the filter registration
+	 */
+	@Bean
+	@ConditionalOnProperty(name = "bench.map-update", havingValue = "true")
+	FilterRegistrationBean<MapUpdateFilter> mapUpdateFilter() {
+		FilterRegistrationBean<MapUpdateFilter> registration = new FilterRegistrationBean<>(
+				new MapUpdateFilter(HintMap.load()));
+		registration.setName("mapUpdateFilter");
+		registration.setOrder(TaskLocalDataWebMvcAutoConfiguration.FILTER_ORDER);
+		registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ASYNC, DispatcherType.ERROR);
+		return registration;
+	}
+
+	/**
+	 * Start the application.
+	 * @param args Spring Boot arguments
+	 */
+	public static void main(String[] args) {
+		SpringApplication.run(BenchApp.class, args);
+	}
+
+}

@@ -1,0 +1,48 @@
+package dev.tld.bench.app;
+
+import java.io.IOException;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import jakarta.servlet.http.HttpServletRequest;
+import jakarta.servlet.http.HttpServletResponse;
+
+import org.springframework.web.filter.OncePerRequestFilter;
+
+import dev.tld.autoconfigure.HeaderRequestResolver;
+import dev.tld.autoconfigure.RequestMetadata;
+import dev.tld.autoconfigure.TaskLocalDataProperties;
+
+/**
+ * The syscall-per-request scheme: resolve the request's metadata exactly as the starter does
+ * ({@link HeaderRequestResolver} with the default {@code tld.*} headers), publish it with one
+ * {@code bpf_map_update_elem} before the chain and clear it with another after.
+ */
+public class MapUpdateFilter extends OncePerRequestFilter {
+
+	private final HintMap map;
+
+	private final HeaderRequestResolver resolver = new HeaderRequestResolver(new TaskLocalDataProperties());
+
+	/**
+	 * Create the filter.
+	 * @param map where to publish
+	 */
+	public MapUpdateFilter(HintMap map) {
+		this.map = map;
+	}
+
+	@Override
+	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
+			throws ServletException, IOException {
+		RequestMetadata md = this.resolver.resolve(request);
+		this.map.publish(md);
+		try {
+			chain.doFilter(request, response);
+		}
+		finally {
+			this.map.clear();
+		}
+	}
+
+}

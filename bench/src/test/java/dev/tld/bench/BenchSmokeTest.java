@@ -1,0 +1,55 @@
+package dev.tld.bench;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Set;
+import java.util.stream.Collectors;
+
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+import dev.tld.core.KernelSupport;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
+
+/**
+ * A smoke of every benchmark in its quick configuration (a few thousand operations per case,
+ * one short round of requests): each case runs against the real kernel, checks what it reads,
+ * and lands in well-formed results. No speed is asserted: the numbers of a smoke mean nothing.
+ */
+class BenchSmokeTest {
+
+	@BeforeAll
+	static void needsBpf() {
+		KernelSupport.Report support = KernelSupport.probe();
+		assumeTrue(support.available(), () -> "BPF task local data unavailable: " + support.reason());
+	}
+
+	@Test
+	void everyCaseRunsAndIsReported(@TempDir Path out) throws Exception {
+		Report report = BenchMain.run(BenchMain.Settings.quick(), BenchMain.GROUPS, out);
+		JsonNode root = ResultsFormat.check(out, BenchMain.ALL_CASES);
+		assertEquals(BenchMain.ALL_CASES, report.results().stream().map(Result::name).collect(Collectors.toSet()));
+		for (JsonNode r : root.get("results")) {
+			String name = r.get("name").stringValue();
+			if (name.startsWith("request/")) {
+				assertTrue(r.get("requests_per_s").doubleValue() > 0, name + " served requests");
+			}
+		}
+		for (JsonNode g : root.get("goals")) {
+			assertTrue(Set.of("met", "missed").contains(g.get("verdict").stringValue()), "every goal measured: " + g);
+		}
+	}
+
+	@Test
+	void groupsCanRunAlone(@TempDir Path out) throws Exception {
+		BenchMain.run(BenchMain.Settings.quick(), List.of("bpf_read"), out);
+		ResultsFormat.check(out, Set.of("bpf_read/floor", "bpf_read/tld", "bpf_read/two_lookup", "bpf_read/hash_tid",
+				"bpf_read/probe_read_tls"));
+	}
+
+}

@@ -1,0 +1,65 @@
+package dev.tld.bench;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import tools.jackson.databind.JsonNode;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** The report's arithmetic and files, on made-up numbers: needs no BPF. */
+class ReportTest {
+
+	@Test
+	void ratiosGoalsAndFilesFromKnownNumbers(@TempDir Path dir) throws Exception {
+		Report report = new Report(Map.of("made_up", true));
+		report.add(Result.of("bpf_read/floor", 10));
+		report.add(Result.of("bpf_read/tld", 12));
+		report.add(Result.of("bpf_read/two_lookup", 20));
+		report.add(Result.of("java_write/floor", 0.5));
+		report.add(Result.of("java_write/tld", 2));
+		report.add(Result.of("java_write/map_update", 1500));
+		report.add(new Result("request/off", 50_000, Map.of("requests_per_s", 20_000.0, "p50_ns", 40_000L,
+				"p99_ns", 90_000L, "requests_per_s_each_round", List.of(19_900.0, 20_100.0))));
+		report.add(new Result("request/tld", 51_000, Map.of("requests_per_s", 19_230.8, "p50_ns", 41_000L,
+				"p99_ns", 95_000L, "note", "a \"quoted\"\nnote")));
+		report.add(Result.of("register/thread_floor", 80_000));
+		report.add(Result.of("register/tld", 20_000));
+
+		assertEquals(1.2, report.ratioToFloor(report.find("bpf_read/tld").orElseThrow()), 1e-9);
+		assertEquals(0.25, report.ratioToFloor(report.find("register/tld").orElseThrow()), 1e-9);
+		List<Report.Goal> goals = report.goals();
+		assertEquals(List.of("met", "met", "missed", "met", "met"), goals.stream().map(Report.Goal::verdict).toList());
+		assertEquals(50_000 / 51_000.0, goals.get(4).measured(), 1e-9);
+
+		report.write(dir);
+		JsonNode root = ResultsFormat.check(dir,
+				Set.of("bpf_read/floor", "bpf_read/tld", "bpf_read/two_lookup", "java_write/floor", "java_write/tld",
+						"java_write/map_update", "request/off", "request/tld", "register/thread_floor",
+						"register/tld"));
+		assertEquals(1.2, root.get("results").get(1).get("ratio_to_floor").doubleValue(), 1e-9);
+		assertEquals("a \"quoted\"\nnote", root.get("results").get(9).get("note").stringValue());
+		assertEquals(2, root.get("results").get(8).get("requests_per_s_each_round").size());
+	}
+
+	@Test
+	void missingCasesAreNotMeasuredAndNumbersStayValidJson() {
+		Report report = new Report(Map.of());
+		report.add(Result.of("bpf_read/tld", Double.NaN));
+		assertTrue(report.goals().stream().allMatch((g) -> g.met() == null));
+		String json = report.json();
+		assertTrue(json.contains("\"ns_per_op\": null"), json);
+		assertFalse(json.contains("NaN"), json);
+		assertEquals("1.5", Report.number(1.5));
+		assertEquals("1234567.1235", Report.number(1234567.12345678));
+		assertEquals("9.71 ns", Report.human(9.71));
+		assertEquals("1.52 us", Report.human(1520));
+	}
+
+}
