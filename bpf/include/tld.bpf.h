@@ -166,12 +166,17 @@ struct tld_object {
 /* Program-defined: one tld_key_t member per key the program reads. */
 struct tld_keys;
 
+/*
+ * The maps are __weak, as libbpf's usdt.bpf.h declares its own: several
+ * objects that include this header link into one (bpftool gen object)
+ * with a single tld_data_map.
+ */
 struct {
 	__uint(type, BPF_MAP_TYPE_TASK_STORAGE);
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct tld_map_value);
-} tld_data_map SEC(".maps");
+} tld_data_map SEC(".maps") __weak;
 
 /* Kept so that programs written for the prototype compile; not used. */
 struct {
@@ -179,7 +184,7 @@ struct {
 	__uint(map_flags, BPF_F_NO_PREALLOC);
 	__type(key, int);
 	__type(value, struct tld_keys);
-} tld_key_map SEC(".maps");
+} tld_key_map SEC(".maps") __weak;
 
 /**
  * tld_object_init() - find a task's task local data
@@ -341,10 +346,10 @@ static __always_inline void *__tld_get(struct tld_object *obj, const char *name,
 	 * check on a temporary.
 	 */
 	o = off;
-	asm volatile("" : "+r"(o));
+	barrier_var(o);
 	if (o > TLD_BLOCK_SIZE - size)
 		return NULL;
-	asm volatile("" : "+r"(o));
+	barrier_var(o);
 	if (o < TLD_DATA_HDR_SIZE)
 		return NULL;
 	return (void *)data + o;
