@@ -1,3 +1,4 @@
+# SPDX-License-Identifier: Apache-2.0
 # Thin wrappers: install what is missing (idempotent), then run Maven.
 MVN ?= mvn -B -ntp
 

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Compile every *.bpf.c in SRC_DIR into OUT_DIR/<name>.bpf.o.
 #
 #   scripts/build-bpf.sh SRC_DIR OUT_DIR GEN_DIR

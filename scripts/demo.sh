@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # make demo: see task local data work in a minute.
 #
 #   DEMO_SECONDS=10 bash scripts/demo.sh

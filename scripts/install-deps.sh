@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: Apache-2.0
 # Install what building and testing need, and nothing that is already there.
 # Idempotent: a second run installs nothing and prints one line.
 #

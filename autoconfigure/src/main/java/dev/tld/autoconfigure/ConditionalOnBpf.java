@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
 import java.lang.annotation.Documented;
@@ -9,9 +10,9 @@ import java.lang.annotation.Target;
 import org.springframework.context.annotation.Conditional;
 
 /**
- * Matches when this host can run task local data: Linux 6.13+, BTF, libbpf, and the privileges
- * to load BPF programs (see {@link dev.tld.core.KernelSupport}). The reason it does not match is
- * in the conditions report.
+ * Matches when this host can run task local data: Linux 6.13+, BTF, libbpf, and the
+ * privileges to load BPF programs (see {@link dev.tld.core.KernelSupport}). The reason it
+ * does not match is in the conditions report.
  */
 @Target({ ElementType.TYPE, ElementType.METHOD })
 @Retention(RetentionPolicy.RUNTIME)

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
 import java.lang.annotation.Documented;
@@ -10,8 +11,8 @@ import org.springframework.context.annotation.Conditional;
 
 /**
  * Matches when a boolean property is {@code true} or missing. Unlike a plain property
- * condition, any value other than {@code true} or {@code false} fails startup with an error that
- * names the property, instead of silently switching the feature off.
+ * condition, any value other than {@code true} or {@code false} fails startup with an
+ * error that names the property, instead of silently switching the feature off.
  */
 @Target({ ElementType.TYPE, ElementType.METHOD })
 @Retention(RetentionPolicy.RUNTIME)

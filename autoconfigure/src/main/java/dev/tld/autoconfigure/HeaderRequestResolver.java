@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
 import java.util.concurrent.ThreadLocalRandom;
@@ -5,10 +6,10 @@ import java.util.concurrent.ThreadLocalRandom;
 import jakarta.servlet.http.HttpServletRequest;
 
 /**
- * The default {@link TldRequestResolver}: tenant, priority and request id from the headers
- * named under {@code tld.headers}, with {@code tld.default-tenant} and
- * {@code tld.default-priority} when they are missing or invalid, and a random 16-hex-digit id
- * when the request has none.
+ * The default {@link TldRequestResolver}: tenant, priority and request id from the
+ * headers named under {@code tld.headers}, with {@code tld.default-tenant} and
+ * {@code tld.default-priority} when they are missing or invalid, and a random
+ * 16-hex-digit id when the request has none.
  */
 public class HeaderRequestResolver implements TldRequestResolver {
 

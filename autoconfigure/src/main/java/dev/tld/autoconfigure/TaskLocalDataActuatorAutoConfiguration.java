@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
@@ -12,7 +13,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
 /**
- * The {@code tasklocaldata} Actuator endpoint and the {@code taskLocalData} health indicator.
+ * The {@code tasklocaldata} Actuator endpoint and the {@code taskLocalData} health
+ * indicator.
  */
 @AutoConfiguration(after = TaskLocalDataAutoConfiguration.class)
 @ConditionalOnClass(Endpoint.class)

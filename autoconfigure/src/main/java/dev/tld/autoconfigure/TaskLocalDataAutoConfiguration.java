@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -11,9 +12,9 @@ import dev.tld.core.KernelSupport;
 
 /**
  * Task local data: validates the {@code tld.*} properties, loads the BPF objects from the
- * {@code tld-bpf} jar, creates or reuses the pinned data map and attaches the programs. On a host
- * that cannot run BPF the runtime is still created, in a state that says why, unless
- * {@code tld.fail-fast} is set.
+ * {@code tld-bpf} jar, creates or reuses the pinned data map and attaches the programs.
+ * On a host that cannot run BPF the runtime is still created, in a state that says why,
+ * unless {@code tld.fail-fast} is set.
  */
 @AutoConfiguration
 @ConditionalOnFlag("tld.enabled")

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
 import java.util.List;
@@ -11,8 +12,8 @@ import dev.tld.core.TldThread;
 
 /**
  * Publishes request metadata for the calling thread. Requests handled by Spring MVC are
- * published by the starter's filter; use this for work outside requests (scheduled jobs, your
- * own executors) and for custom keys.
+ * published by the starter's filter; use this for work outside requests (scheduled jobs,
+ * your own executors) and for custom keys.
  *
  * <pre>{@code
  * try (TaskLocalDataContext.Scope scope = context.open(new RequestMetadata("acme", 5, "job-42"))) {
@@ -21,8 +22,8 @@ import dev.tld.core.TldThread;
  * }   // the thread publishes what it did before (nothing, here)
  * }</pre>
  *
- * Without BPF (see {@link TaskLocalDataRuntime#state()}) the methods still track the metadata in
- * Java ({@link #current()}, {@link #wrap(Runnable)}) and publish nothing.
+ * Without BPF (see {@link TaskLocalDataRuntime#state()}) the methods still track the
+ * metadata in Java ({@link #current()}, {@link #wrap(Runnable)}) and publish nothing.
  */
 public final class TaskLocalDataContext {
 
@@ -47,8 +48,9 @@ public final class TaskLocalDataContext {
 	private final TldKey lastUntil;
 
 	/**
-	 * Every key but the tenant and the tld.last_* keys, cleared when the outermost scope closes
-	 * (the last_* keys describe the request that just ended: BPF reads them afterwards).
+	 * Every key but the tenant and the tld.last_* keys, cleared when the outermost scope
+	 * closes (the last_* keys describe the request that just ended: BPF reads them
+	 * afterwards).
 	 */
 	private final List<TldKey> others;
 
@@ -75,7 +77,9 @@ public final class TaskLocalDataContext {
 			.toList();
 	}
 
-	/** Restores what the thread published before; close it on the thread that opened it. */
+	/**
+	 * Restores what the thread published before; close it on the thread that opened it.
+	 */
 	public interface Scope extends AutoCloseable {
 
 		/** Restore the previous metadata, or clear every key if there was none. */
@@ -85,9 +89,9 @@ public final class TaskLocalDataContext {
 	}
 
 	/**
-	 * Publish {@code metadata} for the calling thread until the returned scope is closed. Scopes
-	 * nest: closing one restores the metadata of the enclosing one; closing the outermost clears
-	 * every key, custom keys included.
+	 * Publish {@code metadata} for the calling thread until the returned scope is closed.
+	 * Scopes nest: closing one restores the metadata of the enclosing one; closing the
+	 * outermost clears every key, custom keys included.
 	 * @param metadata what the thread now works for
 	 * @return the scope to close, in a finally block or try-with-resources
 	 */
@@ -118,16 +122,17 @@ public final class TaskLocalDataContext {
 						thread.clear(k);
 					}
 				}
-				// after the tenant changed, so that a request that ended is never seen as still served
+				// after the tenant changed, so that a request that ended is never seen as
+				// still served
 				ended(thread, metadata, started, now);
 			}
 		};
 	}
 
 	/**
-	 * Record that the thread served {@code metadata} from {@code since} to {@code until}, for BPF to
-	 * charge it its part of the CPU slice in which it ended (System.nanoTime() is CLOCK_MONOTONIC,
-	 * bpf_ktime_get_ns()'s clock).
+	 * Record that the thread served {@code metadata} from {@code since} to {@code until},
+	 * for BPF to charge it its part of the CPU slice in which it ended (System.nanoTime()
+	 * is CLOCK_MONOTONIC, bpf_ktime_get_ns()'s clock).
 	 */
 	private void ended(TldThread thread, RequestMetadata metadata, long since, long until) {
 		thread.putString(this.lastTenant, metadata.tenant());
@@ -140,11 +145,15 @@ public final class TaskLocalDataContext {
 		thread.putLong(this.priority, metadata.priority());
 		thread.putString(this.requestId, metadata.requestId());
 		thread.putLong(this.since, now);
-		// tenant last: BPF attributes work by tenant, so it changes once the rest is in place
+		// tenant last: BPF attributes work by tenant, so it changes once the rest is in
+		// place
 		thread.putString(this.tenant, metadata.tenant());
 	}
 
-	/** The calling thread's block, or null if nothing is published (no BPF, virtual thread). */
+	/**
+	 * The calling thread's block, or null if nothing is published (no BPF, virtual
+	 * thread).
+	 */
 	private TldThread thread() {
 		if (this.runtime.taskLocalData() == null) {
 			return null;
@@ -204,7 +213,8 @@ public final class TaskLocalDataContext {
 	 * Write a custom {@code BYTES} key for the calling thread.
 	 * @param key a key declared under {@code tld.custom-keys}
 	 * @param value at most the key's size
-	 * @throws IllegalArgumentException if no such key is declared or the value is too long
+	 * @throws IllegalArgumentException if no such key is declared or the value is too
+	 * long
 	 */
 	public void put(String key, byte[] value) {
 		TldKey k = customKey(key);
@@ -226,7 +236,8 @@ public final class TaskLocalDataContext {
 	}
 
 	/**
-	 * Wrap a task so that it runs with the calling thread's current metadata, wherever it runs.
+	 * Wrap a task so that it runs with the calling thread's current metadata, wherever it
+	 * runs.
 	 * @param task the task
 	 * @return the wrapped task (the task itself if there is no current metadata)
 	 */

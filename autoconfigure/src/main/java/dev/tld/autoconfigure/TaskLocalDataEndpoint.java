@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
 import java.util.List;
@@ -10,9 +11,9 @@ import dev.tld.autoconfigure.TaskLocalDataRuntime.ThreadRecord;
 import dev.tld.core.KernelSupport;
 
 /**
- * {@code /actuator/tasklocaldata}: kernel support and BPF status, the pinned map, the key table,
- * the registered threads with what BPF currently reads for each (through the {@code iter/task}
- * program), and per-tenant totals.
+ * {@code /actuator/tasklocaldata}: kernel support and BPF status, the pinned map, the key
+ * table, the registered threads with what BPF currently reads for each (through the
+ * {@code iter/task} program), and per-tenant totals.
  */
 @Endpoint(id = "tasklocaldata")
 public class TaskLocalDataEndpoint {
@@ -37,8 +38,8 @@ public class TaskLocalDataEndpoint {
 		List<Key> keys = r.keys().values().stream().map((k) -> new Key(k.name(), k.size(), k.offset())).toList();
 		int registered = (r.taskLocalData() != null) ? r.taskLocalData().registeredThreads() : 0;
 		String lastError = (r.taskLocalData() != null) ? r.taskLocalData().lastError() : null;
-		return new Report(r.state().name(), r.reason(), r.support(), r.pinPath(), r.dataMapId(),
-				r.attachedPrograms(), keys, registered, lastError, r.readThreads(), r.readStats());
+		return new Report(r.state().name(), r.reason(), r.support(), r.pinPath(), r.dataMapId(), r.attachedPrograms(),
+				keys, registered, lastError, r.readThreads(), r.readStats());
 	}
 
 	/**
@@ -57,8 +58,8 @@ public class TaskLocalDataEndpoint {
 	 * @param tenants per (tenant, priority) totals measured by BPF
 	 */
 	public record Report(String state, String reason, KernelSupport.Report kernel, String pinPath, int dataMapId,
-			List<String> programs, List<Key> keys, int registeredThreads, String lastError,
-			List<ThreadRecord> threads, List<TenantStats> tenants) {
+			List<String> programs, List<Key> keys, int registeredThreads, String lastError, List<ThreadRecord> threads,
+			List<TenantStats> tenants) {
 	}
 
 	/**

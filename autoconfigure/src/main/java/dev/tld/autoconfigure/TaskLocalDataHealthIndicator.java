@@ -1,11 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
 /**
- * UP while threads publish to an attached data map; otherwise UNKNOWN with the reason (task local
- * data is an observability feature: its absence does not make the application unhealthy).
+ * UP while threads publish to an attached data map; otherwise UNKNOWN with the reason
+ * (task local data is an observability feature: its absence does not make the application
+ * unhealthy).
  */
 public class TaskLocalDataHealthIndicator implements HealthIndicator {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
 import java.time.Duration;
@@ -24,22 +25,48 @@ import dev.tld.autoconfigure.TaskLocalDataRuntime.TenantStats;
  * Micrometer meters fed from the BPF tracing programs' per (tenant, priority) totals.
  * <table>
  * <caption>Meters</caption>
- * <tr><th>name</th><th>type</th><th>unit</th><th>what</th></tr>
- * <tr><td>{@code tld.cpu.time}</td><td>function counter</td><td>seconds</td><td>on-CPU time of
- * threads serving the tenant</td></tr>
- * <tr><td>{@code tld.offcpu.time}</td><td>function counter</td><td>seconds</td><td>time such
- * threads spent off the CPU (blocked or waiting to run) in the middle of a request</td></tr>
- * <tr><td>{@code tld.syscalls}</td><td>function counter</td><td>calls</td><td>system calls
- * entered</td></tr>
- * <tr><td>{@code tld.preemptions}</td><td>function counter</td><td>switches</td><td>involuntary
- * context switches</td></tr>
- * <tr><td>{@code tld.threads.registered}</td><td>gauge</td><td>threads</td><td>threads with task
- * local data</td></tr>
+ * <tr>
+ * <th>name</th>
+ * <th>type</th>
+ * <th>unit</th>
+ * <th>what</th>
+ * </tr>
+ * <tr>
+ * <td>{@code tld.cpu.time}</td>
+ * <td>function counter</td>
+ * <td>seconds</td>
+ * <td>on-CPU time of threads serving the tenant</td>
+ * </tr>
+ * <tr>
+ * <td>{@code tld.offcpu.time}</td>
+ * <td>function counter</td>
+ * <td>seconds</td>
+ * <td>time such threads spent off the CPU (blocked or waiting to run) in the middle of a
+ * request</td>
+ * </tr>
+ * <tr>
+ * <td>{@code tld.syscalls}</td>
+ * <td>function counter</td>
+ * <td>calls</td>
+ * <td>system calls entered</td>
+ * </tr>
+ * <tr>
+ * <td>{@code tld.preemptions}</td>
+ * <td>function counter</td>
+ * <td>switches</td>
+ * <td>involuntary context switches</td>
+ * </tr>
+ * <tr>
+ * <td>{@code tld.threads.registered}</td>
+ * <td>gauge</td>
+ * <td>threads</td>
+ * <td>threads with task local data</td>
+ * </tr>
  * </table>
  * The per-tenant meters are tagged {@code tenant} and {@code priority}. At most
- * {@code tld.metrics.max-tenants} tenants get their own tag value, the first seen first; the rest
- * are summed under {@code tenant=other}, so the tag's cardinality is bounded. Values are
- * refreshed every {@code tld.metrics.refresh-interval} from the BPF maps.
+ * {@code tld.metrics.max-tenants} tenants get their own tag value, the first seen first;
+ * the rest are summed under {@code tenant=other}, so the tag's cardinality is bounded.
+ * Values are refreshed every {@code tld.metrics.refresh-interval} from the BPF maps.
  */
 public class TaskLocalDataMetrics implements MeterBinder, AutoCloseable {
 
@@ -77,8 +104,9 @@ public class TaskLocalDataMetrics implements MeterBinder, AutoCloseable {
 	@Override
 	public synchronized void bindTo(MeterRegistry registry) {
 		this.registry = registry;
-		Gauge.builder("tld.threads.registered", this.runtime,
-				(r) -> (r.taskLocalData() != null) ? r.taskLocalData().registeredThreads() : 0)
+		Gauge
+			.builder("tld.threads.registered", this.runtime,
+					(r) -> (r.taskLocalData() != null) ? r.taskLocalData().registeredThreads() : 0)
 			.description("Threads with task local data")
 			.baseUnit("threads")
 			.register(registry);
@@ -120,8 +148,8 @@ public class TaskLocalDataMetrics implements MeterBinder, AutoCloseable {
 		}
 		totals.forEach((k, t) -> {
 			int sep = k.indexOf('\0');
-			Bucket b = this.buckets.computeIfAbsent(k, (key) -> new Bucket(this.registry, key.substring(0, sep),
-					key.substring(sep + 1)));
+			Bucket b = this.buckets.computeIfAbsent(k,
+					(key) -> new Bucket(this.registry, key.substring(0, sep), key.substring(sep + 1)));
 			b.cpuNanos = t[0];
 			b.offCpuNanos = t[1];
 			b.syscalls = t[2];

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -9,8 +10,8 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 
 /**
- * The {@code tld.*} Micrometer meters (see {@link TaskLocalDataMetrics}), on hosts where BPF
- * measures something.
+ * The {@code tld.*} Micrometer meters (see {@link TaskLocalDataMetrics}), on hosts where
+ * BPF measures something.
  */
 @AutoConfiguration(after = TaskLocalDataAutoConfiguration.class)
 @ConditionalOnClass(MeterBinder.class)

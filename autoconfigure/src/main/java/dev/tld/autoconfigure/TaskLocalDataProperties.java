@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
 import java.nio.charset.StandardCharsets;
@@ -13,8 +14,8 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
 /**
- * Configuration of task local data, under the {@code tld} prefix. Validated once bound: an
- * invalid value fails startup with a message naming the property.
+ * Configuration of task local data, under the {@code tld} prefix. Validated once bound:
+ * an invalid value fails startup with a message naming the property.
  */
 @ConfigurationProperties("tld")
 public class TaskLocalDataProperties implements InitializingBean {
@@ -32,15 +33,16 @@ public class TaskLocalDataProperties implements InitializingBean {
 	private boolean enabled = true;
 
 	/**
-	 * Whether to fail startup when BPF cannot be used (old kernel, no privileges, no BTF, no
-	 * libbpf). When false, the application starts and the health indicator and the endpoint say
-	 * why task local data is unavailable.
+	 * Whether to fail startup when BPF cannot be used (old kernel, no privileges, no BTF,
+	 * no libbpf). When false, the application starts and the health indicator and the
+	 * endpoint say why task local data is unavailable.
 	 */
 	private boolean failFast = false;
 
 	/**
-	 * Where the shared tld_data_map is pinned in bpffs; reused if a compatible map is pinned
-	 * there, created and pinned otherwise. Empty for an unpinned map private to this process.
+	 * Where the shared tld_data_map is pinned in bpffs; reused if a compatible map is
+	 * pinned there, created and pinned otherwise. Empty for an unpinned map private to
+	 * this process.
 	 */
 	private String pinPath = "/sys/fs/bpf/tld/tld_data_map";
 
@@ -50,8 +52,8 @@ public class TaskLocalDataProperties implements InitializingBean {
 	private Duration maintenanceInterval = Duration.ofSeconds(1);
 
 	/**
-	 * Tenant published for requests that carry no tenant header (at most 31 bytes of UTF-8).
-	 * Empty for none: such requests are then not attributed to any tenant.
+	 * Tenant published for requests that carry no tenant header (at most 31 bytes of
+	 * UTF-8). Empty for none: such requests are then not attributed to any tenant.
 	 */
 	private String defaultTenant = "unknown";
 
@@ -63,8 +65,8 @@ public class TaskLocalDataProperties implements InitializingBean {
 	private final Headers headers = new Headers();
 
 	/**
-	 * Application-defined keys, published next to tenant, priority and request id and written
-	 * through {@link TaskLocalDataContext#put(String, long)} and friends.
+	 * Application-defined keys, published next to tenant, priority and request id and
+	 * written through {@link TaskLocalDataContext#put(String, long)} and friends.
 	 */
 	private List<CustomKey> customKeys = new ArrayList<>();
 
@@ -75,7 +77,6 @@ public class TaskLocalDataProperties implements InitializingBean {
 	public boolean isEnabled() {
 		return this.enabled;
 	}
-
 
 	public void setEnabled(boolean enabled) {
 		this.enabled = enabled;
@@ -142,7 +143,8 @@ public class TaskLocalDataProperties implements InitializingBean {
 	}
 
 	/**
-	 * Validate every property; a bad value fails startup with an error naming the property.
+	 * Validate every property; a bad value fails startup with an error naming the
+	 * property.
 	 * @throws InvalidConfigurationPropertyValueException naming the offending property
 	 */
 	@Override
@@ -153,7 +155,8 @@ public class TaskLocalDataProperties implements InitializingBean {
 		}
 		positive("tld.maintenance-interval", this.maintenanceInterval);
 		if (this.defaultTenant.getBytes(StandardCharsets.UTF_8).length > MAX_TENANT_BYTES) {
-			invalid("tld.default-tenant", this.defaultTenant, "must be at most " + MAX_TENANT_BYTES + " bytes of UTF-8");
+			invalid("tld.default-tenant", this.defaultTenant,
+					"must be at most " + MAX_TENANT_BYTES + " bytes of UTF-8");
 		}
 		headerName("tld.headers.tenant", this.headers.tenant);
 		headerName("tld.headers.priority", this.headers.priority);
@@ -171,13 +174,15 @@ public class TaskLocalDataProperties implements InitializingBean {
 					"at most 55 custom keys fit next to the starter's 8 (63 in all)");
 		}
 		Set<String> names = new HashSet<>();
-		// tld.tenant, tld.priority, tld.request_id, tld.since, tld.last_{tenant,priority,since,until}
+		// tld.tenant, tld.priority, tld.request_id, tld.since,
+		// tld.last_{tenant,priority,since,until}
 		int used = 32 + 8 + 40 + 8 + 32 + 8 + 8 + 8;
 		for (int i = 0; i < this.customKeys.size(); i++) {
 			CustomKey k = this.customKeys.get(i);
 			String prefix = "tld.custom-keys[" + i + "]";
 			if (k.name == null || !KEY_NAME.matcher(k.name).matches()) {
-				invalid(prefix + ".name", k.name, "every custom key needs a name of 1 to 59 letters, digits or _ . : -");
+				invalid(prefix + ".name", k.name,
+						"every custom key needs a name of 1 to 59 letters, digits or _ . : -");
 			}
 			if (k.name.startsWith("tld.")) {
 				invalid(prefix + ".name", k.name, "the prefix 'tld.' is reserved for the starter's own keys");
@@ -269,8 +274,8 @@ public class TaskLocalDataProperties implements InitializingBean {
 	public static class CustomKey {
 
 		/**
-		 * Key name as BPF programs look it up: 1 to 59 of [A-Za-z0-9_.:-]; the "tld." prefix is
-		 * reserved.
+		 * Key name as BPF programs look it up: 1 to 59 of [A-Za-z0-9_.:-]; the "tld."
+		 * prefix is reserved.
 		 */
 		private String name;
 
@@ -280,8 +285,8 @@ public class TaskLocalDataProperties implements InitializingBean {
 		private KeyType type = KeyType.STRING;
 
 		/**
-		 * Size in bytes; defaults to the type's natural size (8 for long, 4 for int, 32 for
-		 * string and bytes).
+		 * Size in bytes; defaults to the type's natural size (8 for long, 4 for int, 32
+		 * for string and bytes).
 		 */
 		private Integer size;
 
@@ -339,8 +344,8 @@ public class TaskLocalDataProperties implements InitializingBean {
 	}
 
 	/**
-	 * The BPF tracing programs that account CPU, syscalls, off-CPU time and preemptions per
-	 * tenant.
+	 * The BPF tracing programs that account CPU, syscalls, off-CPU time and preemptions
+	 * per tenant.
 	 */
 	public static class Tracing {
 
@@ -375,8 +380,8 @@ public class TaskLocalDataProperties implements InitializingBean {
 		private Duration refreshInterval = Duration.ofSeconds(5);
 
 		/**
-		 * Most distinct tenants given their own tag value; later tenants are counted under
-		 * tenant "other".
+		 * Most distinct tenants given their own tag value; later tenants are counted
+		 * under tenant "other".
 		 */
 		private int maxTenants = 50;
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
 import java.io.IOException;
@@ -24,10 +25,10 @@ import dev.tld.core.TaskLocalData;
 import dev.tld.core.TldKey;
 
 /**
- * The starter's state: the {@link TaskLocalData} with its keys, the loaded BPF objects and what
- * they measure. Whether BPF could be used, and if not why, is in {@link #state()} and
- * {@link #reason()}; the rest of the starter (request registration, meters, endpoint, health)
- * reads it from here.
+ * The starter's state: the {@link TaskLocalData} with its keys, the loaded BPF objects
+ * and what they measure. Whether BPF could be used, and if not why, is in
+ * {@link #state()} and {@link #reason()}; the rest of the starter (request registration,
+ * meters, endpoint, health) reads it from here.
  */
 public final class TaskLocalDataRuntime implements AutoCloseable {
 
@@ -40,7 +41,10 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	/** Key holding the request id: 40 bytes, NUL-terminated UTF-8. */
 	public static final String REQUEST_ID_KEY = "tld.request_id";
 
-	/** When the current tenant was published: CLOCK_MONOTONIC nanoseconds, a little-endian long. */
+	/**
+	 * When the current tenant was published: CLOCK_MONOTONIC nanoseconds, a little-endian
+	 * long.
+	 */
 	public static final String SINCE_KEY = "tld.since";
 
 	/** The tenant the thread last stopped serving: 32 bytes, NUL-terminated UTF-8. */
@@ -52,7 +56,9 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	/** When it was published: CLOCK_MONOTONIC nanoseconds, a little-endian long. */
 	public static final String LAST_SINCE_KEY = "tld.last_since";
 
-	/** When it stopped being served: CLOCK_MONOTONIC nanoseconds, a little-endian long. */
+	/**
+	 * When it stopped being served: CLOCK_MONOTONIC nanoseconds, a little-endian long.
+	 */
 	public static final String LAST_UNTIL_KEY = "tld.last_until";
 
 	static final String TRACE_OBJECT = "/dev/tld/bpf/tld_trace.bpf.o";
@@ -106,9 +112,9 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	}
 
 	/**
-	 * Start: define the keys, load the BPF objects, create or reuse the pinned data map, attach
-	 * the programs. Never throws for a host that cannot run BPF unless {@code tld.fail-fast} is
-	 * set; the state says what happened.
+	 * Start: define the keys, load the BPF objects, create or reuse the pinned data map,
+	 * attach the programs. Never throws for a host that cannot run BPF unless
+	 * {@code tld.fail-fast} is set; the state says what happened.
 	 * @param properties the configuration (already validated)
 	 * @param support what the host offers
 	 * @return the runtime
@@ -137,7 +143,8 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 		if (virtualThreads) {
 			return unusable(State.UNAVAILABLE, "spring.threads.virtual.enabled=true: requests run on virtual threads, "
 					+ "whose data would belong to whichever carrier thread runs them at the moment; task local data "
-					+ "is per OS thread, so nothing is published rather than something wrong", support, properties, null);
+					+ "is per OS thread, so nothing is published rather than something wrong", support, properties,
+					null);
 		}
 		TaskLocalData tld = null;
 		BpfObject trace = null;
@@ -149,10 +156,12 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 				trace.pinMap("tld_data_map", Path.of(pin));
 			}
 			trace.load();
-			// Our programs read the object's map: it stays attached whatever happens to the pin.
+			// Our programs read the object's map: it stays attached whatever happens to
+			// the pin.
 			tld.attach(trace.map("tld_data_map"));
 			if (!pin.isEmpty()) {
-				// A tool that restarts and pins a fresh map gets every thread registered too.
+				// A tool that restarts and pins a fresh map gets every thread registered
+				// too.
 				tld.attachPinned(Path.of(pin));
 			}
 			BpfLink dump = trace.program("tld_dump_task").attach();
@@ -185,7 +194,8 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 		}
 		logger.warn("Task local data is not published to BPF (" + state + "): " + reason
 				+ ". The application runs without it; set tld.fail-fast=true to refuse to start instead.");
-		// Without BPF, requests are still tracked in Java (current(), wrap()), but nothing is
+		// Without BPF, requests are still tracked in Java (current(), wrap()), but
+		// nothing is
 		// mapped or registered.
 		return new TaskLocalDataRuntime(state, reason, support, properties.getPinPath(), null, Map.of(), null, null,
 				List.of());
@@ -299,8 +309,8 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	}
 
 	/**
-	 * What BPF currently reads for every thread of this process that has task local data, read
-	 * back through the {@code iter/task} program (not from Java's copy).
+	 * What BPF currently reads for every thread of this process that has task local data,
+	 * read back through the {@code iter/task} program (not from Java's copy).
 	 * @return one record per thread; empty when not active
 	 */
 	public List<ThreadRecord> readThreads() {
@@ -323,7 +333,8 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	}
 
 	/**
-	 * The per (tenant, priority) totals the tracing programs accumulated, summed over CPUs.
+	 * The per (tenant, priority) totals the tracing programs accumulated, summed over
+	 * CPUs.
 	 * @return the totals; empty when not active
 	 */
 	public List<TenantStats> readStats() {
@@ -385,13 +396,15 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	}
 
 	/**
-	 * What the tracing programs measured for one (tenant, priority) since they were loaded.
+	 * What the tracing programs measured for one (tenant, priority) since they were
+	 * loaded.
 	 *
 	 * @param tenant the tenant
 	 * @param priority the priority
 	 * @param cpuNanos on-CPU time
 	 * @param syscalls system calls entered
-	 * @param offCpuNanos time off the CPU (blocked or runnable) in the middle of a request
+	 * @param offCpuNanos time off the CPU (blocked or runnable) in the middle of a
+	 * request
 	 * @param preemptions involuntary context switches
 	 * @param switchesIn times a thread got a CPU while serving
 	 */

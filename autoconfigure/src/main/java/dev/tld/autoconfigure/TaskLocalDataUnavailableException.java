@@ -1,7 +1,9 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
 /**
- * Thrown at startup when {@code tld.fail-fast} is set and task local data cannot reach BPF.
+ * Thrown at startup when {@code tld.fail-fast} is set and task local data cannot reach
+ * BPF.
  */
 public class TaskLocalDataUnavailableException extends RuntimeException {
 

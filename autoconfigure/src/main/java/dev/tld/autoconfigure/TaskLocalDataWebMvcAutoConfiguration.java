@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
 import jakarta.servlet.DispatcherType;
@@ -16,9 +17,9 @@ import org.springframework.web.servlet.config.annotation.AsyncSupportConfigurer;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
 /**
- * Publishes every servlet request's metadata on the thread serving it: a filter ahead of the
- * others, for request, async and error dispatches, and a callable interceptor for Spring MVC's
- * async processing.
+ * Publishes every servlet request's metadata on the thread serving it: a filter ahead of
+ * the others, for request, async and error dispatches, and a callable interceptor for
+ * Spring MVC's async processing.
  */
 @AutoConfiguration(after = TaskLocalDataAutoConfiguration.class)
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)

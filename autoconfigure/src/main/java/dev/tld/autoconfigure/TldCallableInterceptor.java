@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
 import java.util.concurrent.Callable;
@@ -7,8 +8,8 @@ import org.springframework.web.context.request.RequestAttributes;
 import org.springframework.web.context.request.async.CallableProcessingInterceptor;
 
 /**
- * Publishes a request's metadata on the thread that runs its async {@link Callable} (Spring
- * MVC's async executor), from just before the call to just after it.
+ * Publishes a request's metadata on the thread that runs its async {@link Callable}
+ * (Spring MVC's async executor), from just before the call to just after it.
  */
 class TldCallableInterceptor implements CallableProcessingInterceptor {
 

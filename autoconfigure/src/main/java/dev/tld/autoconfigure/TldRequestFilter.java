@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
 import java.io.IOException;
@@ -12,10 +13,10 @@ import org.apache.commons.logging.LogFactory;
 import org.springframework.web.filter.OncePerRequestFilter;
 
 /**
- * Publishes a request's metadata on the thread that serves it, for exactly as long as that
- * thread serves it: opened before the rest of the chain, closed in a finally block, on the
- * initial dispatch and again on every async and error dispatch, so that a pooled thread never
- * carries the previous request's tenant.
+ * Publishes a request's metadata on the thread that serves it, for exactly as long as
+ * that thread serves it: opened before the rest of the chain, closed in a finally block,
+ * on the initial dispatch and again on every async and error dispatch, so that a pooled
+ * thread never carries the previous request's tenant.
  */
 public class TldRequestFilter extends OncePerRequestFilter {
 

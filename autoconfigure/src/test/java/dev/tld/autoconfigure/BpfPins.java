@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
 import java.io.IOException;
@@ -10,8 +11,8 @@ import dev.tld.core.KernelSupport;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Pins in bpffs for tests: a directory per test class and JVM, so that test runs never share a
- * map with each other or with a running demo, and its removal afterwards.
+ * Pins in bpffs for tests: a directory per test class and JVM, so that test runs never
+ * share a map with each other or with a running demo, and its removal afterwards.
  */
 final class BpfPins {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
 import java.io.IOException;
@@ -24,8 +25,8 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Faults the starter must survive with a clear message and a running application: virtual
- * threads, BPF objects missing from the classpath, a data map that does not pin UPTRs (what a
- * kernel without UPTR support creates), and who may write the pinned map.
+ * threads, BPF objects missing from the classpath, a data map that does not pin UPTRs
+ * (what a kernel without UPTR support creates), and who may write the pinned map.
  */
 class FaultTests {
 
@@ -65,7 +66,8 @@ class FaultTests {
 	void bpfObjectsMissingFromTheClasspath() {
 		TaskLocalDataAutoConfigurationTests.assumeBpf();
 		this.runner
-			.withClassLoader(new FilteredClassLoader(new ClassPathResource(TaskLocalDataRuntime.TRACE_OBJECT.substring(1))))
+			.withClassLoader(
+					new FilteredClassLoader(new ClassPathResource(TaskLocalDataRuntime.TRACE_OBJECT.substring(1))))
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
 				TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
@@ -77,9 +79,12 @@ class FaultTests {
 	@Test
 	void pinnedMapWithoutUptrFailsWithTheVerifiersWords() {
 		BpfPins.assumeBpffs();
-		// A tld_data_map of the right shape whose value type has no uptr tag (tld-core's test
-		// object tld_nouptr), pinned where the starter looks: what a kernel without UPTR makes of
-		// the real map. libbpf reuses it (type, sizes and flags match); the verifier must then
+		// A tld_data_map of the right shape whose value type has no uptr tag (tld-core's
+		// test
+		// object tld_nouptr), pinned where the starter looks: what a kernel without UPTR
+		// makes of
+		// the real map. libbpf reuses it (type, sizes and flags match); the verifier must
+		// then
 		// refuse the programs that dereference the blocks.
 		try (BpfObject plain = BpfObject.openResource("/bpf/tld_nouptr.bpf.o")) {
 			plain.pinMap("tld_data_map", PIN);
@@ -105,17 +110,21 @@ class FaultTests {
 			assertThat(Files.getOwner(PIN, LinkOption.NOFOLLOW_LINKS).getName()).isEqualTo("root");
 			assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(PIN))).isEqualTo("rw-------");
 			assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(PIN_DIR))).isEqualTo("rwx------");
-			// nobody, without capabilities, tries to read and to delete an element of the map
-			String out = runAs("nobody", "bpftool", "map", "delete", "pinned", PIN.toString(), "key", "0", "0", "0", "0");
+			// nobody, without capabilities, tries to read and to delete an element of the
+			// map
+			String out = runAs("nobody", "bpftool", "map", "delete", "pinned", PIN.toString(), "key", "0", "0", "0",
+					"0");
 			assertThat(out).containsAnyOf("Permission denied", "Operation not permitted");
 			assertThat(runtime.dataMapId()).isPositive();
 		});
 	}
 
-	/** Run a command as an unprivileged user with no capabilities; it is expected to fail. */
+	/**
+	 * Run a command as an unprivileged user with no capabilities; it is expected to fail.
+	 */
 	private static String runAs(String user, String... command) throws Exception {
-		List<String> full = new java.util.ArrayList<>(List.of("/usr/bin/setpriv", "--reuid=" + user,
-				"--regid=nogroup", "--clear-groups", "--inh-caps=-all", "--bounding-set=-all"));
+		List<String> full = new java.util.ArrayList<>(List.of("/usr/bin/setpriv", "--reuid=" + user, "--regid=nogroup",
+				"--clear-groups", "--inh-caps=-all", "--bounding-set=-all"));
 		full.addAll(List.of(command));
 		Process p = new ProcessBuilder(full).redirectErrorStream(true).start();
 		String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
 import java.io.IOException;
@@ -22,9 +23,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * A real application process on a host that cannot run BPF: started as an unprivileged user,
- * and started with libbpf hidden from it. It must start, serve requests, and say why through
- * the endpoint and health.
+ * A real application process on a host that cannot run BPF: started as an unprivileged
+ * user, and started with libbpf hidden from it. It must start, serve requests, and say
+ * why through the endpoint and health.
  */
 class HostWithoutBpfTests {
 
@@ -63,7 +64,8 @@ class HostWithoutBpfTests {
 		Path libbpf = Path.of("/usr/lib/x86_64-linux-gnu/libbpf.so.1");
 		assumeTrue(Files.exists(libbpf), "libbpf.so.1 is not where Debian puts it on x86_64");
 		Path real = libbpf.toRealPath();
-		// A private mount namespace in which libbpf is an empty file: dlopen fails as if the
+		// A private mount namespace in which libbpf is an empty file: dlopen fails as if
+		// the
 		// package were not installed. Nothing changes outside the namespace.
 		int port = freePort();
 		String java = String.join(" ", javaCommand(classpathOf(null), port, "/tmp"));
@@ -128,7 +130,10 @@ class HostWithoutBpfTests {
 				"--management.endpoint.health.show-details=always");
 	}
 
-	/** The test classpath (dependencies, then this module's classes); entries under {@code dir} if given. */
+	/**
+	 * The test classpath (dependencies, then this module's classes); entries under
+	 * {@code dir} if given.
+	 */
 	private static String classpathOf(Path dir) throws IOException {
 		List<String> entries = entries();
 		if (dir == null) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
 import io.micrometer.core.instrument.binder.MeterBinder;
@@ -84,7 +85,8 @@ class IntegrationAutoConfigurationTests {
 	@Test
 	void noAsyncInterceptorWithoutSpringMvc() {
 		this.web.withClassLoader(new FilteredClassLoader(WebMvcConfigurer.class))
-			.run((context) -> assertThat(context).hasBean("tldRequestFilter").doesNotHaveBean("tldAsyncSupportConfigurer"));
+			.run((context) -> assertThat(context).hasBean("tldRequestFilter")
+				.doesNotHaveBean("tldAsyncSupportConfigurer"));
 	}
 
 	@Test

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
 import java.io.IOException;
@@ -30,13 +31,12 @@ import dev.tld.core.BpfObject;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The pinned data map is deleted, then replaced by a restarted tool, while the application
- * serves requests: it reports the missing pin, keeps serving and publishing to its own
- * programs, and registers every thread with the tool's new map.
+ * The pinned data map is deleted, then replaced by a restarted tool, while the
+ * application serves requests: it reports the missing pin, keeps serving and publishing
+ * to its own programs, and registers every thread with the tool's new map.
  */
-@SpringBootTest(classes = TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = { "server.tomcat.threads.max=4", "server.tomcat.threads.min-spare=4",
-				"tld.maintenance-interval=1h" })
+@SpringBootTest(classes = TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
+		"server.tomcat.threads.max=4", "server.tomcat.threads.min-spare=4", "tld.maintenance-interval=1h" })
 class PinReplacedTests {
 
 	private static final Path PIN = BpfPins.dataMap("tld-replaced");
@@ -74,7 +74,8 @@ class PinReplacedTests {
 	@Test
 	void deletedThenReplacedPin() throws Exception {
 		for (int i = 0; i < 8; i++) {
-			assertThat(work("before")).startsWith("before|"); // all four pool threads registered
+			assertThat(work("before")).startsWith("before|"); // all four pool threads
+																// registered
 		}
 		int ownMap = this.runtime.dataMapId();
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
 import java.util.stream.Stream;
@@ -19,8 +20,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Conditions and properties of {@link TaskLocalDataAutoConfiguration}. Contexts use an unpinned
- * map and no tracing programs, so they share nothing.
+ * Conditions and properties of {@link TaskLocalDataAutoConfiguration}. Contexts use an
+ * unpinned map and no tracing programs, so they share nothing.
  */
 class TaskLocalDataAutoConfigurationTests {
 
@@ -152,12 +153,14 @@ class TaskLocalDataAutoConfigurationTests {
 		this.runner.withPropertyValues("tld.custom-keys[0].name=dup", "tld.custom-keys[1].name=dup")
 			.run((context) -> assertThat(messages(context.getStartupFailure())).contains("tld.custom-keys[1].name")
 				.contains("same name"));
-		this.runner.withPropertyValues("tld.custom-keys[0].name=small", "tld.custom-keys[0].type=long",
-				"tld.custom-keys[0].size=4")
+		this.runner
+			.withPropertyValues("tld.custom-keys[0].name=small", "tld.custom-keys[0].type=long",
+					"tld.custom-keys[0].size=4")
 			.run((context) -> assertThat(messages(context.getStartupFailure())).contains("tld.custom-keys[0].size")
 				.contains("at least 8"));
-		this.runner.withPropertyValues("tld.custom-keys[0].name=big1", "tld.custom-keys[0].size=3900",
-				"tld.custom-keys[1].name=big2", "tld.custom-keys[1].size=100")
+		this.runner
+			.withPropertyValues("tld.custom-keys[0].name=big1", "tld.custom-keys[0].size=3900",
+					"tld.custom-keys[1].name=big2", "tld.custom-keys[1].size=100")
 			.run((context) -> assertThat(messages(context.getStartupFailure())).contains("tld.custom-keys[1].size")
 				.contains("4080"));
 	}

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
 import java.util.concurrent.ExecutorService;
@@ -15,7 +16,8 @@ import dev.tld.autoconfigure.TaskLocalDataRuntime.ThreadRecord;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The programmatic API for work outside requests, checked through what BPF reads (iter/task).
+ * The programmatic API for work outside requests, checked through what BPF reads
+ * (iter/task).
  */
 class TaskLocalDataContextTests {
 
@@ -106,11 +108,11 @@ class TaskLocalDataContextTests {
 		TaskLocalDataAutoConfigurationTests.assumeBpf();
 		this.runner.run((context) -> {
 			TaskLocalDataContext tld = context.getBean(TaskLocalDataContext.class);
-			assertThat(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-					() -> tld.put("app.nope", 1L))
+			assertThat(org.junit.jupiter.api.Assertions
+				.assertThrows(IllegalArgumentException.class, () -> tld.put("app.nope", 1L))
 				.getMessage()).contains("app.nope");
-			assertThat(org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class,
-					() -> tld.put("tld.tenant", "x"))
+			assertThat(org.junit.jupiter.api.Assertions
+				.assertThrows(IllegalArgumentException.class, () -> tld.put("tld.tenant", "x"))
 				.getMessage()).contains("own keys");
 		});
 	}

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
 import java.io.IOException;
@@ -43,16 +44,16 @@ import dev.tld.core.internal.Natives;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * No tenant leaks: 100,000 requests from 16 tenants over a 4-thread Tomcat (more requests in
- * flight than threads), some of which throw, time out on the client or go async. The handlers
- * make marker system calls saying which tenant they serve, taken from the request itself; a BPF
- * program ({@code tld_marker}) compares, at each marker, the tenant the thread publishes. A filter
- * outside the starter's makes markers that expect no tenant at all. Zero mismatches allowed.
+ * No tenant leaks: 100,000 requests from 16 tenants over a 4-thread Tomcat (more requests
+ * in flight than threads), some of which throw, time out on the client or go async. The
+ * handlers make marker system calls saying which tenant they serve, taken from the
+ * request itself; a BPF program ({@code tld_marker}) compares, at each marker, the tenant
+ * the thread publishes. A filter outside the starter's makes markers that expect no
+ * tenant at all. Zero mismatches allowed.
  */
 @SpringBootTest(classes = { TestApplication.class, TenantLeakTests.LeakEndpoints.class },
-		webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = { "server.tomcat.threads.max=4", "server.tomcat.threads.min-spare=4",
-				"server.tomcat.accept-count=1000", "tld.tracing.enabled=false" })
+		webEnvironment = WebEnvironment.RANDOM_PORT, properties = { "server.tomcat.threads.max=4",
+				"server.tomcat.threads.min-spare=4", "server.tomcat.accept-count=1000", "tld.tracing.enabled=false" })
 class TenantLeakTests {
 
 	static final long MAGIC = 0x4b52414d444c54L;
@@ -148,22 +149,25 @@ class TenantLeakTests {
 				});
 			}
 			CompletableFuture.allOf(all).join();
-			Thread.sleep(200); // the slow requests the client gave up on finish on the server
+			Thread.sleep(200); // the slow requests the client gave up on finish on the
+								// server
 
 			BpfMap counters = marker.map("counters");
 			long checks = counter(counters, 0);
 			long mismatches = counter(counters, 1);
 			long matchedTenant = counter(counters, 2);
-			System.out.printf("leak test: %d requests (%d ok, %d threw, %d client timeouts), %d markers, "
-					+ "%d inside requests matched their tenant, %d mismatches%n", total, ok.get(), failed.get(),
-					timedOut.get(), checks, matchedTenant, mismatches);
+			System.out.printf(
+					"leak test: %d requests (%d ok, %d threw, %d client timeouts), %d markers, "
+							+ "%d inside requests matched their tenant, %d mismatches%n",
+					total, ok.get(), failed.get(), timedOut.get(), checks, matchedTenant, mismatches);
 			String lastBad = mismatches == 0 ? "" : describe(marker.map("last_bad").lookup(key(0)).orElseThrow());
 			assertThat(mismatches).as("markers where BPF read another tenant than the thread served; last: " + lastBad)
 				.isZero();
 			assertThat(ok.get() + failed.get() + timedOut.get()).isEqualTo(total);
 			assertThat(failed.get()).as("requests that threw").isGreaterThanOrEqualTo(total * 2 / 25);
 			assertThat(timedOut.get()).as("requests the client gave up on").isPositive();
-			assertThat(matchedTenant).as("markers inside requests, each matching its tenant").isGreaterThanOrEqualTo(total);
+			assertThat(matchedTenant).as("markers inside requests, each matching its tenant")
+				.isGreaterThanOrEqualTo(total);
 			assertThat(checks).as("all markers, including those outside requests").isGreaterThan(3L * total);
 		}
 	}
@@ -186,7 +190,10 @@ class TenantLeakTests {
 				+ new String(m, 8, n, StandardCharsets.UTF_8) + "'";
 	}
 
-	/** Handlers that know their tenant from the request, and a filter outside the starter's. */
+	/**
+	 * Handlers that know their tenant from the request, and a filter outside the
+	 * starter's.
+	 */
 	@Configuration(proxyBeanMethods = false)
 	@RestController
 	static class LeakEndpoints {
@@ -225,7 +232,9 @@ class TenantLeakTests {
 			return "slow";
 		}
 
-		/** Runs outside the starter's filter: at these points no tenant may be published. */
+		/**
+		 * Runs outside the starter's filter: at these points no tenant may be published.
+		 */
 		@Bean
 		FilterRegistrationBean<Filter> outsideMarkers() {
 			FilterRegistrationBean<Filter> registration = new FilterRegistrationBean<>((request, response, chain) -> {
@@ -238,8 +247,8 @@ class TenantLeakTests {
 				}
 			});
 			registration.setOrder(Ordered.HIGHEST_PRECEDENCE);
-			registration.setDispatcherTypes(jakarta.servlet.DispatcherType.REQUEST, jakarta.servlet.DispatcherType.ASYNC,
-					jakarta.servlet.DispatcherType.ERROR);
+			registration.setDispatcherTypes(jakarta.servlet.DispatcherType.REQUEST,
+					jakarta.servlet.DispatcherType.ASYNC, jakarta.servlet.DispatcherType.ERROR);
 			return registration;
 		}
 

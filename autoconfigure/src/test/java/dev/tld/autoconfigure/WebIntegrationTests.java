@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
 import java.io.IOException;
@@ -35,9 +36,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The starter in a real application: embedded Tomcat on a random port with a small thread pool,
- * real HTTP requests from several tenants at once, and BPF reading each request thread's data
- * through the iter/task program while the request runs and after.
+ * The starter in a real application: embedded Tomcat on a random port with a small thread
+ * pool, real HTTP requests from several tenants at once, and BPF reading each request
+ * thread's data through the iter/task program while the request runs and after.
  */
 @SpringBootTest(classes = TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "server.tomcat.threads.max=4", "server.tomcat.threads.min-spare=4",
@@ -101,8 +102,8 @@ class WebIntegrationTests {
 			HttpResponse<String> r = responses.get(i).join();
 			assertEquals(200, r.statusCode(), r.body());
 			String body = r.body().trim();
-			assertTrue(body.startsWith(expected.get(i)),
-					"request " + i + ": BPF should read " + expected.get(i) + "<tid> on the serving thread, read " + body);
+			assertTrue(body.startsWith(expected.get(i)), "request " + i + ": BPF should read " + expected.get(i)
+					+ "<tid> on the serving thread, read " + body);
 			tids.add(body.substring(body.lastIndexOf('|') + 1));
 		}
 		assertTrue(tids.size() <= 4, "served by the 4 pool threads: " + tids);
@@ -123,9 +124,9 @@ class WebIntegrationTests {
 	}
 
 	/**
-	 * No thread of this process publishes a tenant once no request is in flight. The client may
-	 * have its response while the server thread is still unwinding the filter chain (the
-	 * response is committed first), so allow the server up to 2 s to finish.
+	 * No thread of this process publishes a tenant once no request is in flight. The
+	 * client may have its response while the server thread is still unwinding the filter
+	 * chain (the response is committed first), so allow the server up to 2 s to finish.
 	 */
 	private void assertNothingPublished() throws InterruptedException {
 		long deadline = System.nanoTime() + java.time.Duration.ofSeconds(2).toNanos();
@@ -149,7 +150,9 @@ class WebIntegrationTests {
 	void cpuTimeIsAttributedInProportionToEachTenantsWork() throws Exception {
 		long unit = 40_000_000; // about 30-60 ms of CPU once compiled
 		for (int i = 0; i < 8; i++) {
-			get("/work?iterations=" + unit, "warmup", 0, "w" + i).join(); // JIT-compile the loop first
+			get("/work?iterations=" + unit, "warmup", 0, "w" + i).join(); // JIT-compile
+																			// the loop
+																			// first
 		}
 		List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
 		for (int i = 0; i < 12; i++) {
@@ -164,17 +167,17 @@ class WebIntegrationTests {
 		double light = cpu("light");
 		assertTrue(light > 0.1, "light tenant CPU seconds: " + light);
 		double ratio = heavy / light;
-		assertTrue(ratio > 2.4 && ratio < 3.6,
-				"heavy did 3x the work of light: expected a CPU ratio of 3 +- 20%, got " + ratio + " (" + heavy
-						+ " s vs " + light + " s)");
+		assertTrue(ratio > 2.4 && ratio < 3.6, "heavy did 3x the work of light: expected a CPU ratio of 3 +- 20%, got "
+				+ ratio + " (" + heavy + " s vs " + light + " s)");
 	}
 
 	/**
-	 * One request at a time, each a few ms of work, much shorter than a scheduler slice, with the
-	 * serving thread idle in between: the thread leaves the CPU after its tenant was cleared, so
-	 * the CPU must be split where the request ended, not charged at switch-out. The framework's
-	 * own cost per request (measured with empty requests of another tenant) is subtracted. On a
-	 * busy machine frequent preemptions hide a wrong split; on a quiet one they do not.
+	 * One request at a time, each a few ms of work, much shorter than a scheduler slice,
+	 * with the serving thread idle in between: the thread leaves the CPU after its tenant
+	 * was cleared, so the CPU must be split where the request ended, not charged at
+	 * switch-out. The framework's own cost per request (measured with empty requests of
+	 * another tenant) is subtracted. On a busy machine frequent preemptions hide a wrong
+	 * split; on a quiet one they do not.
 	 */
 	@Test
 	void cpuOfShortSequentialRequestsIsChargedToTheirTenant() throws Exception {
@@ -190,9 +193,10 @@ class WebIntegrationTests {
 		this.metrics.refresh();
 		double overhead = cpu("empty") * 40 / 44; // per request, as many as solo sent
 		double ratio = (cpu("solo") - overhead) * 1e9 / measured;
-		assertTrue(ratio > 0.7 && ratio < 1.3, "CPU charged to solo beyond the framework's cost / CPU the JVM measured"
-				+ " for its work: " + ratio + " (" + cpu("solo") + " s charged, " + overhead + " s framework, "
-				+ measured / 1e9 + " s measured)");
+		assertTrue(ratio > 0.7 && ratio < 1.3,
+				"CPU charged to solo beyond the framework's cost / CPU the JVM measured" + " for its work: " + ratio
+						+ " (" + cpu("solo") + " s charged, " + overhead + " s framework, " + measured / 1e9
+						+ " s measured)");
 	}
 
 	private double cpu(String tenant) {

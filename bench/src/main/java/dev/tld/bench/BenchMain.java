@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.bench;
 
 import java.nio.file.Path;
@@ -21,8 +22,8 @@ import dev.tld.core.KernelSupport;
  *           [--request-rounds N] [--request-seconds S]
  * </pre>
  *
- * {@code --quick} is the smoke configuration of the tests: every case, tiny counts, numbers
- * meaningless. {@code make bench} runs the full configuration.
+ * {@code --quick} is the smoke configuration of the tests: every case, tiny counts,
+ * numbers meaningless. {@code make bench} runs the full configuration.
  */
 public final class BenchMain {
 
@@ -102,7 +103,8 @@ public final class BenchMain {
 			m.put("max_attempts_if_disturbed", this.attempts);
 			m.put("disturbed_if_foreign_cpu_share_above", CpuAccounting.MAX_FOREIGN_SHARE);
 			String[] split = RequestBench.cpuSplit();
-			m.put("request_cpus", (split == null) ? "shared" : "server on CPU " + split[0] + ", load on CPU " + split[1]);
+			m.put("request_cpus",
+					(split == null) ? "shared" : "server on CPU " + split[0] + ", load on CPU " + split[1]);
 			return m;
 		}
 
@@ -128,13 +130,13 @@ public final class BenchMain {
 				case "--out" -> out = Path.of(args[++i]);
 				case "--quick" -> settings = Settings.quick();
 				case "--groups" -> groups = List.of(args[++i].split(","));
-				case "--request-rounds" -> settings = settings.withRequests(Integer.parseInt(args[++i]),
-						settings.requestMeasure());
+				case "--request-rounds" ->
+					settings = settings.withRequests(Integer.parseInt(args[++i]), settings.requestMeasure());
 				case "--request-seconds" -> settings = settings.withRequests(settings.requestRounds(),
 						Duration.ofSeconds(Integer.parseInt(args[++i])));
-				default -> throw new IllegalArgumentException("unknown argument " + args[i]
-						+ "; usage: BenchMain [--out DIR] [--quick] [--groups " + String.join(",", GROUPS)
-						+ "] [--request-rounds N] [--request-seconds S]");
+				default -> throw new IllegalArgumentException(
+						"unknown argument " + args[i] + "; usage: BenchMain [--out DIR] [--quick] [--groups "
+								+ String.join(",", GROUPS) + "] [--request-rounds N] [--request-seconds S]");
 			}
 		}
 		Report report = run(settings, groups, out);
@@ -221,7 +223,9 @@ public final class BenchMain {
 		};
 	}
 
-	/** A whole group, repeated while disturbed; each result notes the foreign CPU share. */
+	/**
+	 * A whole group, repeated while disturbed; each result notes the foreign CPU share.
+	 */
 	private static List<Result> quietly(String group, CpuAccounting.Measurement<List<Result>> m) throws Exception {
 		CpuAccounting.Measured<List<Result>> measured = CpuAccounting.quietly(group, m);
 		List<Result> results = new ArrayList<>();

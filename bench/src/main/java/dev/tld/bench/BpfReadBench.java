@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.bench;
 
 import java.nio.ByteBuffer;
@@ -20,15 +21,15 @@ import dev.tld.core.TldThread;
 
 /**
  * The BPF side: what one read of one cached key costs in each scheme, from
- * {@code bench_read.bpf.o}. The calling thread registers itself with every scheme and runs each
- * program with {@code BPF_PROG_TEST_RUN}; a program reads the key {@code nr} times in a loop.
- * Per read = (median time of the case - median time of the empty loop) / nr, with the cases
- * interleaved across repeats so that drift hits them all alike.
+ * {@code bench_read.bpf.o}. The calling thread registers itself with every scheme and
+ * runs each program with {@code BPF_PROG_TEST_RUN}; a program reads the key {@code nr}
+ * times in a loop. Per read = (median time of the case - median time of the empty loop) /
+ * nr, with the cases interleaved across repeats so that drift hits them all alike.
  * <p>
  * At a few nanoseconds per read, where the JIT happens to place a program matters (loop
  * alignment, branch predictor aliasing): the same program differs by a few tenths of a
- * nanosecond from one load to the next. So the object is loaded several times, each load is
- * measured as above, and each case reports the median over loads.
+ * nanosecond from one load to the next. So the object is loaded several times, each load
+ * is measured as above, and each case reports the median over loads.
  */
 public final class BpfReadBench {
 
@@ -47,7 +48,9 @@ public final class BpfReadBench {
 
 	private static final String TEXT = "bench-text-16b";
 
-	/** Other threads' entries in the tid hash map, so that it is not a one-element map. */
+	/**
+	 * Other threads' entries in the tid hash map, so that it is not a one-element map.
+	 */
 	private static final int HASH_FILLER = 255;
 
 	private static final int CTX_SIZE = 32;
@@ -92,15 +95,14 @@ public final class BpfReadBench {
 		int attempts = 0;
 		int links = 0;
 		for (int load = 0; load < this.loads; load++) {
-			CpuAccounting.Measured<Map<String, Double>> m = CpuAccounting.quietly("bpf_read load " + (load + 1),
-					() -> {
-						try (BpfObject obj = BpfObject.openResource(OBJECT)) {
-							obj.load();
-							try (TaskLocalData tld = TaskLocalData.create(Duration.ZERO)) {
-								return run(obj, tld);
-							}
-						}
-					});
+			CpuAccounting.Measured<Map<String, Double>> m = CpuAccounting.quietly("bpf_read load " + (load + 1), () -> {
+				try (BpfObject obj = BpfObject.openResource(OBJECT)) {
+					obj.load();
+					try (TaskLocalData tld = TaskLocalData.create(Duration.ZERO)) {
+						return run(obj, tld);
+					}
+				}
+			});
 			Map<String, Double> one = m.value();
 			foreign[load] = m.foreignShare();
 			attempts += m.attempts();
@@ -131,7 +133,10 @@ public final class BpfReadBench {
 		return results;
 	}
 
-	/** One load: register with every scheme, then measure; ns per read by case, and the empty loop's per iteration. */
+	/**
+	 * One load: register with every scheme, then measure; ns per read by case, and the
+	 * empty loop's per iteration.
+	 */
 	private Map<String, Double> run(BpfObject obj, TaskLocalData tld) {
 		// The scheme under test: our header over tld_data_map, registered by the core.
 		if (tld.attach(obj.map("tld_data_map")) != 0) {
@@ -149,7 +154,8 @@ public final class BpfReadBench {
 			throw new IllegalStateException("bench.value expected at offset 16, is at " + value.offset());
 		}
 
-		// The floor: a bare task-storage map whose value is one UPTR to a page of our own, the
+		// The floor: a bare task-storage map whose value is one UPTR to a page of our
+		// own, the
 		// value at the same offset as bench.value in a TLD block.
 		Pointer page = Native.mapPage(4096);
 		int pidfd = Native.pidfdOfCurrentThread();
@@ -170,7 +176,8 @@ public final class BpfReadBench {
 		}
 		finally {
 			Native.close(pidfd);
-			// Safe while floor_map still pins it: the kernel keeps its own reference to the page.
+			// Safe while floor_map still pins it: the kernel keeps its own reference to
+			// the page.
 			Native.unmap(page);
 		}
 	}
@@ -207,7 +214,8 @@ public final class BpfReadBench {
 			times.put(c, new double[this.repeats]);
 		}
 		for (int rep = 0; rep < this.repeats; rep++) {
-			// rotate the order: no case always runs first, or right after the same neighbour
+			// rotate the order: no case always runs first, or right after the same
+			// neighbour
 			for (int k = 0; k < all.size(); k++) {
 				String c = all.get((k + rep) % all.size());
 				times.get(c)[rep] = runOnce(c, programs.get(c), probeAddress);

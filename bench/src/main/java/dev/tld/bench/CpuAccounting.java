@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.bench;
 
 import java.io.IOException;
@@ -5,10 +6,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * How busy the machine was with work other than the benchmark's own (this JVM and the processes
- * it started and waited for: JMH forks, servers, load generators) while a group ran, from
- * {@code /proc/stat} and {@code /proc/self/stat}, and whether other processes had BPF programs
- * attached ({@link ForeignBpf}). On a shared machine this says how far to trust a number.
+ * How busy the machine was with work other than the benchmark's own (this JVM and the
+ * processes it started and waited for: JMH forks, servers, load generators) while a group
+ * ran, from {@code /proc/stat} and {@code /proc/self/stat}, and whether other processes
+ * had BPF programs attached ({@link ForeignBpf}). On a shared machine this says how far
+ * to trust a number.
  */
 final class CpuAccounting {
 
@@ -33,7 +35,8 @@ final class CpuAccounting {
 	}
 
 	/**
-	 * The share of the machine's CPU time since {@link #start()} that went to other processes.
+	 * The share of the machine's CPU time since {@link #start()} that went to other
+	 * processes.
 	 * @return 0 to 1, or NaN if /proc cannot be read
 	 */
 	double foreignShare() {
@@ -43,7 +46,9 @@ final class CpuAccounting {
 		if (this.busy0 < 0 || this.own0 < 0 || seconds <= 0) {
 			return Double.NaN;
 		}
-		double total = seconds * 100 * java.lang.Runtime.getRuntime().availableProcessors(); // USER_HZ = 100
+		double total = seconds * 100 * java.lang.Runtime.getRuntime().availableProcessors(); // USER_HZ
+																								// =
+																								// 100
 		return Math.max(0, Math.min(1, (busy - own) / total));
 	}
 
@@ -60,7 +65,8 @@ final class CpuAccounting {
 	 * @param value the value
 	 * @param foreignShare the foreign CPU share while it ran
 	 * @param attempts how many times it ran
-	 * @param foreignLinks BPF links of other processes seen before or after it, -1 if unknown
+	 * @param foreignLinks BPF links of other processes seen before or after it, -1 if
+	 * unknown
 	 */
 	record Measured<T>(T value, double foreignShare, int attempts, int foreignLinks) {
 	}
@@ -73,10 +79,10 @@ final class CpuAccounting {
 	}
 
 	/**
-	 * Run a measurement; while other processes used more than {@link #MAX_FOREIGN_SHARE} of the
-	 * CPUs during it, or had BPF links before or after it, run it again, at most
-	 * {@link #maxAttempts} times in all, and keep the least disturbed attempt. Everything the
-	 * measurement starts must have exited when it returns.
+	 * Run a measurement; while other processes used more than {@link #MAX_FOREIGN_SHARE}
+	 * of the CPUs during it, or had BPF links before or after it, run it again, at most
+	 * {@link #maxAttempts} times in all, and keep the least disturbed attempt. Everything
+	 * the measurement starts must have exited when it returns.
 	 * @param <T> the value
 	 * @param what for the log
 	 * @param m the measurement
@@ -128,12 +134,16 @@ final class CpuAccounting {
 		}
 	}
 
-	/** This process's ticks plus those of its reaped children (utime, stime, cutime, cstime). */
+	/**
+	 * This process's ticks plus those of its reaped children (utime, stime, cutime,
+	 * cstime).
+	 */
 	private static long ownTicks() {
 		try {
 			String s = Files.readString(Path.of("/proc/self/stat"));
 			String[] f = s.substring(s.lastIndexOf(')') + 2).split(" ");
-			// fields after the command: state is f[0]; utime is field 14 overall, i.e. f[11]
+			// fields after the command: state is f[0]; utime is field 14 overall, i.e.
+			// f[11]
 			return Long.parseLong(f[11]) + Long.parseLong(f[12]) + Long.parseLong(f[13]) + Long.parseLong(f[14]);
 		}
 		catch (IOException | RuntimeException ex) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.bench;
 
 import java.io.IOException;
@@ -12,11 +13,11 @@ import tools.jackson.databind.JsonNode;
 import tools.jackson.databind.json.JsonMapper;
 
 /**
- * BPF links held by processes other than the benchmark's (this JVM and its descendants), as
- * {@code bpftool -j link show} lists them. Another process's tracing programs on
- * {@code sys_enter} or {@code sched_switch} (a demo or a test run of the starter) run on every
- * system call and context switch of every process, the benchmark's included: they slow it down
- * without using CPU of their own.
+ * BPF links held by processes other than the benchmark's (this JVM and its descendants),
+ * as {@code bpftool -j link show} lists them. Another process's tracing programs on
+ * {@code sys_enter} or {@code sched_switch} (a demo or a test run of the starter) run on
+ * every system call and context switch of every process, the benchmark's included: they
+ * slow it down without using CPU of their own.
  */
 final class ForeignBpf {
 

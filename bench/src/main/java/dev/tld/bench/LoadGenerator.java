@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.bench;
 
 import java.io.IOException;
@@ -16,17 +17,18 @@ import java.util.Locale;
 import java.util.Map;
 
 /**
- * The request benchmark's load generator, a process of its own. Several servers run side by side,
- * one per case; time is cut into slices and in each slice all {@code concurrency} threads send
- * {@code GET /cpu?units=N} back to back to one server only, through one Java {@link HttpClient}
- * (HTTP/1.1, keep-alive, a same-thread executor) with the demo's headers. The servers take turns
- * in an order that rotates and reverses from cycle to cycle, so a machine that drifts (a busy
- * neighbour, a slower host) slows every case alike. After a warm-up of such cycles comes the
- * measured part.
+ * The request benchmark's load generator, a process of its own. Several servers run side
+ * by side, one per case; time is cut into slices and in each slice all
+ * {@code concurrency} threads send {@code GET /cpu?units=N} back to back to one server
+ * only, through one Java {@link HttpClient} (HTTP/1.1, keep-alive, a same-thread
+ * executor) with the demo's headers. The servers take turns in an order that rotates and
+ * reverses from cycle to cycle, so a machine that drifts (a busy neighbour, a slower
+ * host) slows every case alike. After a warm-up of such cycles comes the measured part.
  * <p>
- * A request counts for a case if it was sent and answered within one slice of that case: the
- * few in flight when a slice ends are dropped, alike for every case. The servers' CPU time is
- * sampled at every slice boundary, so each server is charged only with its own slices.
+ * A request counts for a case if it was sent and answered within one slice of that case:
+ * the few in flight when a slice ends are dropped, alike for every case. The servers' CPU
+ * time is sampled at every slice boundary, so each server is charged only with its own
+ * slices.
  * <p>
  * Prints one line per server: {@code RESULT case=i key=value ...}.
  */
@@ -40,7 +42,8 @@ public final class LoadGenerator {
 
 	/**
 	 * Run.
-	 * @param args {@code --urls U1,U2,... --server-pids P1,P2,... --concurrency C --slice-ms S
+	 * @param args
+	 * {@code --urls U1,U2,... --server-pids P1,P2,... --concurrency C --slice-ms S
 	 * --warmup-cycles W --measure-cycles M}
 	 * @throws Exception if the load cannot be sent
 	 */
@@ -88,7 +91,8 @@ public final class LoadGenerator {
 		HttpClient client = HttpClient.newBuilder()
 			.version(HttpClient.Version.HTTP_1_1)
 			.connectTimeout(Duration.ofSeconds(10))
-			// dependent tasks run where they become ready (mostly the client's selector thread): a
+			// dependent tasks run where they become ready (mostly the client's selector
+			// thread): a
 			// third less client CPU per request than the default pool
 			.executor(Runnable::run)
 			.build();
@@ -160,9 +164,9 @@ public final class LoadGenerator {
 	}
 
 	/**
-	 * CPU time of the live threads of a process whose name starts with {@code prefix} (all for
-	 * ""), from their schedstat (ns), or -1. Tomcat's threads are {@code http-nio-...}: they
-	 * exclude the JIT compiler and the garbage collector.
+	 * CPU time of the live threads of a process whose name starts with {@code prefix}
+	 * (all for ""), from their schedstat (ns), or -1. Tomcat's threads are
+	 * {@code http-nio-...}: they exclude the JIT compiler and the garbage collector.
 	 */
 	static long cpuNs(long pid, String prefix) {
 		long sum = 0;

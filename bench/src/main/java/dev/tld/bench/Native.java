@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.bench;
 
 import jnr.ffi.LibraryLoader;
@@ -8,10 +9,10 @@ import jnr.ffi.Runtime;
 import jnr.ffi.annotations.SaveError;
 
 /**
- * The few native calls the benchmarks make themselves, bound with jnr-ffi: thread ids, pidfds and
- * pages for the schemes the core does not implement (the floor map, the hint maps), and a bare
- * {@code bpf_map_update_elem} for the syscall-per-write scheme. Errno is not saved unless asked,
- * so that a bound call costs as little as jnr-ffi allows.
+ * The few native calls the benchmarks make themselves, bound with jnr-ffi: thread ids,
+ * pidfds and pages for the schemes the core does not implement (the floor map, the hint
+ * maps), and a bare {@code bpf_map_update_elem} for the syscall-per-write scheme. Errno
+ * is not saved unless asked, so that a bound call costs as little as jnr-ffi allows.
  */
 public final class Native {
 

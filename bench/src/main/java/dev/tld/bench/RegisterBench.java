@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.bench;
 
 import java.time.Duration;
@@ -9,11 +10,12 @@ import dev.tld.core.BpfObject;
 import dev.tld.core.TaskLocalData;
 
 /**
- * First use in a new thread: {@link TaskLocalData#currentThread()} in a fresh platform thread,
- * which maps the thread's block, opens its pidfd and puts it into the data map. Timed as thread
- * start to join, minus the same for a thread that does nothing ({@code register/thread_floor},
- * reported too). Bare and registering threads alternate; each is the median of its samples. The
- * registration is also timed inside the thread, as a cross-check of the subtraction.
+ * First use in a new thread: {@link TaskLocalData#currentThread()} in a fresh platform
+ * thread, which maps the thread's block, opens its pidfd and puts it into the data map.
+ * Timed as thread start to join, minus the same for a thread that does nothing
+ * ({@code register/thread_floor}, reported too). Bare and registering threads alternate;
+ * each is the median of its samples. The registration is also timed inside the thread, as
+ * a cross-check of the subtraction.
  */
 public final class RegisterBench {
 
@@ -44,7 +46,8 @@ public final class RegisterBench {
 			obj.load();
 			try (TaskLocalData tld = TaskLocalData.create(Duration.ZERO)) {
 				tld.attach(obj.map("tld_data_map"));
-				// the starter's three keys: registration does not depend on them, but be realistic
+				// the starter's three keys: registration does not depend on them, but be
+				// realistic
 				tld.defineKey("tld.tenant", 32);
 				tld.defineKey("tld.priority", 8);
 				tld.defineKey("tld.request_id", 40);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.bench;
 
 import java.io.IOException;
@@ -17,8 +18,9 @@ import java.util.Map;
 import java.util.Optional;
 
 /**
- * The results of one run and how they are written: {@code results.json}, {@code results.svg} (a
- * bar chart per group, drawn here) and {@code results.md} (the table for the README).
+ * The results of one run and how they are written: {@code results.json},
+ * {@code results.svg} (a bar chart per group, drawn here) and {@code results.md} (the
+ * table for the README).
  */
 public final class Report {
 
@@ -59,7 +61,8 @@ public final class Report {
 	}
 
 	/**
-	 * Add a note about the run to the settings block (e.g. a group that was skipped and why).
+	 * Add a note about the run to the settings block (e.g. a group that was skipped and
+	 * why).
 	 * @param key the name
 	 * @param value the value
 	 */
@@ -103,7 +106,8 @@ public final class Report {
 	 * @param goal what is asked, in words
 	 * @param measured the measured quantity (a ratio)
 	 * @param limit the threshold
-	 * @param atMost whether {@code measured} must be at most (else at least) {@code limit}
+	 * @param atMost whether {@code measured} must be at most (else at least)
+	 * {@code limit}
 	 * @param met whether it was met ({@code null} if not measured)
 	 */
 	public record Goal(String goal, double measured, double limit, boolean atMost, Boolean met) {
@@ -145,7 +149,8 @@ public final class Report {
 	}
 
 	/**
-	 * Write {@code results.json}, {@code results.svg} and {@code results.md} into {@code dir}.
+	 * Write {@code results.json}, {@code results.svg} and {@code results.md} into
+	 * {@code dir}.
 	 * @param dir the output directory, created if missing
 	 * @throws IOException if writing fails
 	 */
@@ -285,21 +290,38 @@ public final class Report {
 	 */
 	public String markdown() {
 		StringBuilder b = new StringBuilder();
-		b.append("Measured ").append(this.machine.get("date")).append(" on ").append(this.machine.get("cpu_model"))
-			.append(", ").append(this.machine.get("nproc")).append(" CPUs, Linux ")
-			.append(this.machine.get("kernel_release")).append(", Java ").append(this.machine.get("java_version"))
+		b.append("Measured ")
+			.append(this.machine.get("date"))
+			.append(" on ")
+			.append(this.machine.get("cpu_model"))
+			.append(", ")
+			.append(this.machine.get("nproc"))
+			.append(" CPUs, Linux ")
+			.append(this.machine.get("kernel_release"))
+			.append(", Java ")
+			.append(this.machine.get("java_version"))
 			.append(".\n\n");
 		b.append("| case | ns/op | x floor | details |\n|---|---:|---:|---|\n");
 		for (Result r : ordered()) {
-			b.append("| `").append(r.name()).append("` | ").append(human(r.nsPerOp())).append(" | ")
+			b.append("| `")
+				.append(r.name())
+				.append("` | ")
+				.append(human(r.nsPerOp()))
+				.append(" | ")
 				.append(Double.isNaN(ratioToFloor(r)) ? "" : String.format(Locale.ROOT, "%.2f", ratioToFloor(r)))
-				.append(" | ").append(details(r)).append(" |\n");
+				.append(" | ")
+				.append(details(r))
+				.append(" |\n");
 		}
 		b.append("\n| goal | measured | verdict |\n|---|---:|---|\n");
 		for (Goal g : goals()) {
-			b.append("| ").append(g.goal()).append(" | ")
+			b.append("| ")
+				.append(g.goal())
+				.append(" | ")
 				.append(Double.isNaN(g.measured()) ? "-" : String.format(Locale.ROOT, "%.3f", g.measured()))
-				.append(" | ").append(g.verdict()).append(" |\n");
+				.append(" | ")
+				.append(g.verdict())
+				.append(" |\n");
 		}
 		return b.toString();
 	}

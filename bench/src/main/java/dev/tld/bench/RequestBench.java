@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.bench;
 
 import java.io.BufferedReader;
@@ -19,24 +20,25 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Per request: the bench application ({@code dev.tld.bench.app.BenchApp}) under the same load in
- * each configuration. A session starts one server per case, side by side, and one load
- * generator ({@link LoadGenerator}) that gives the servers the load in turns of one slice each,
- * the order rotating from cycle to cycle; each session has fresh JVMs, and the sessions' medians
- * are reported. Taking turns within seconds, instead of one case after another, is what makes a
- * few percent visible on a machine whose speed drifts by tens of percent over minutes (measured
- * on the 2-vCPU benchmark VM).
+ * Per request: the bench application ({@code dev.tld.bench.app.BenchApp}) under the same
+ * load in each configuration. A session starts one server per case, side by side, and one
+ * load generator ({@link LoadGenerator}) that gives the servers the load in turns of one
+ * slice each, the order rotating from cycle to cycle; each session has fresh JVMs, and
+ * the sessions' medians are reported. Taking turns within seconds, instead of one case
+ * after another, is what makes a few percent visible on a machine whose speed drifts by
+ * tens of percent over minutes (measured on the 2-vCPU benchmark VM).
  * <p>
- * On a machine with 2 or more CPUs the servers are pinned to the last CPU and the load generator
- * to the others, with {@code taskset}: the loaded server's CPU is the bottleneck, so throughput
- * is the inverse of the server's CPU time per request, and what the starter adds to it shows
- * undiluted. Each server's CPU time in its own slices is reported too; a utilization well below 1
- * would mean the load generator, not the server, was the limit.
+ * On a machine with 2 or more CPUs the servers are pinned to the last CPU and the load
+ * generator to the others, with {@code taskset}: the loaded server's CPU is the
+ * bottleneck, so throughput is the inverse of the server's CPU time per request, and what
+ * the starter adds to it shows undiluted. Each server's CPU time in its own slices is
+ * reported too; a utilization well below 1 would mean the load generator, not the server,
+ * was the limit.
  * <p>
- * One side effect of running side by side: the tracing programs the {@code tld} server attaches
- * run on every system call and context switch of every process, the other servers included,
- * which for a process without task local data costs a task-storage lookup that finds nothing.
- * The other cases are charged that little.
+ * One side effect of running side by side: the tracing programs the {@code tld} server
+ * attaches run on every system call and context switch of every process, the other
+ * servers included, which for a process without task local data costs a task-storage
+ * lookup that finds nothing. The other cases are charged that little.
  */
 public final class RequestBench {
 
@@ -182,7 +184,9 @@ public final class RequestBench {
 		return Stats.median(v);
 	}
 
-	/** One session: a server per case, one load generator taking turns; one map per case. */
+	/**
+	 * One session: a server per case, one load generator taking turns; one map per case.
+	 */
 	private List<Map<String, String>> session(int round) throws IOException, InterruptedException {
 		String[] split = cpuSplit();
 		List<Process> servers = new ArrayList<>();
@@ -256,7 +260,8 @@ public final class RequestBench {
 		for (int k = 0; k < n; k++) {
 			results.add(null);
 		}
-		try (BufferedReader out = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
+		try (BufferedReader out = new BufferedReader(
+				new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
 			String line;
 			while ((line = out.readLine()) != null) {
 				if (line.startsWith("RESULT ")) {
@@ -311,8 +316,8 @@ public final class RequestBench {
 		boolean active = log.contains("Task local data active");
 		boolean wantActive = c.args().contains("--tld.enabled=true");
 		if (active != wantActive) {
-			throw new IllegalStateException("request/" + c.name() + ": the starter is " + (active ? "" : "not ")
-					+ "active, see " + serverLog);
+			throw new IllegalStateException(
+					"request/" + c.name() + ": the starter is " + (active ? "" : "not ") + "active, see " + serverLog);
 		}
 	}
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.bench;
 
 import java.util.ArrayList;
@@ -5,10 +6,10 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * A horizontal bar chart per group, as one SVG document. Within a group bars share a scale:
- * linear from zero, or logarithmic when the largest value is more than 50 times the smallest
- * (said under the group's title). The group's floor is grey, task local data's cases are blue,
- * the other schemes orange.
+ * A horizontal bar chart per group, as one SVG document. Within a group bars share a
+ * scale: linear from zero, or logarithmic when the largest value is more than 50 times
+ * the smallest (said under the group's title). The group's floor is grey, task local
+ * data's cases are blue, the other schemes orange.
  */
 final class Svg {
 
@@ -47,8 +48,7 @@ final class Svg {
 						+ "font-family=\"sans-serif\" font-size=\"12\">\n",
 				WIDTH, y, WIDTH, y));
 		b.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>\n", WIDTH, y));
-		b.append(String.format(Locale.ROOT,
-				"<text x=\"12\" y=\"24\" font-size=\"15\" font-weight=\"bold\">%s</text>\n",
+		b.append(String.format(Locale.ROOT, "<text x=\"12\" y=\"24\" font-size=\"15\" font-weight=\"bold\">%s</text>\n",
 				esc("tld-bench: " + report.machine().get("cpu_model") + ", " + report.machine().get("nproc")
 						+ " CPUs, Linux " + report.machine().get("kernel_release") + ", Java "
 						+ report.machine().get("java_version") + ", " + report.machine().get("date"))));
@@ -68,18 +68,17 @@ final class Svg {
 		}
 		boolean log = max > 50 * min;
 		Scale scale = log ? Scale.log(min, max) : Scale.linear(max);
-		b.append(String.format(Locale.ROOT,
-				"<text x=\"12\" y=\"%d\" font-size=\"14\" font-weight=\"bold\">%s</text>\n", top + 16,
-				esc(group + ": " + Report.title(group))));
+		b.append(String.format(Locale.ROOT, "<text x=\"12\" y=\"%d\" font-size=\"14\" font-weight=\"bold\">%s</text>\n",
+				top + 16, esc(group + ": " + Report.title(group))));
 		b.append(String.format(Locale.ROOT, "<text x=\"12\" y=\"%d\" fill=\"#555555\">%s</text>\n", top + 32,
-				esc((log ? "logarithmic scale" : "linear scale") + "; label: time per operation, ratio to "
-						+ group + "/" + Report.FLOORS.get(group))));
+				esc((log ? "logarithmic scale" : "linear scale") + "; label: time per operation, ratio to " + group
+						+ "/" + Report.FLOORS.get(group))));
 		int y0 = top + 44;
 		int height = rows.size() * ROW_H;
 		for (double tick : scale.ticks()) {
 			int x = LABEL_W + (int) Math.round(scale.at(tick) * BAR_W);
-			b.append(String.format(Locale.ROOT,
-					"<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#dddddd\"/>\n", x, y0, x, y0 + height));
+			b.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#dddddd\"/>\n",
+					x, y0, x, y0 + height));
 			b.append(String.format(Locale.ROOT,
 					"<text x=\"%d\" y=\"%d\" fill=\"#777777\" font-size=\"10\" text-anchor=\"middle\">%s</text>\n", x,
 					y0 + height + 12, esc(Report.human(tick))));
@@ -93,8 +92,8 @@ final class Svg {
 			double ratio = report.ratioToFloor(r);
 			String label = Report.human(r.nsPerOp())
 					+ (Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "  (%.2fx)", ratio));
-			b.append(String.format(Locale.ROOT,
-					"<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", LABEL_W - 8, y + 14, esc(r.caseName())));
+			b.append(String.format(Locale.ROOT, "<text x=\"%d\" y=\"%d\" text-anchor=\"end\">%s</text>\n", LABEL_W - 8,
+					y + 14, esc(r.caseName())));
 			b.append(String.format(Locale.ROOT,
 					"<rect x=\"%d\" y=\"%d\" width=\"%d\" height=\"%d\" fill=\"%s\"><title>%s</title></rect>\n",
 					LABEL_W, y + 2, w, BAR_H, color, esc(r.name() + ": " + label)));

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.bench;
 
 import java.nio.file.Path;
@@ -17,9 +18,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * A smoke of every benchmark in its quick configuration (a few thousand operations per case,
- * one short round of requests): each case runs against the real kernel, checks what it reads,
- * and lands in well-formed results. No speed is asserted: the numbers of a smoke mean nothing.
+ * A smoke of every benchmark in its quick configuration (a few thousand operations per
+ * case, one short round of requests): each case runs against the real kernel, checks what
+ * it reads, and lands in well-formed results. No speed is asserted: the numbers of a
+ * smoke mean nothing.
  */
 class BenchSmokeTest {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.bench;
 
 import java.nio.file.Path;
@@ -25,10 +26,10 @@ class ReportTest {
 		report.add(Result.of("java_write/floor", 0.5));
 		report.add(Result.of("java_write/tld", 2));
 		report.add(Result.of("java_write/map_update", 1500));
-		report.add(new Result("request/off", 50_000, Map.of("requests_per_s", 20_000.0, "p50_ns", 40_000L,
-				"p99_ns", 90_000L, "requests_per_s_each_round", List.of(19_900.0, 20_100.0))));
-		report.add(new Result("request/tld", 51_000, Map.of("requests_per_s", 19_230.8, "p50_ns", 41_000L,
-				"p99_ns", 95_000L, "note", "a \"quoted\"\nnote")));
+		report.add(new Result("request/off", 50_000, Map.of("requests_per_s", 20_000.0, "p50_ns", 40_000L, "p99_ns",
+				90_000L, "requests_per_s_each_round", List.of(19_900.0, 20_100.0))));
+		report.add(new Result("request/tld", 51_000, Map.of("requests_per_s", 19_230.8, "p50_ns", 41_000L, "p99_ns",
+				95_000L, "note", "a \"quoted\"\nnote")));
 		report.add(Result.of("register/thread_floor", 80_000));
 		report.add(Result.of("register/tld", 20_000));
 

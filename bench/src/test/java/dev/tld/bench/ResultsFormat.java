@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.bench;
 
 import java.io.ByteArrayInputStream;
@@ -16,14 +17,17 @@ import tools.jackson.databind.json.JsonMapper;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-/** Checks of the written results' structure, shared by the tests. No speed is asserted. */
+/**
+ * Checks of the written results' structure, shared by the tests. No speed is asserted.
+ */
 final class ResultsFormat {
 
 	private ResultsFormat() {
 	}
 
 	/**
-	 * Check {@code results.json}, {@code results.svg} and {@code results.md} in {@code dir}.
+	 * Check {@code results.json}, {@code results.svg} and {@code results.md} in
+	 * {@code dir}.
 	 * @param dir the output directory
 	 * @param expected the case names that must be there (and no others)
 	 * @return the parsed JSON

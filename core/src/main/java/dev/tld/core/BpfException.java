@@ -1,9 +1,11 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
 /**
- * A call into libbpf or the kernel failed. {@link #errno()} gives the positive errno where the
- * kernel or libbpf reported one (0 otherwise); the message names the operation, the object and,
- * where libbpf logged something (a verifier rejection, say), its last lines.
+ * A call into libbpf or the kernel failed. {@link #errno()} gives the positive errno
+ * where the kernel or libbpf reported one (0 otherwise); the message names the operation,
+ * the object and, where libbpf logged something (a verifier rejection, say), its last
+ * lines.
  */
 public class BpfException extends TldException {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
 import jnr.ffi.Pointer;
@@ -5,8 +6,8 @@ import jnr.ffi.Pointer;
 import dev.tld.core.internal.Natives;
 
 /**
- * An attached program. Closing it detaches the program; closing its {@link BpfObject} closes it
- * too.
+ * An attached program. Closing it detaches the program; closing its {@link BpfObject}
+ * closes it too.
  */
 public final class BpfLink implements AutoCloseable {
 
@@ -36,9 +37,10 @@ public final class BpfLink implements AutoCloseable {
 	}
 
 	/**
-	 * Run an {@code iter/*} program once: create an iterator from this link and read everything
-	 * it writes.
-	 * @return the bytes the program wrote with {@code bpf_seq_write}/{@code bpf_seq_printf}
+	 * Run an {@code iter/*} program once: create an iterator from this link and read
+	 * everything it writes.
+	 * @return the bytes the program wrote with
+	 * {@code bpf_seq_write}/{@code bpf_seq_printf}
 	 * @throws BpfException if the link is not an iterator link or reading fails
 	 */
 	public synchronized byte[] readIterator() {
@@ -62,8 +64,8 @@ public final class BpfLink implements AutoCloseable {
 					if (errno == 4) { // EINTR
 						continue;
 					}
-					throw new BpfException("cannot read iterator of program '" + this.program + "': "
-							+ n.strerror(errno), errno);
+					throw new BpfException(
+							"cannot read iterator of program '" + this.program + "': " + n.strerror(errno), errno);
 				}
 				if (got == 0) {
 					return out.toByteArray();

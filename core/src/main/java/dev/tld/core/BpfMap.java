@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
 import java.nio.file.Path;
@@ -10,9 +11,9 @@ import jnr.ffi.Pointer;
 import dev.tld.core.internal.Natives;
 
 /**
- * A BPF map, by file descriptor: one found in a loaded {@link BpfObject} (owned by the object) or
- * one opened from a pin with {@link #openPinned(Path)} (owned by this instance and closed by
- * {@link #close()}).
+ * A BPF map, by file descriptor: one found in a loaded {@link BpfObject} (owned by the
+ * object) or one opened from a pin with {@link #openPinned(Path)} (owned by this instance
+ * and closed by {@link #close()}).
  */
 public final class BpfMap implements AutoCloseable {
 
@@ -28,7 +29,9 @@ public final class BpfMap implements AutoCloseable {
 	/** {@code BPF_ANY}: create or update. */
 	public static final long ANY = 0;
 
-	/** {@code struct bpf_map_info} offsets; checked against the kernel header by a test. */
+	/**
+	 * {@code struct bpf_map_info} offsets; checked against the kernel header by a test.
+	 */
 	static final int INFO_TYPE = 0;
 
 	static final int INFO_ID = 4;
@@ -178,7 +181,8 @@ public final class BpfMap implements AutoCloseable {
 	/**
 	 * Look a key up in a per-CPU map ({@code BPF_MAP_TYPE_PERCPU_*}).
 	 * @param key exactly {@link #keySize()} bytes
-	 * @return one value of {@link #valueSize()} bytes per possible CPU, or empty if absent
+	 * @return one value of {@link #valueSize()} bytes per possible CPU, or empty if
+	 * absent
 	 */
 	public Optional<List<byte[]>> lookupPerCpu(byte[] key) {
 		Natives n = Natives.get();
@@ -280,8 +284,9 @@ public final class BpfMap implements AutoCloseable {
 
 	private void check(int rc, String what) {
 		if (rc < 0) {
-			throw new BpfException("cannot " + what + " map '" + this.name + "' (id " + this.id + "): "
-					+ Natives.get().strerror(rc), -rc);
+			throw new BpfException(
+					"cannot " + what + " map '" + this.name + "' (id " + this.id + "): " + Natives.get().strerror(rc),
+					-rc);
 		}
 	}
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
 import java.io.IOException;
@@ -14,9 +15,10 @@ import jnr.ffi.Pointer;
 import dev.tld.core.internal.Natives;
 
 /**
- * A BPF object file (ELF) opened with libbpf: open it, optionally pin maps, {@link #load()} it,
- * then use its {@linkplain #map(String) maps} and {@linkplain #program(String) programs}.
- * Closing the object destroys what it created, except pinned maps.
+ * A BPF object file (ELF) opened with libbpf: open it, optionally pin maps,
+ * {@link #load()} it, then use its {@linkplain #map(String) maps} and
+ * {@linkplain #program(String) programs}. Closing the object destroys what it created,
+ * except pinned maps.
  *
  * <pre>{@code
  * try (BpfObject obj = BpfObject.openResource("/dev/tld/bpf/tld_map.bpf.o")) {
@@ -65,8 +67,8 @@ public final class BpfObject implements AutoCloseable {
 	/**
 	 * Open an object from a class loader's resources.
 	 * @param loader the class loader to read the resource from
-	 * @param resource resource name, e.g. {@code /dev/tld/bpf/tld_map.bpf.o} (a leading slash is
-	 * optional)
+	 * @param resource resource name, e.g. {@code /dev/tld/bpf/tld_map.bpf.o} (a leading
+	 * slash is optional)
 	 * @return the opened (not yet loaded) object
 	 * @throws BpfException if the resource is missing or libbpf rejects it
 	 */
@@ -86,7 +88,8 @@ public final class BpfObject implements AutoCloseable {
 
 	/**
 	 * Open an object from its ELF bytes.
-	 * @param name a name for messages and for libbpf (its maps' kernel names derive from it)
+	 * @param name a name for messages and for libbpf (its maps' kernel names derive from
+	 * it)
 	 * @param elf the object file's bytes
 	 * @return the opened (not yet loaded) object
 	 */
@@ -115,8 +118,8 @@ public final class BpfObject implements AutoCloseable {
 	}
 
 	/**
-	 * Have libbpf reuse the map pinned at {@code path} if one is there and compatible, or pin the
-	 * map it creates there. Call before {@link #load()}.
+	 * Have libbpf reuse the map pinned at {@code path} if one is there and compatible, or
+	 * pin the map it creates there. Call before {@link #load()}.
 	 * @param mapName the map's name in the object
 	 * @param path a path in bpffs
 	 */
@@ -130,7 +133,8 @@ public final class BpfObject implements AutoCloseable {
 	}
 
 	/**
-	 * Have the object use an existing map instead of creating its own. Call before {@link #load()}.
+	 * Have the object use an existing map instead of creating its own. Call before
+	 * {@link #load()}.
 	 * @param mapName the map's name in the object
 	 * @param map a compatible map
 	 */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
 import jnr.ffi.Pointer;
@@ -10,7 +11,10 @@ import dev.tld.core.internal.Natives;
  */
 public final class BpfProgram {
 
-	/** {@code sizeof(struct bpf_test_run_opts)} in libbpf 1.1; checked against the header by a test. */
+	/**
+	 * {@code sizeof(struct bpf_test_run_opts)} in libbpf 1.1; checked against the header
+	 * by a test.
+	 */
 	static final int TEST_RUN_OPTS_SIZE = 80;
 
 	/** {@code offsetof(struct bpf_test_run_opts, ctx_in)}. */
@@ -51,7 +55,8 @@ public final class BpfProgram {
 	}
 
 	/**
-	 * Attach the program where its section name says ({@code tp_btf/...}, {@code iter/...}, ...).
+	 * Attach the program where its section name says ({@code tp_btf/...},
+	 * {@code iter/...}, ...).
 	 * @return the link, also closed with the object
 	 */
 	public BpfLink attach() {
@@ -70,8 +75,8 @@ public final class BpfProgram {
 
 	/**
 	 * Run the program once on the calling thread with {@code BPF_PROG_TEST_RUN}. For a
-	 * {@code syscall} program, {@code ctx} is its context: the program may read and write it, and
-	 * the written bytes are copied back into {@code ctx}.
+	 * {@code syscall} program, {@code ctx} is its context: the program may read and write
+	 * it, and the written bytes are copied back into {@code ctx}.
 	 * @param ctx the context, modified in place
 	 * @return the program's return value
 	 */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
 import java.io.IOException;
@@ -9,9 +10,10 @@ import java.util.regex.Pattern;
 import dev.tld.core.internal.Natives;
 
 /**
- * A cheap check, without loading anything into the kernel, of whether this host can run task
- * local data: Linux 6.13+ (UPTR), BTF, libbpf, and the capabilities to load BPF programs.
- * Loading can still fail for reasons only the kernel knows; callers report that separately.
+ * A cheap check, without loading anything into the kernel, of whether this host can run
+ * task local data: Linux 6.13+ (UPTR), BTF, libbpf, and the capabilities to load BPF
+ * programs. Loading can still fail for reasons only the kernel knows; callers report that
+ * separately.
  */
 public final class KernelSupport {
 
@@ -28,12 +30,14 @@ public final class KernelSupport {
 
 	/**
 	 * What the probe found.
+	 *
 	 * @param available whether everything needed is there
 	 * @param reason why not, or {@code null} when available
 	 * @param kernelRelease {@code uname -r}
 	 * @param btf whether {@code /sys/kernel/btf/vmlinux} is readable
 	 * @param libbpf whether libbpf could be loaded
-	 * @param privileged whether the process has CAP_BPF and CAP_PERFMON (or CAP_SYS_ADMIN)
+	 * @param privileged whether the process has CAP_BPF and CAP_PERFMON (or
+	 * CAP_SYS_ADMIN)
 	 */
 	public record Report(boolean available, String reason, String kernelRelease, boolean btf, boolean libbpf,
 			boolean privileged) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
 /**
@@ -8,8 +9,7 @@ public class KeyExistsException extends TldException {
 	private static final long serialVersionUID = 1L;
 
 	KeyExistsException(String name, int existingSize, int requestedSize) {
-		super("key '" + name + "' is already defined (size " + existingSize + ", requested " + requestedSize + ")",
-				17);
+		super("key '" + name + "' is already defined (size " + existingSize + ", requested " + requestedSize + ")", 17);
 	}
 
 }

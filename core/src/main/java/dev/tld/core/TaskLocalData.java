@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
 import java.lang.invoke.MethodHandle;
@@ -27,8 +28,8 @@ import dev.tld.core.internal.NativeBlock;
 import dev.tld.core.internal.Natives;
 
 /**
- * Task local data for this process: a key table shared by all threads, one data block per OS
- * thread, and the {@code tld_data_map}s the threads are registered with.
+ * Task local data for this process: a key table shared by all threads, one data block per
+ * OS thread, and the {@code tld_data_map}s the threads are registered with.
  *
  * <pre>{@code
  * TaskLocalData tld = TaskLocalData.create();
@@ -40,23 +41,28 @@ import dev.tld.core.internal.Natives;
  *
  * <h2>Protocol</h2> (see {@code docs/design.md})
  * <ul>
- * <li>A thread registers on its first {@link #currentThread()}: it maps a zeroed block, opens a
- * pidfd for itself and puts {@code {block, key table}} into every attached map under that pidfd.
- * Maps attached later get every live thread registered by {@link #attach(BpfMap)}.</li>
+ * <li>A thread registers on its first {@link #currentThread()}: it maps a zeroed block,
+ * opens a pidfd for itself and puts {@code {block, key table}} into every attached map
+ * under that pidfd. Maps attached later get every live thread registered by
+ * {@link #attach(BpfMap)}.</li>
  * <li>Keys are appended to the key table and never move, so a key defined after threads
- * registered is usable at once in every thread (its bytes read as zero until written).</li>
- * <li>A dead thread is released by {@link #maintain()} (run periodically in the background):
- * once its pidfd reports that the OS thread exited, its map elements are deleted and its block
- * is zeroed and unmapped.</li>
- * <li>A map attached by path is re-resolved by {@link #maintain()}: if another map has been
- * pinned there since, every thread is registered with the new map.</li>
+ * registered is usable at once in every thread (its bytes read as zero until
+ * written).</li>
+ * <li>A dead thread is released by {@link #maintain()} (run periodically in the
+ * background): once its pidfd reports that the OS thread exited, its map elements are
+ * deleted and its block is zeroed and unmapped.</li>
+ * <li>A map attached by path is re-resolved by {@link #maintain()}: if another map has
+ * been pinned there since, every thread is registered with the new map.</li>
  * </ul>
- * Instances are thread-safe. Use one per process and map: two instances registering the same
- * thread with the same map overwrite each other's registration.
+ * Instances are thread-safe. Use one per process and map: two instances registering the
+ * same thread with the same map overwrite each other's registration.
  */
 public final class TaskLocalData implements AutoCloseable {
 
-	/** How often dead threads are released and pins re-resolved unless configured otherwise. */
+	/**
+	 * How often dead threads are released and pins re-resolved unless configured
+	 * otherwise.
+	 */
 	public static final Duration DEFAULT_MAINTENANCE_INTERVAL = Duration.ofSeconds(1);
 
 	private static final Pattern KEY_NAME = Pattern.compile("[A-Za-z0-9_.:-]+");
@@ -121,7 +127,8 @@ public final class TaskLocalData implements AutoCloseable {
 	}
 
 	/**
-	 * Create an instance that maintains itself every {@link #DEFAULT_MAINTENANCE_INTERVAL}.
+	 * Create an instance that maintains itself every
+	 * {@link #DEFAULT_MAINTENANCE_INTERVAL}.
 	 * @return a new instance with an empty key table and no map
 	 * @throws BpfException if libbpf cannot be loaded
 	 */
@@ -146,14 +153,16 @@ public final class TaskLocalData implements AutoCloseable {
 	// ---- keys
 
 	/**
-	 * Define a key. Every thread, registered or not yet, can use it at once; its bytes read as
-	 * zero until written.
-	 * @param name 1 to {@value TldLayout#MAX_NAME_BYTES} characters of {@code [A-Za-z0-9_.:-]}
+	 * Define a key. Every thread, registered or not yet, can use it at once; its bytes
+	 * read as zero until written.
+	 * @param name 1 to {@value TldLayout#MAX_NAME_BYTES} characters of
+	 * {@code [A-Za-z0-9_.:-]}
 	 * @param size bytes of data, at least 1
 	 * @return the key
 	 * @throws IllegalArgumentException if the name or size is invalid
 	 * @throws KeyExistsException if a key of that name exists
-	 * @throws TooManyKeysException if the table already holds {@link TldLayout#MAX_KEYS} keys
+	 * @throws TooManyKeysException if the table already holds {@link TldLayout#MAX_KEYS}
+	 * keys
 	 * @throws KeyTooLargeException if the key does not fit in what is left of the block
 	 */
 	public TldKey defineKey(String name, int size) {
@@ -175,7 +184,8 @@ public final class TaskLocalData implements AutoCloseable {
 			if (size > TldLayout.BLOCK_SIZE - this.used) {
 				throw new KeyTooLargeException(name, size, TldLayout.BLOCK_SIZE - this.used);
 			}
-			int aligned = TldLayout.alignedKeySize(size); // fits: used and BLOCK_SIZE are aligned
+			int aligned = TldLayout.alignedKeySize(size); // fits: used and BLOCK_SIZE are
+															// aligned
 			TldKey key = new TldKey(this, name, size, this.used);
 			int entry = TldLayout.entryOffset(index);
 			byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
@@ -250,8 +260,9 @@ public final class TaskLocalData implements AutoCloseable {
 	// ---- maps
 
 	/**
-	 * Register every live thread, and every thread that registers from now on, with {@code map}.
-	 * The caller keeps ownership of the map and must keep it open while attached.
+	 * Register every live thread, and every thread that registers from now on, with
+	 * {@code map}. The caller keeps ownership of the map and must keep it open while
+	 * attached.
 	 * @param map a {@code tld_data_map} (task storage, {@code int} key, value of
 	 * {@link TldLayout#MAP_VALUE_SIZE} bytes)
 	 * @return the number of threads that failed to register (see {@link #lastError()})
@@ -262,11 +273,12 @@ public final class TaskLocalData implements AutoCloseable {
 	}
 
 	/**
-	 * Attach the map pinned at {@code path} (unless it is attached already), and follow the pin:
-	 * if {@link #maintain()} finds another map pinned there later (a tool restarted and pinned a
-	 * fresh map), every thread is registered with that map too. A map attached only because it
-	 * was pinned there is released when the pin moves on; a map attached with
-	 * {@link #attach(BpfMap)} stays attached (its programs may still read it).
+	 * Attach the map pinned at {@code path} (unless it is attached already), and follow
+	 * the pin: if {@link #maintain()} finds another map pinned there later (a tool
+	 * restarted and pinned a fresh map), every thread is registered with that map too. A
+	 * map attached only because it was pinned there is released when the pin moves on; a
+	 * map attached with {@link #attach(BpfMap)} stays attached (its programs may still
+	 * read it).
 	 * @param path the pin in bpffs
 	 * @return the number of threads that failed to register
 	 * @throws BpfException if nothing is pinned there
@@ -338,8 +350,8 @@ public final class TaskLocalData implements AutoCloseable {
 				|| map.valueSize() != TldLayout.MAP_VALUE_SIZE) {
 			throw new IllegalArgumentException(map + " is not a tld_data_map of ABI version " + TldLayout.ABI_VERSION
 					+ ": expected a task storage map (type " + BpfMap.TYPE_TASK_STORAGE + ") with 4-byte keys and "
-					+ TldLayout.MAP_VALUE_SIZE + "-byte values, got type " + map.type() + ", key size "
-					+ map.keySize() + ", value size " + map.valueSize());
+					+ TldLayout.MAP_VALUE_SIZE + "-byte values, got type " + map.type() + ", key size " + map.keySize()
+					+ ", value size " + map.valueSize());
 		}
 	}
 
@@ -388,11 +400,11 @@ public final class TaskLocalData implements AutoCloseable {
 	// ---- threads
 
 	/**
-	 * This thread's data, registering the thread on first use. After the first call this is a
-	 * thread-local lookup.
+	 * This thread's data, registering the thread on first use. After the first call this
+	 * is a thread-local lookup.
 	 * @return the calling thread's handle
-	 * @throws IllegalStateException on a virtual thread (its data would belong to whichever
-	 * carrier thread runs it) or once closed
+	 * @throws IllegalStateException on a virtual thread (its data would belong to
+	 * whichever carrier thread runs it) or once closed
 	 * @throws BpfException if no memory can be mapped for the block
 	 */
 	public TldThread currentThread() {
@@ -449,10 +461,10 @@ public final class TaskLocalData implements AutoCloseable {
 	}
 
 	/**
-	 * Put {@code {block, key table}} into the map under the thread's pidfd. The first time a map
-	 * gets an element, read it back: the kernel returns UPTR fields zeroed, so non-zero
-	 * addresses mean the map stores them as plain numbers (a kernel before 6.13, or a map
-	 * whose value type lacks the uptr tag) and BPF could never read the data.
+	 * Put {@code {block, key table}} into the map under the thread's pidfd. The first
+	 * time a map gets an element, read it back: the kernel returns UPTR fields zeroed, so
+	 * non-zero addresses mean the map stores them as plain numbers (a kernel before 6.13,
+	 * or a map whose value type lacks the uptr tag) and BPF could never read the data.
 	 */
 	private boolean register(TldThread t, Attachment a) {
 		if (t.pidfd < 0) {
@@ -549,8 +561,8 @@ public final class TaskLocalData implements AutoCloseable {
 	}
 
 	/**
-	 * Release dead threads and follow replaced pins. Runs periodically on a daemon thread unless
-	 * the instance was created without one; safe to call at any time.
+	 * Release dead threads and follow replaced pins. Runs periodically on a daemon thread
+	 * unless the instance was created without one; safe to call at any time.
 	 * @return the number of threads released
 	 */
 	public int maintain() {
@@ -560,8 +572,8 @@ public final class TaskLocalData implements AutoCloseable {
 	}
 
 	/**
-	 * Release the threads whose OS thread has exited: delete their map elements, zero and unmap
-	 * their blocks, close their pidfds.
+	 * Release the threads whose OS thread has exited: delete their map elements, zero and
+	 * unmap their blocks, close their pidfds.
 	 * @return the number released
 	 */
 	public int releaseDeadThreads() {
@@ -587,8 +599,8 @@ public final class TaskLocalData implements AutoCloseable {
 	}
 
 	/**
-	 * Whether the OS thread is gone. {@code Thread.isAlive()} turns false shortly before the OS
-	 * thread exits; a thread pidfd becomes readable only once it has.
+	 * Whether the OS thread is gone. {@code Thread.isAlive()} turns false shortly before
+	 * the OS thread exits; a thread pidfd becomes readable only once it has.
 	 */
 	private boolean exited(TldThread t) {
 		if (t.pidfd < 0) {
@@ -676,10 +688,11 @@ public final class TaskLocalData implements AutoCloseable {
 	}
 
 	/**
-	 * Unregister every thread from every map, release the maps opened from pins, and free the
-	 * blocks of dead threads and the key table. Blocks of threads still alive stay mapped (their
-	 * owners may still write to them) but are no longer registered anywhere. Further calls to
-	 * {@link #currentThread()} and {@link #defineKey(String, int)} fail.
+	 * Unregister every thread from every map, release the maps opened from pins, and free
+	 * the blocks of dead threads and the key table. Blocks of threads still alive stay
+	 * mapped (their owners may still write to them) but are no longer registered
+	 * anywhere. Further calls to {@link #currentThread()} and
+	 * {@link #defineKey(String, int)} fail.
 	 */
 	@Override
 	public void close() {
@@ -748,7 +761,9 @@ public final class TaskLocalData implements AutoCloseable {
 		}
 	}
 
-	/** A map threads are registered with; {@code owned} if this instance opened its fd. */
+	/**
+	 * A map threads are registered with; {@code owned} if this instance opened its fd.
+	 */
 	private static final class Attachment {
 
 		final BpfMap map;
@@ -773,7 +788,9 @@ public final class TaskLocalData implements AutoCloseable {
 
 		int mapId;
 
-		/** The attachment made because of this pin, if the map was not attached already. */
+		/**
+		 * The attachment made because of this pin, if the map was not attached already.
+		 */
 		Attachment attached;
 
 		PinWatch(Path path, int mapId) {

@@ -1,9 +1,10 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
 /**
- * Base of the exceptions this library throws. Each carries the errno the prototype C library
- * would have returned for the same failure ({@code EEXIST}, {@code E2BIG}, {@code ENOSPC}, ...),
- * or 0.
+ * Base of the exceptions this library throws. Each carries the errno the prototype C
+ * library would have returned for the same failure ({@code EEXIST}, {@code E2BIG},
+ * {@code ENOSPC}, ...), or 0.
  */
 public class TldException extends RuntimeException {
 

@@ -1,13 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
 /**
  * The native layout shared with BPF (ABI version {@value #ABI_VERSION}), as specified in
  * {@code docs/abi.md} and {@code tld.bpf.h}, and the layout arithmetic built on it.
  * <p>
- * Two kinds of 4 KiB blocks: one key table per process ({@code struct tld_meta_u}) and one data
- * block per thread ({@code struct tld_data_u}). Each block sits at the start of its own
- * anonymous mapping of {@link #mappingSize(int)} bytes, so it never crosses a page boundary on
- * 4, 16 or 64 KiB page kernels, and no other data shares its pages.
+ * Two kinds of 4 KiB blocks: one key table per process ({@code struct tld_meta_u}) and
+ * one data block per thread ({@code struct tld_data_u}). Each block sits at the start of
+ * its own anonymous mapping of {@link #mappingSize(int)} bytes, so it never crosses a
+ * page boundary on 4, 16 or 64 KiB page kernels, and no other data shares its pages.
  */
 public final class TldLayout {
 
@@ -86,8 +87,8 @@ public final class TldLayout {
 	 */
 	public static int checkPageSize(int pageSize) {
 		if (pageSize < BLOCK_SIZE || Integer.bitCount(pageSize) != 1) {
-			throw new IllegalArgumentException("unsupported page size " + pageSize
-					+ ": must be a power of two of at least " + BLOCK_SIZE);
+			throw new IllegalArgumentException(
+					"unsupported page size " + pageSize + ": must be a power of two of at least " + BLOCK_SIZE);
 		}
 		return pageSize;
 	}
@@ -103,8 +104,8 @@ public final class TldLayout {
 	}
 
 	/**
-	 * Whether {@code size} bytes at {@code address} stay inside one page, as the kernel requires
-	 * of a UPTR target.
+	 * Whether {@code size} bytes at {@code address} stay inside one page, as the kernel
+	 * requires of a UPTR target.
 	 * @param address start address
 	 * @param size length in bytes, at least 1
 	 * @param pageSize the kernel's page size
@@ -116,7 +117,8 @@ public final class TldLayout {
 	}
 
 	/**
-	 * Size a key occupies in a data block: its requested size rounded up to {@link #KEY_ALIGN}.
+	 * Size a key occupies in a data block: its requested size rounded up to
+	 * {@link #KEY_ALIGN}.
 	 * @param size requested size, at least 1
 	 * @return the aligned size
 	 */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
 import java.nio.ByteBuffer;
@@ -10,17 +11,19 @@ import jnr.ffi.Pointer;
 import dev.tld.core.internal.NativeBlock;
 
 /**
- * One OS thread's task local data: its native data block, registered with every map attached to
- * the {@link TaskLocalData} that made it. Get it with {@link TaskLocalData#currentThread()}.
+ * One OS thread's task local data: its native data block, registered with every map
+ * attached to the {@link TaskLocalData} that made it. Get it with
+ * {@link TaskLocalData#currentThread()}.
  * <p>
- * Writes and reads are plain memory accesses: no system call, no lock, no allocation except for
- * string encoding. Only the thread that owns the block may use it (anything else is refused with
- * {@link IllegalStateException}), so a block is never used after its thread died and the block
- * was released.
+ * Writes and reads are plain memory accesses: no system call, no lock, no allocation
+ * except for string encoding. Only the thread that owns the block may use it (anything
+ * else is refused with {@link IllegalStateException}), so a block is never used after its
+ * thread died and the block was released.
  * <p>
- * Values are little-endian, as BPF on this machine reads them. A {@code long} written to a key
- * of 8 or more bytes is written with one aligned 8-byte store, so a BPF reader sees the old or
- * the new value, never a mix. Multi-word values (strings, byte arrays) have no such guarantee.
+ * Values are little-endian, as BPF on this machine reads them. A {@code long} written to
+ * a key of 8 or more bytes is written with one aligned 8-byte store, so a BPF reader sees
+ * the old or the new value, never a mix. Multi-word values (strings, byte arrays) have no
+ * such guarantee.
  */
 public final class TldThread {
 
@@ -37,8 +40,9 @@ public final class TldThread {
 	private final Pointer data;
 
 	/**
-	 * The same block as a direct buffer in the host's byte order (the order BPF reads): the JIT
-	 * compiles its absolute puts and gets to single memory accesses, which jnr's Pointer does not.
+	 * The same block as a direct buffer in the host's byte order (the order BPF reads):
+	 * the JIT compiles its absolute puts and gets to single memory accesses, which jnr's
+	 * Pointer does not.
 	 */
 	private final ByteBuffer buffer;
 
@@ -107,9 +111,10 @@ public final class TldThread {
 	}
 
 	/**
-	 * Store a string as NUL-terminated UTF-8. Truncation rule: at most {@code key.size() - 1}
-	 * bytes are kept, cut back to a code point boundary so that no partial character is stored;
-	 * the bytes after the string, up to the key's size, are zeroed. {@code null} clears the key.
+	 * Store a string as NUL-terminated UTF-8. Truncation rule: at most
+	 * {@code key.size() - 1} bytes are kept, cut back to a code point boundary so that no
+	 * partial character is stored; the bytes after the string, up to the key's size, are
+	 * zeroed. {@code null} clears the key.
 	 * @param key a key of at least 1 byte
 	 * @param value the string, or null
 	 * @return true if the whole string was stored, false if it was truncated
@@ -123,7 +128,8 @@ public final class TldThread {
 		byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
 		int n = Math.min(utf8.length, key.size() - 1);
 		if (n < utf8.length) {
-			// utf8[n] is the first byte left out: if it continues a character, drop that character.
+			// utf8[n] is the first byte left out: if it continues a character, drop that
+			// character.
 			while (n > 0 && (utf8[n] & 0xC0) == 0x80) {
 				n--;
 			}

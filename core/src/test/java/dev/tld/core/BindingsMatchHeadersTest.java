@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
 import java.io.IOException;
@@ -21,9 +22,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The jnr-ffi bindings agree with the installed libbpf headers: every bound function exists with
- * the same number of parameters and compatible kinds (pointer or integer), and the struct
- * offsets the core writes by hand are the ones a C compiler computes from the headers.
+ * The jnr-ffi bindings agree with the installed libbpf headers: every bound function
+ * exists with the same number of parameters and compatible kinds (pointer or integer),
+ * and the struct offsets the core writes by hand are the ones a C compiler computes from
+ * the headers.
  */
 class BindingsMatchHeadersTest {
 
@@ -51,7 +53,8 @@ class BindingsMatchHeadersTest {
 				continue;
 			}
 			if (!compatible(ret, m.getReturnType())) {
-				problems.add(m.getName() + ": returns '" + ret + "' in C, " + m.getReturnType().getSimpleName() + " in Java");
+				problems.add(m.getName() + ": returns '" + ret + "' in C, " + m.getReturnType().getSimpleName()
+						+ " in Java");
 			}
 			for (int i = 0; i < params.size(); i++) {
 				if (!compatible(params.get(i), m.getParameterTypes()[i])) {
@@ -75,7 +78,10 @@ class BindingsMatchHeadersTest {
 		return out;
 	}
 
-	/** C pointers map to Pointer, String or a callback; C integers to int or long; void to void. */
+	/**
+	 * C pointers map to Pointer, String or a callback; C integers to int or long; void to
+	 * void.
+	 */
 	private static boolean compatible(String c, Class<?> java) {
 		boolean pointer = c.contains("*") || c.endsWith("_fn_t") || c.matches(".*_fn_t \\w+");
 		if (c.equals("void")) {

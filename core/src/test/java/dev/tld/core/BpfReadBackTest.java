@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
 import java.nio.ByteBuffer;
@@ -20,8 +21,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * What Java threads write, BPF programs in the real kernel read: a {@code syscall} program run
- * on each thread with BPF_PROG_TEST_RUN, and a {@code tp_btf/sys_enter} program.
+ * What Java threads write, BPF programs in the real kernel read: a {@code syscall}
+ * program run on each thread with BPF_PROG_TEST_RUN, and a {@code tp_btf/sys_enter}
+ * program.
  */
 class BpfReadBackTest extends ReaderTestBase {
 
@@ -46,7 +48,8 @@ class BpfReadBackTest extends ReaderTestBase {
 					me.putLong(value, v);
 					assertTrue(me.putString(text, s));
 					me.putLong(counter, 1000L * n);
-					// every thread has written before any reads: reads must not see neighbours
+					// every thread has written before any reads: reads must not see
+					// neighbours
 					allWritten.await(30, TimeUnit.SECONDS);
 					for (int round = 1; round <= 3; round++) {
 						Read r = BpfTestSupport.read(read);
@@ -142,7 +145,8 @@ class BpfReadBackTest extends ReaderTestBase {
 						long v = ((long) n << 32) | (round + 1);
 						me.putLong(value, v);
 						barrier.await(30, TimeUnit.SECONDS);
-						Natives.get().libc().getpid(); // a syscall: sys_enter runs on this thread
+						Natives.get().libc().getpid(); // a syscall: sys_enter runs on
+														// this thread
 						long got = lookup(seen, me.tid());
 						assertEquals(v, got, "value sys_enter saw for thread " + n + " round " + round);
 					}

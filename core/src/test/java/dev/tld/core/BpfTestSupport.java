@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
 import java.io.IOException;
@@ -10,8 +11,8 @@ import java.nio.file.Path;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Shared by the tests that need the real kernel: whether BPF with UPTR works here (and why not),
- * and the context layout of the {@code tld_read} test program.
+ * Shared by the tests that need the real kernel: whether BPF with UPTR works here (and
+ * why not), and the context layout of the {@code tld_read} test program.
  */
 final class BpfTestSupport {
 
@@ -87,7 +88,8 @@ final class BpfTestSupport {
 	}
 
 	/**
-	 * Run {@code task} on a new platform thread (which registers afresh) and return its result.
+	 * Run {@code task} on a new platform thread (which registers afresh) and return its
+	 * result.
 	 * @throws AssertionError with the thread's failure as cause, if it failed
 	 */
 	static <T> T onNewThread(java.util.concurrent.Callable<T> task) throws InterruptedException {

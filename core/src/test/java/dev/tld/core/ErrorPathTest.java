@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
 import java.nio.file.Path;
@@ -17,8 +18,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Every error path of the public API gives a specific exception with a message that says what
- * was wrong; the typed accessors follow their documented rules.
+ * Every error path of the public API gives a specific exception with a message that says
+ * what was wrong; the typed accessors follow their documented rules.
  */
 class ErrorPathTest {
 
@@ -156,7 +157,8 @@ class ErrorPathTest {
 		TldThread me = this.tld.currentThread();
 		this.tld.close();
 		assertTrue(this.tld.isClosed());
-		me.putLong(k, 5); // still mapped: a live thread's block is never unmapped under it
+		me.putLong(k, 5); // still mapped: a live thread's block is never unmapped under
+							// it
 		assertEquals(5, me.getLong(k));
 		Thread t = new Thread(() -> assertThrows(IllegalStateException.class, this.tld::currentThread));
 		Throwable[] err = new Throwable[1];

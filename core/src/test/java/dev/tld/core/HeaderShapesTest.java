@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
 import java.time.Duration;
@@ -9,8 +10,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * tld.bpf.h passes the verifier however clang specializes it: programs with a single
- * tld_get_data() call site of sizes 1, 8, 32 and 4080 load, find the key when it is large enough
- * and refuse it when it is not.
+ * tld_get_data() call site of sizes 1, 8, 32 and 4080 load, find the key when it is large
+ * enough and refuse it when it is not.
  */
 class HeaderShapesTest {
 
@@ -38,7 +39,8 @@ class HeaderShapesTest {
 					TaskLocalData tld = TaskLocalData.create(Duration.ZERO)) {
 				obj.load();
 				tld.attach(obj.map("tld_data_map"));
-				tld.defineKey("shape.key", size - 1); // one byte too small for the program
+				tld.defineKey("shape.key", size - 1); // one byte too small for the
+														// program
 				BpfProgram shape = obj.program("shape_" + size);
 				int got = BpfTestSupport.onNewThread(() -> {
 					tld.currentThread();

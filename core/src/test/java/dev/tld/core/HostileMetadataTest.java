@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
 import java.util.ArrayList;
@@ -19,9 +20,9 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The key table and data blocks are user memory: corrupt them on purpose and check that BPF
- * finds either nothing or bytes of the reading thread's own block, and that an unknown layout
- * reads as no data.
+ * The key table and data blocks are user memory: corrupt them on purpose and check that
+ * BPF finds either nothing or bytes of the reading thread's own block, and that an
+ * unknown layout reads as no data.
  */
 class HostileMetadataTest extends ReaderTestBase {
 
@@ -43,7 +44,8 @@ class HostileMetadataTest extends ReaderTestBase {
 
 	@Test
 	void unknownVersionOrMagicReadsAsNoData() throws Exception {
-		assertEquals(EPROTO, onFreshThread(() -> this.table.p.putShort(TldLayout.META_VERSION_OFF, (short) 2)).initErr(),
+		assertEquals(EPROTO,
+				onFreshThread(() -> this.table.p.putShort(TldLayout.META_VERSION_OFF, (short) 2)).initErr(),
 				"version 2");
 		this.table.p.putShort(TldLayout.META_VERSION_OFF, (short) TldLayout.ABI_VERSION);
 		assertEquals(EPROTO, onFreshThread(() -> this.table.p.putInt(TldLayout.META_MAGIC_OFF, 0x12345678)).initErr(),
@@ -126,9 +128,9 @@ class HostileMetadataTest extends ReaderTestBase {
 	}
 
 	/**
-	 * A million lookups from several threads while another thread keeps writing random bytes
-	 * over the key table and the readers' block headers: every lookup gives no data or the
-	 * reader's own bytes, and the kernel logs nothing.
+	 * A million lookups from several threads while another thread keeps writing random
+	 * bytes over the key table and the readers' block headers: every lookup gives no data
+	 * or the reader's own bytes, and the kernel logs nothing.
 	 */
 	@Test
 	void millionLookupsUnderConcurrentGarbage() throws Exception {
@@ -144,9 +146,13 @@ class HostileMetadataTest extends ReaderTestBase {
 			byte[] garbage = new byte[TldLayout.BLOCK_SIZE - TldLayout.META_CNT_OFF];
 			while (!stop.get()) {
 				random.nextBytes(garbage);
-				this.table.p.put(TldLayout.META_CNT_OFF, garbage, 0, garbage.length); // cnt and all entries
+				this.table.p.put(TldLayout.META_CNT_OFF, garbage, 0, garbage.length); // cnt
+																						// and
+																						// all
+																						// entries
 				if (random.nextBoolean()) {
-					// plant the real names with random sizes and offsets, some of them usable
+					// plant the real names with random sizes and offsets, some of them
+					// usable
 					for (String name : new String[] { "test.value", "test.text", "test.counter" }) {
 						int e = TldLayout.entryOffset(random.nextInt(8));
 						byte[] field = new byte[TldLayout.NAME_LEN];
@@ -235,7 +241,10 @@ class HostileMetadataTest extends ReaderTestBase {
 		return new ArrayList<>(List.of(out.split("\n")));
 	}
 
-	/** A reader's data area filled with random bytes, and a fast "are these my bytes?" check. */
+	/**
+	 * A reader's data area filled with random bytes, and a fast "are these my bytes?"
+	 * check.
+	 */
 	private static final class Pattern {
 
 		private final TldThread me;
@@ -280,7 +289,10 @@ class HostileMetadataTest extends ReaderTestBase {
 
 	}
 
-	/** Fill the thread's data area with bytes that depend on tid and offset; return a copy. */
+	/**
+	 * Fill the thread's data area with bytes that depend on tid and offset; return a
+	 * copy.
+	 */
 	private static byte[] fillPattern(TldThread me) {
 		byte[] block = new byte[TldLayout.BLOCK_SIZE];
 		for (int i = TldLayout.DATA_HEADER_SIZE; i < block.length; i++) {
@@ -320,8 +332,9 @@ class HostileMetadataTest extends ReaderTestBase {
 	}
 
 	/**
-	 * Register a new thread (its offset cache starts empty), fill its block, apply {@code before}
-	 * and read once, checking that whatever BPF returned is the thread's own bytes.
+	 * Register a new thread (its offset cache starts empty), fill its block, apply
+	 * {@code before} and read once, checking that whatever BPF returned is the thread's
+	 * own bytes.
 	 */
 	private Read onFreshThread(Consumer<TldThread> before) throws Exception {
 		return BpfTestSupport.onNewThread(() -> {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
 import java.time.Duration;
@@ -24,8 +25,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Defining keys: validation, the specific errors, and concurrent definition. The key table is
- * checked as BPF would read it, straight from native memory.
+ * Defining keys: validation, the specific errors, and concurrent definition. The key
+ * table is checked as BPF would read it, straight from native memory.
  */
 class KeyDefinitionTest {
 
@@ -165,7 +166,8 @@ class KeyDefinitionTest {
 						f.get();
 					}
 					int r = round;
-					assertEquals(4, winners.size(), () -> "round " + r + ": one winner per shared name, got " + winners);
+					assertEquals(4, winners.size(),
+							() -> "round " + r + ": one winner per shared name, got " + winners);
 					assertEquals(4 * (threads - 1), duplicates.get(), "round " + r + ": losers");
 					assertTableConsistent(t, 4 + 4 * threads, round);
 				}

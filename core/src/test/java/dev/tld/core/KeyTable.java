@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
 import java.nio.charset.StandardCharsets;
@@ -16,8 +17,8 @@ final class KeyTable {
 	}
 
 	static KeyTable of(TaskLocalData tld) {
-		return new KeyTable(Natives.get().runtime().getMemoryManager().newPointer(tld.keyTableAddress(),
-				TldLayout.BLOCK_SIZE));
+		return new KeyTable(
+				Natives.get().runtime().getMemoryManager().newPointer(tld.keyTableAddress(), TldLayout.BLOCK_SIZE));
 	}
 
 	int count() {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
 import java.io.IOException;
@@ -21,8 +22,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * Several maps at once, maps attached after threads registered, a pinned map replaced by a
- * restarted tool, and detaching.
+ * Several maps at once, maps attached after threads registered, a pinned map replaced by
+ * a restarted tool, and detaching.
  */
 class MapLifecycleTest {
 
@@ -32,7 +33,10 @@ class MapLifecycleTest {
 
 	private TldKey value;
 
-	/** One long-lived thread, registered once: it must follow map changes without doing anything. */
+	/**
+	 * One long-lived thread, registered once: it must follow map changes without doing
+	 * anything.
+	 */
 	private ExecutorService worker;
 
 	private Path pinDir;
@@ -123,12 +127,13 @@ class MapLifecycleTest {
 			assertEquals(4242, readOnWorker(reuser).value());
 		}
 
-		// The tool restarts: old map unpinned and gone, a new one pinned at the same path.
+		// The tool restarts: old map unpinned and gone, a new one pinned at the same
+		// path.
 		Files.delete(pin);
 		first.close();
 		this.tld.maintain();
-		assertTrue(String.valueOf(this.tld.lastError()).contains("is gone"), "pin gone is reported: "
-				+ this.tld.lastError());
+		assertTrue(String.valueOf(this.tld.lastError()).contains("is gone"),
+				"pin gone is reported: " + this.tld.lastError());
 		try (BpfObject restarted = BpfTestSupport.openReader()) {
 			restarted.pinMap("tld_data_map", pin);
 			restarted.load();
@@ -150,7 +155,8 @@ class MapLifecycleTest {
 		try (BpfObject mine = BpfTestSupport.openReader()) {
 			mine.pinMap("tld_data_map", pin);
 			mine.load();
-			// what the starter does: its own programs read the object's map, and it follows the pin
+			// what the starter does: its own programs read the object's map, and it
+			// follows the pin
 			this.tld.attach(mine.map("tld_data_map"));
 			this.tld.attachPinned(pin);
 			assertEquals(1, this.tld.maps().size(), "the pinned map is the object's own: attached once");

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
 import java.time.Duration;
@@ -6,8 +7,9 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
 /**
- * For tests that drive {@code tld_read.bpf.o}: skips where the kernel cannot run it, loads the
- * object and attaches a fresh {@link TaskLocalData} (maintained by the test itself) to its map.
+ * For tests that drive {@code tld_read.bpf.o}: skips where the kernel cannot run it,
+ * loads the object and attaches a fresh {@link TaskLocalData} (maintained by the test
+ * itself) to its map.
  */
 abstract class ReaderTestBase {
 

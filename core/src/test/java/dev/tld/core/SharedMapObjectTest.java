@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
 import java.nio.ByteBuffer;
@@ -9,8 +10,8 @@ import org.junit.jupiter.api.Test;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * {@code tld_map.bpf.o} from the tld-bpf jar: the bare shared data map, and {@code tld_probe},
- * which reports what BPF sees of the calling thread's registration.
+ * {@code tld_map.bpf.o} from the tld-bpf jar: the bare shared data map, and
+ * {@code tld_probe}, which reports what BPF sees of the calling thread's registration.
  */
 class SharedMapObjectTest {
 

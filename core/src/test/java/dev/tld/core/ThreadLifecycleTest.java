@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
 import java.time.Duration;
@@ -14,8 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Threads that die give back their block, their pidfd and their map element; 10,000 of them
- * leave nothing behind.
+ * Threads that die give back their block, their pidfd and their map element; 10,000 of
+ * them leave nothing behind.
  */
 class ThreadLifecycleTest extends ReaderTestBase {
 
@@ -75,8 +76,8 @@ class ThreadLifecycleTest extends ReaderTestBase {
 	}
 
 	/**
-	 * 100,000 threads that publish and die, at most 1,000 alive at a time: blocks, pidfds and
-	 * map elements (counted by BPF through iter/task) come back to their baseline.
+	 * 100,000 threads that publish and die, at most 1,000 alive at a time: blocks, pidfds
+	 * and map elements (counted by BPF through iter/task) come back to their baseline.
 	 */
 	@Test
 	void hundredThousandThreadsLeaveNoBlockNoFdAndNoMapElement() throws Exception {
@@ -157,7 +158,10 @@ class ThreadLifecycleTest extends ReaderTestBase {
 		return n;
 	}
 
-	/** Maintain until at most {@code remaining} threads are registered (OS threads exit soon after join). */
+	/**
+	 * Maintain until at most {@code remaining} threads are registered (OS threads exit
+	 * soon after join).
+	 */
 	private void releaseAll(int remaining) throws InterruptedException {
 		long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
 		while (this.tld.registeredThreads() > remaining && System.nanoTime() < deadline) {

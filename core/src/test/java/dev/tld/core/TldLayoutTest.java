@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
 import java.io.IOException;
@@ -19,8 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * Layout arithmetic for 4, 16 and 64 KiB pages, and agreement between the Java constants and the
- * BPF header. Needs no kernel support.
+ * Layout arithmetic for 4, 16 and 64 KiB pages, and agreement between the Java constants
+ * and the BPF header. Needs no kernel support.
  */
 class TldLayoutTest {
 
@@ -43,7 +44,8 @@ class TldLayoutTest {
 	@ParameterizedTest(name = "page size {0}")
 	@ValueSource(ints = { 4096, 16384, 65536 })
 	void everyKeyOfAFullTableLiesInsideTheBlock(int pageSize) {
-		// The data block is 4 KiB on every page size: 63 keys of 64 bytes fill it exactly.
+		// The data block is 4 KiB on every page size: 63 keys of 64 bytes fill it
+		// exactly.
 		int used = TldLayout.DATA_HEADER_SIZE;
 		int keys = 0;
 		while (keys < TldLayout.MAX_KEYS && used + 64 <= TldLayout.BLOCK_SIZE) {

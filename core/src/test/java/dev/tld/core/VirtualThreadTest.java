@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
 import java.lang.reflect.Method;
@@ -12,9 +13,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * A virtual thread has no task local data of its own (it runs on whichever carrier mounts it),
- * so it is refused rather than given a carrier's block. Runs on Java 21+; {@code make check}
- * runs it on the Temurin JDK when one is installed (profile {@code virtual-threads}).
+ * A virtual thread has no task local data of its own (it runs on whichever carrier mounts
+ * it), so it is refused rather than given a carrier's block. Runs on Java 21+;
+ * {@code make check} runs it on the Temurin JDK when one is installed (profile
+ * {@code jdk25} of the parent POM, with every other core test).
  */
 class VirtualThreadTest {
 

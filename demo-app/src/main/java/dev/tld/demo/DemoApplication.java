@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.demo;
 
 import java.io.File;
@@ -10,18 +11,20 @@ import org.springframework.boot.web.server.context.WebServerPortFileWriter;
 import org.springframework.context.annotation.Bean;
 
 /**
- * The demo application: the task local data starter plus three endpoints whose work differs in
- * kind (see {@link WorkController}). Every request publishes its tenant, priority and id (the
- * {@code X-Tenant}, {@code X-Priority} and {@code X-Request-Id} headers) to BPF, which charges
- * CPU time, off-CPU time, system calls and preemptions to it; {@code /actuator/tasklocaldata}
- * and the {@code tld.*} meters show the result. {@link LoadDriver} sends the load.
+ * The demo application: the task local data starter plus three endpoints whose work
+ * differs in kind (see {@link WorkController}). Every request publishes its tenant,
+ * priority and id (the {@code X-Tenant}, {@code X-Priority} and {@code X-Request-Id}
+ * headers) to BPF, which charges CPU time, off-CPU time, system calls and preemptions to
+ * it; {@code /actuator/tasklocaldata} and the {@code tld.*} meters show the result.
+ * {@link LoadDriver} sends the load.
  */
 @SpringBootApplication
 public class DemoApplication {
 
 	/**
-	 * Writes the HTTP port to the file named by {@code demo.port-file}, once the server listens,
-	 * so that a script can start the application on port 0 (a free port) and find it.
+	 * Writes the HTTP port to the file named by {@code demo.port-file}, once the server
+	 * listens, so that a script can start the application on port 0 (a free port) and
+	 * find it.
 	 * @param file the file to write
 	 * @return the listener
 	 */

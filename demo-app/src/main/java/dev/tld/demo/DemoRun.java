@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.demo;
 
 import java.util.List;
@@ -15,9 +16,10 @@ import dev.tld.autoconfigure.TaskLocalDataRuntime.ThreadRecord;
  * @param seconds how long the load ran
  * @param endpointStatus HTTP status of {@code /actuator/tasklocaldata} after the load
  * @param report its body, or null if it did not answer 200
- * @param threadsMidLoad threads as BPF read them halfway through the load (empty if not read)
- * @param tenants one line per tenant: the driver's tenants first, in plan order, then any other
- * tenant BPF charged during the load
+ * @param threadsMidLoad threads as BPF read them halfway through the load (empty if not
+ * read)
+ * @param tenants one line per tenant: the driver's tenants first, in plan order, then any
+ * other tenant BPF charged during the load
  */
 record DemoRun(String url, double seconds, int endpointStatus, TaskLocalDataEndpoint.Report report,
 		List<ThreadRecord> threadsMidLoad, List<TenantResult> tenants) {
@@ -61,7 +63,8 @@ record DemoRun(String url, double seconds, int endpointStatus, TaskLocalDataEndp
 	}
 
 	/**
-	 * The tenant sent the least CPU work (but some): the one the others are compared with.
+	 * The tenant sent the least CPU work (but some): the one the others are compared
+	 * with.
 	 * @return that tenant's line
 	 */
 	Optional<TenantResult> reference() {
@@ -81,7 +84,8 @@ record DemoRun(String url, double seconds, int endpointStatus, TaskLocalDataEndp
 	}
 
 	/**
-	 * {@code value(a) / value(b)} for two tenants, if both exist and b's value is positive.
+	 * {@code value(a) / value(b)} for two tenants, if both exist and b's value is
+	 * positive.
 	 * @param a numerator tenant
 	 * @param b denominator tenant
 	 * @param value what to compare

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.demo;
 
 import java.io.IOException;
@@ -33,25 +34,25 @@ import dev.tld.autoconfigure.TaskLocalDataRuntime.TenantStats;
 import dev.tld.autoconfigure.TaskLocalDataRuntime.ThreadRecord;
 
 /**
- * The demo's load generator: sends several tenants, each with its own priority, the same number
- * of requests but different amounts of CPU work and waiting, then prints what BPF charged to each
- * tenant next to what it was sent, and draws it as an SVG.
+ * The demo's load generator: sends several tenants, each with its own priority, the same
+ * number of requests but different amounts of CPU work and waiting, then prints what BPF
+ * charged to each tenant next to what it was sent, and draws it as an SVG.
  * <p>
- * Run it from the application's jar, whose launcher (PropertiesLauncher) starts any main class:
- * <pre>
+ * Run it from the application's jar, whose launcher (PropertiesLauncher) starts any main
+ * class: <pre>
  * java -Dloader.main=dev.tld.demo.LoadDriver -jar demo-app/target/tld-demo-app-0.1.0-SNAPSHOT.jar \
  *     --url=http://localhost:8080 --seconds=30 --svg=demo-out/tenants.svg
- * </pre>
- * The load runs in rounds: in each, every tenant sends one {@code /cpu}, one {@code /io} and one
- * {@code /lock} request (see {@link TenantPlan}), all at once; {@code --lanes} rounds run side by
- * side, so the server always has more CPU work than cores, as a busy server does. A short
- * warm-up under tenant {@code warmup} compiles the hot code first. Every figure printed is a
- * difference between a reading taken after the warm-up and one taken after the load, so traffic
- * the application served before does not count.
+ * </pre> The load runs in rounds: in each, every tenant sends one {@code /cpu}, one
+ * {@code /io} and one {@code /lock} request (see {@link TenantPlan}), all at once;
+ * {@code --lanes} rounds run side by side, so the server always has more CPU work than
+ * cores, as a busy server does. A short warm-up under tenant {@code warmup} compiles the
+ * hot code first. Every figure printed is a difference between a reading taken after the
+ * warm-up and one taken after the load, so traffic the application served before does not
+ * count.
  * <p>
- * Exit status: 0 when the load ran and every request was answered, 1 when the application could
- * not be reached or requests failed, 2 for bad arguments. Whether the attribution is right is
- * printed, not turned into an exit status: the tests assert it.
+ * Exit status: 0 when the load ran and every request was answered, 1 when the application
+ * could not be reached or requests failed, 2 for bad arguments. Whether the attribution
+ * is right is printed, not turned into an exit status: the tests assert it.
  */
 public final class LoadDriver implements AutoCloseable {
 
@@ -126,8 +127,8 @@ public final class LoadDriver implements AutoCloseable {
 	}
 
 	/**
-	 * Wait for the application, warm it up, send the load, print the summary and write the files
-	 * asked for.
+	 * Wait for the application, warm it up, send the load, print the summary and write
+	 * the files asked for.
 	 * @param out where the progress and the summary go
 	 * @return what was sent and measured
 	 * @throws IOException if a file cannot be written
@@ -150,7 +151,8 @@ public final class LoadDriver implements AutoCloseable {
 		long start = System.nanoTime();
 		long deadline = start + o.duration().toNanos();
 		AtomicReference<List<ThreadRecord>> midLoad = new AtomicReference<>(List.of());
-		Thread sampler = new Thread(() -> sampleThreads(start + o.duration().toNanos() / 2, midLoad), "load-driver-sampler");
+		Thread sampler = new Thread(() -> sampleThreads(start + o.duration().toNanos() / 2, midLoad),
+				"load-driver-sampler");
 		sampler.setDaemon(true);
 		sampler.start();
 		List<Thread> lanes = new ArrayList<>();
@@ -169,7 +171,8 @@ public final class LoadDriver implements AutoCloseable {
 		}
 		double seconds = (System.nanoTime() - start) / 1e9;
 		sampler.join(TimeUnit.SECONDS.toMillis(10));
-		// The meters follow the BPF maps every tld.metrics.refresh-interval: let them catch up.
+		// The meters follow the BPF maps every tld.metrics.refresh-interval: let them
+		// catch up.
 		Thread.sleep(o.settle().toMillis());
 		Set<String> planned = counters.keySet();
 		Snapshot after = snapshot(planned);
@@ -227,7 +230,9 @@ public final class LoadDriver implements AutoCloseable {
 		}
 	}
 
-	/** Rounds under the warm-up tenant until the warm-up time is over, at least 3 of them. */
+	/**
+	 * Rounds under the warm-up tenant until the warm-up time is over, at least 3 of them.
+	 */
 	private void warmUp() throws InterruptedException {
 		long deadline = System.nanoTime() + this.options.warmup().toNanos();
 		Map<String, Counter> ignored = new LinkedHashMap<>();
@@ -250,16 +255,19 @@ public final class LoadDriver implements AutoCloseable {
 		}
 		long failed = ignored.values().stream().mapToLong((c) -> c.failed.get()).sum();
 		if (failed > 0) {
-			throw new DriverException(failed + " warm-up requests failed, e.g. " + ignored.values()
-				.stream()
-				.map((c) -> c.lastError.get())
-				.filter((e) -> e != null)
-				.findFirst()
-				.orElse("?"));
+			throw new DriverException(failed + " warm-up requests failed, e.g. "
+					+ ignored.values()
+						.stream()
+						.map((c) -> c.lastError.get())
+						.filter((e) -> e != null)
+						.findFirst()
+						.orElse("?"));
 		}
 	}
 
-	/** One round: every tenant's three requests at once; returns when all are answered. */
+	/**
+	 * One round: every tenant's three requests at once; returns when all are answered.
+	 */
 	private void round(int lane, long round, Map<String, Counter> counters, boolean warmup) {
 		List<CompletableFuture<?>> all = new ArrayList<>();
 		for (Counter c : counters.values()) {
@@ -338,7 +346,10 @@ public final class LoadDriver implements AutoCloseable {
 		return new Snapshot(200, JSON.readValue(r.body(), TaskLocalDataEndpoint.Report.class), Map.of());
 	}
 
-	/** The endpoint's report, and the four per-tenant meters of every tenant it or we know. */
+	/**
+	 * The endpoint's report, and the four per-tenant meters of every tenant it or we
+	 * know.
+	 */
 	private Snapshot snapshot(Set<String> planned) {
 		Snapshot s = readReport();
 		Set<String> tenants = new LinkedHashSet<>(planned);
@@ -538,7 +549,8 @@ public final class LoadDriver implements AutoCloseable {
 	 *
 	 * @param status HTTP status of {@code /actuator/tasklocaldata}
 	 * @param report its body, or null if it did not answer 200
-	 * @param meters tenant to {cpu seconds, off-CPU seconds, syscalls, preemptions} from the meters
+	 * @param meters tenant to {cpu seconds, off-CPU seconds, syscalls, preemptions} from
+	 * the meters
 	 */
 	record Snapshot(int status, TaskLocalDataEndpoint.Report report, Map<String, double[]> meters) {
 
@@ -550,7 +562,10 @@ public final class LoadDriver implements AutoCloseable {
 			return names;
 		}
 
-		/** cpu, off-cpu, syscalls, preemptions, switches-in of a tenant, summed over priorities. */
+		/**
+		 * cpu, off-cpu, syscalls, preemptions, switches-in of a tenant, summed over
+		 * priorities.
+		 */
 		long[] totals(String tenant) {
 			long[] sum = new long[5];
 			if (this.report != null && this.report.tenants() != null) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.demo;
 
 import java.util.ArrayList;
@@ -10,8 +11,9 @@ import dev.tld.autoconfigure.TaskLocalDataEndpoint;
 import dev.tld.autoconfigure.TaskLocalDataRuntime.ThreadRecord;
 
 /**
- * The text the load driver prints: the starter's state, a few threads as BPF read them, then per
- * tenant what was sent next to what was measured, and whether CPU time followed CPU work.
+ * The text the load driver prints: the starter's state, a few threads as BPF read them,
+ * then per tenant what was sent next to what was measured, and whether CPU time followed
+ * CPU work.
  */
 final class Summary {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.demo;
 
 import java.util.List;
@@ -6,9 +7,9 @@ import java.util.OptionalDouble;
 import java.util.function.ToDoubleFunction;
 
 /**
- * Draws a run as an SVG: one bar chart per figure (CPU work sent, CPU time, off-CPU time, system
- * calls, preemptions), one bar per tenant the driver sent load to. Plain SVG 1.1 text, no
- * scripts or external resources; any browser shows it.
+ * Draws a run as an SVG: one bar chart per figure (CPU work sent, CPU time, off-CPU time,
+ * system calls, preemptions), one bar per tenant the driver sent load to. Plain SVG 1.1
+ * text, no scripts or external resources; any browser shows it.
  */
 final class TenantChart {
 
@@ -26,7 +27,9 @@ final class TenantChart {
 	private TenantChart() {
 	}
 
-	/** One bar chart; {@code expected}, if not null, draws a dashed outline per tenant. */
+	/**
+	 * One bar chart; {@code expected}, if not null, draws a dashed outline per tenant.
+	 */
 	private record Panel(String title, String unit, ToDoubleFunction<TenantResult> value, boolean measured,
 			ToDoubleFunction<TenantResult> expected) {
 	}
@@ -39,7 +42,8 @@ final class TenantChart {
 	static String render(DemoRun run) {
 		List<TenantResult> tenants = run.sentTenants();
 		TenantResult ref = run.reference().orElse(null);
-		// What each tenant's CPU time would be if it followed the work sent exactly, from the reference's.
+		// What each tenant's CPU time would be if it followed the work sent exactly, from
+		// the reference's.
 		ToDoubleFunction<TenantResult> exact = (ref == null) ? null
 				: (t) -> ref.cpuNanos() / 1e6 * t.sent().cpuUnits() / ref.sent().cpuUnits();
 		List<Panel> panels = List.of(new Panel("CPU work sent", "units", (t) -> t.sent().cpuUnits(), false, null),
@@ -55,8 +59,8 @@ final class TenantChart {
 						+ "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">%n",
 				width, height, width, height));
 		s.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>%n", width, height));
-		text(s, MARGIN, 30, 18, "bold", "start", "#222",
-				String.format(Locale.ROOT, "Task local data: what BPF charged each tenant (%.0f s of load)", run.seconds()));
+		text(s, MARGIN, 30, 18, "bold", "start", "#222", String.format(Locale.ROOT,
+				"Task local data: what BPF charged each tenant (%.0f s of load)", run.seconds()));
 		text(s, MARGIN, 54, 13, "normal", "start", "#444", subtitle(run));
 		for (int i = 0; i < panels.size(); i++) {
 			panel(s, MARGIN + i * PANEL_WIDTH, TOP, panels.get(i), tenants, run.active());
@@ -65,8 +69,8 @@ final class TenantChart {
 		int lx = MARGIN;
 		for (int i = 0; i < tenants.size(); i++) {
 			TenantResult t = tenants.get(i);
-			s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"%s\"/>%n", lx,
-					ly - 12, color(i)));
+			s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"%s\"/>%n",
+					lx, ly - 12, color(i)));
 			String label = t.tenant() + " (priority " + t.priority() + ")";
 			text(s, lx + 20, ly, 13, "normal", "start", "#222", label);
 			lx += 40 + 8 * label.length();
@@ -142,7 +146,8 @@ final class TenantChart {
 				s.append(String.format(Locale.ROOT,
 						"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#333\" "
 								+ "stroke-dasharray=\"3,2\"><title>%s if CPU time followed the work sent: %s ms</title></rect>%n",
-						bx - 3, plotBottom - e, barWidth + 6, e, escape(t.tenant()), number(p.expected().applyAsDouble(t))));
+						bx - 3, plotBottom - e, barWidth + 6, e, escape(t.tenant()),
+						number(p.expected().applyAsDouble(t))));
 				top = Math.max(h, e);
 			}
 			text(s, bx + barWidth / 2, plotBottom - top - 4, 11, "normal", "middle", "#222", number(v));

@@ -1,11 +1,12 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.demo;
 
 import java.util.List;
 
 /**
- * What the load driver sends one tenant in every round: one {@code /cpu}, one {@code /io} and one
- * {@code /lock} request. Every tenant gets the same number of rounds, so they differ only in how
- * much of each kind of work a request asks for.
+ * What the load driver sends one tenant in every round: one {@code /cpu}, one {@code /io}
+ * and one {@code /lock} request. Every tenant gets the same number of rounds, so they
+ * differ only in how much of each kind of work a request asks for.
  *
  * @param tenant the {@code X-Tenant} header
  * @param priority the {@code X-Priority} header
@@ -16,10 +17,10 @@ import java.util.List;
 record TenantPlan(String tenant, int priority, int cpuUnits, int ioMillis, int lockMillis) {
 
 	/**
-	 * The demo's tenants: gold is sent 3x the CPU work of bronze and silver 2x, at the same
-	 * request rate; the waits go the other way, and all share one lock. A unit is about a
-	 * millisecond: requests this long keep the error of slice-granular accounting (a request's
-	 * last scheduler slice, see docs/demo.md) small next to the work.
+	 * The demo's tenants: gold is sent 3x the CPU work of bronze and silver 2x, at the
+	 * same request rate; the waits go the other way, and all share one lock. A unit is
+	 * about a millisecond: requests this long keep the error of slice-granular accounting
+	 * (a request's last scheduler slice, see docs/demo.md) small next to the work.
 	 */
 	static final List<TenantPlan> DEFAULT = List.of(new TenantPlan("gold", 1, 60, 10, 2),
 			new TenantPlan("silver", 2, 40, 30, 2), new TenantPlan("bronze", 3, 20, 60, 2));
@@ -42,7 +43,8 @@ record TenantPlan(String tenant, int priority, int cpuUnits, int ioMillis, int l
 		String[] f = spec.split(":");
 		if (f.length != 5) {
 			throw new IllegalArgumentException(
-					"a tenant is tenant:priority:cpuUnits:ioMillis:lockMillis, e.g. gold:1:60:10:2, got '" + spec + "'");
+					"a tenant is tenant:priority:cpuUnits:ioMillis:lockMillis, e.g. gold:1:60:10:2, got '" + spec
+							+ "'");
 		}
 		try {
 			return new TenantPlan(f[0], Integer.parseInt(f[1]), Integer.parseInt(f[2]), Integer.parseInt(f[3]),

@@ -1,13 +1,14 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.demo;
 
 /**
- * One tenant's line of the summary: what the load driver sent it, and what was measured for it
- * over the load (differences between a reading before and one after, so earlier traffic does not
- * count).
+ * One tenant's line of the summary: what the load driver sent it, and what was measured
+ * for it over the load (differences between a reading before and one after, so earlier
+ * traffic does not count).
  *
  * @param tenant the tenant
- * @param priority its priority ({@code -1} for a tenant the driver did not send, e.g. the default
- * tenant of its own actuator reads)
+ * @param priority its priority ({@code -1} for a tenant the driver did not send, e.g. the
+ * default tenant of its own actuator reads)
  * @param sent what was sent, or null for such a tenant
  * @param cpuNanos on-CPU time, from {@code /actuator/tasklocaldata}
  * @param offCpuNanos off-CPU time, from the endpoint
@@ -33,13 +34,13 @@ record TenantResult(String tenant, int priority, Sent sent, long cpuNanos, long 
 	 * @param cpuUnits units of CPU work asked for and done
 	 * @param ioMillis milliseconds of waiting asked for
 	 * @param lockMillis milliseconds of lock holding asked for
-	 * @param lockWaitMillis milliseconds the {@code /lock} requests queued for the lock, as the
-	 * application measured
-	 * @param jvmCpuNanos CPU time of the {@code /cpu} computations, as the JVM measured it per
-	 * thread
+	 * @param lockWaitMillis milliseconds the {@code /lock} requests queued for the lock,
+	 * as the application measured
+	 * @param jvmCpuNanos CPU time of the {@code /cpu} computations, as the JVM measured
+	 * it per thread
 	 */
-	record Sent(TenantPlan plan, long rounds, long requests, long failed, long cpuUnits, long ioMillis,
-			long lockMillis, long lockWaitMillis, long jvmCpuNanos) {
+	record Sent(TenantPlan plan, long rounds, long requests, long failed, long cpuUnits, long ioMillis, long lockMillis,
+			long lockWaitMillis, long jvmCpuNanos) {
 	}
 
 }

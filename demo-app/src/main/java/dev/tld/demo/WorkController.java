@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.demo;
 
 import java.lang.management.ManagementFactory;
@@ -14,11 +15,13 @@ import org.springframework.web.server.ResponseStatusException;
 /**
  * Three kinds of work, so that BPF has something different to see for each:
  * <ul>
- * <li>{@code /cpu?units=N}: N units of pure computation ({@link #UNIT_ITERATIONS} iterations
- * each, about a millisecond once compiled): on-CPU time, almost no system calls;</li>
- * <li>{@code /io?ms=N}: waits N ms, like a blocking call to a slow backend: off-CPU time;</li>
- * <li>{@code /lock?ms=N}: takes a lock that every request shares and holds it N ms: queueing
- * behind other requests, off-CPU, with the futex calls of a contended lock.</li>
+ * <li>{@code /cpu?units=N}: N units of pure computation ({@link #UNIT_ITERATIONS}
+ * iterations each, about a millisecond once compiled): on-CPU time, almost no system
+ * calls;</li>
+ * <li>{@code /io?ms=N}: waits N ms, like a blocking call to a slow backend: off-CPU
+ * time;</li>
+ * <li>{@code /lock?ms=N}: takes a lock that every request shares and holds it N ms:
+ * queueing behind other requests, off-CPU, with the futex calls of a contended lock.</li>
  * </ul>
  * Each answers with what it did, as JSON; an argument out of range answers 400.
  */
@@ -115,8 +118,8 @@ public class WorkController {
 	 * @param amount units of CPU work, or milliseconds waited or held
 	 * @param waitedMs time spent waiting for the lock
 	 * @param elapsedMs time in the handler
-	 * @param cpuNanos CPU time of the computation, as the JVM measures it for the thread (0 for
-	 * io and lock)
+	 * @param cpuNanos CPU time of the computation, as the JVM measures it for the thread
+	 * (0 for io and lock)
 	 * @param checksum result of the computation (keeps it from being optimised away)
 	 */
 	public record Work(String kind, int amount, long waitedMs, long elapsedMs, long cpuNanos, long checksum) {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.demo;
 
 import java.io.ByteArrayOutputStream;
@@ -26,8 +27,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
- * The demo on the real kernel: the application on a random port with its own pin, the load driver
- * against it for a few seconds, and what BPF charged to each tenant.
+ * The demo on the real kernel: the application on a random port with its own pin, the
+ * load driver against it for a few seconds, and what BPF charged to each tenant.
  */
 @SpringBootTest(classes = DemoApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "logging.level.root=warn", "tld.metrics.refresh-interval=500ms" })
@@ -76,7 +77,10 @@ class DemoBpfTests {
 		}
 	}
 
-	/** What the driver printed from its summary on (progress lines before, file paths after). */
+	/**
+	 * What the driver printed from its summary on (progress lines before, file paths
+	 * after).
+	 */
 	private static String summaryPart(String printed) {
 		int start = printed.indexOf("\n=== Task local data demo");
 		int end = printed.indexOf("summary: ");

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.demo;
 
 import java.nio.charset.StandardCharsets;
@@ -15,10 +16,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code scripts/demo.sh} itself, in short mode, against the jar this build just packaged (the
- * integration-test phase runs after package): it prints the summary, draws the picture, exits 0,
- * and leaves neither the application nor its pin behind. On a host without BPF the demo still runs
- * and says why nothing was measured.
+ * {@code scripts/demo.sh} itself, in short mode, against the jar this build just packaged
+ * (the integration-test phase runs after package): it prints the summary, draws the
+ * picture, exits 0, and leaves neither the application nor its pin behind. On a host
+ * without BPF the demo still runs and says why nothing was measured.
  */
 class DemoScriptIT {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.demo;
 
 import java.io.ByteArrayOutputStream;
@@ -24,10 +25,10 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The demo where BPF cannot be used: the data map's pin path is not in bpffs, so loading fails
- * (FAILED) on a host that has BPF, and the probe refuses (UNAVAILABLE) on one that does not. Either
- * way the application serves every request, and the driver says plainly that nothing was measured.
- * Runs on any host.
+ * The demo where BPF cannot be used: the data map's pin path is not in bpffs, so loading
+ * fails (FAILED) on a host that has BPF, and the probe refuses (UNAVAILABLE) on one that
+ * does not. Either way the application serves every request, and the driver says plainly
+ * that nothing was measured. Runs on any host.
  */
 @SpringBootTest(classes = DemoApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "logging.level.root=error" })

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.demo;
 
 import java.io.ByteArrayInputStream;
@@ -22,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The summary, the picture and the command line, on made-up figures: no application, no BPF.
+ * The summary, the picture and the command line, on made-up figures: no application, no
+ * BPF.
  */
 class SummaryTests {
 
@@ -53,14 +55,17 @@ class SummaryTests {
 	@Test
 	void activeRunShowsEveryTenantTheRatiosAndTheVerdict() {
 		String s = Summary.render(active(5800, 3800, 2000));
-		assertTrue(s.contains("BPF        ACTIVE on kernel 6.18.0: data map id 42 pinned at /sys/fs/bpf/tld-demo/tld_data_map"), s);
+		assertTrue(s.contains(
+				"BPF        ACTIVE on kernel 6.18.0: data map id 42 pinned at /sys/fs/bpf/tld-demo/tld_data_map"), s);
 		assertTrue(s.contains("keys       tld.tenant (32 bytes at 16)"), s);
 		assertTrue(s.contains("12  http-nio-auto-2  gold        1  gold-1-3-cpu"), "serving threads first:\n" + s);
 		for (String t : new String[] { "gold", "silver", "bronze", "unknown" }) {
 			assertTrue(s.lines().anyMatch((l) -> l.startsWith(t + " ") && l.contains(" | ")), t + ":\n" + s);
 		}
 		assertTrue(s.contains("gold          3.00x      2.90x      2.90x      3.00x"), s);
-		assertTrue(s.contains("Attribution: right: gold was sent 3.00x the CPU work of bronze, and BPF charged it 2.90x"), s);
+		assertTrue(
+				s.contains("Attribution: right: gold was sent 3.00x the CPU work of bronze, and BPF charged it 2.90x"),
+				s);
 		assertTrue(s.contains("(right means within 25%: 2.25x to 3.75x)"), s);
 		assertTrue(s.contains("(97%)"), "coverage 11.7 s of 12 s:\n" + s);
 	}
@@ -68,15 +73,16 @@ class SummaryTests {
 	@Test
 	void flattenedCpuTimeIsCalledWrong() {
 		String s = Summary.render(active(2400, 2200, 2000));
-		assertTrue(s.contains("Attribution: WRONG: gold was sent 3.00x the CPU work of bronze, and BPF charged it 1.20x"),
+		assertTrue(
+				s.contains("Attribution: WRONG: gold was sent 3.00x the CPU work of bronze, and BPF charged it 1.20x"),
 				s);
 	}
 
 	@Test
 	void failedRunSaysWhyAndMeasuresNothing() {
 		TaskLocalDataEndpoint.Report report = new TaskLocalDataEndpoint.Report("FAILED",
-				"cannot load BPF object tld_trace.bpf.o: Invalid argument\nlibbpf said:\n  libbpf: not on BPF FS", KERNEL,
-				"/tmp/x/tld_data_map", 0, List.of(), List.of(), 0, null, List.of(), List.of());
+				"cannot load BPF object tld_trace.bpf.o: Invalid argument\nlibbpf said:\n  libbpf: not on BPF FS",
+				KERNEL, "/tmp/x/tld_data_map", 0, List.of(), List.of(), 0, null, List.of(), List.of());
 		DemoRun run = new DemoRun("http://localhost:1", 2, 200, report, List.of(),
 				List.of(tenant(TenantPlan.DEFAULT.get(0), 3, 0), tenant(TenantPlan.DEFAULT.get(2), 3, 0)));
 		String s = Summary.render(run);
@@ -104,7 +110,8 @@ class SummaryTests {
 			.newDocumentBuilder()
 			.parse(new ByteArrayInputStream(svg.getBytes(StandardCharsets.UTF_8)));
 		assertEquals("svg", doc.getDocumentElement().getTagName());
-		// background + 5 figures x 3 tenants + 3 dashed "exact" outlines + 4 legend swatches
+		// background + 5 figures x 3 tenants + 3 dashed "exact" outlines + 4 legend
+		// swatches
 		assertEquals(1 + 5 * 3 + 3 + 4, doc.getElementsByTagName("rect").getLength());
 		assertTrue(svg.contains("<title>gold if CPU time followed the work sent: 6,000 ms</title>"), svg);
 		assertTrue(svg.contains("gold was sent 3.00x the CPU work of bronze; BPF charged it 2.90x the CPU time"), svg);
@@ -133,10 +140,14 @@ class SummaryTests {
 
 	@Test
 	void badArgumentsAreRefusedWithTheReason() {
-		assertThrows(IllegalArgumentException.class, () -> LoadDriver.Options.parse(new String[] { "--seconds=x" }, Map.of()));
-		assertThrows(IllegalArgumentException.class, () -> LoadDriver.Options.parse(new String[] { "--seconds=0" }, Map.of()));
-		assertThrows(IllegalArgumentException.class, () -> LoadDriver.Options.parse(new String[] { "--nope=1" }, Map.of()));
-		assertThrows(IllegalArgumentException.class, () -> LoadDriver.Options.parse(new String[] { "seconds" }, Map.of()));
+		assertThrows(IllegalArgumentException.class,
+				() -> LoadDriver.Options.parse(new String[] { "--seconds=x" }, Map.of()));
+		assertThrows(IllegalArgumentException.class,
+				() -> LoadDriver.Options.parse(new String[] { "--seconds=0" }, Map.of()));
+		assertThrows(IllegalArgumentException.class,
+				() -> LoadDriver.Options.parse(new String[] { "--nope=1" }, Map.of()));
+		assertThrows(IllegalArgumentException.class,
+				() -> LoadDriver.Options.parse(new String[] { "seconds" }, Map.of()));
 		IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
 				() -> LoadDriver.Options.parse(new String[] { "--tenant=gold:1:2" }, Map.of()));
 		assertTrue(ex.getMessage().contains("tenant:priority:cpuUnits:ioMillis:lockMillis"), ex.getMessage());

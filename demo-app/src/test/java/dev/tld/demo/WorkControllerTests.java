@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.demo;
 
 import org.junit.jupiter.api.Test;
@@ -11,8 +12,8 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The work endpoints as plain methods: what they answer, and that bad arguments are the caller's
- * fault. No server, no BPF.
+ * The work endpoints as plain methods: what they answer, and that bad arguments are the
+ * caller's fault. No server, no BPF.
  */
 class WorkControllerTests {
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure.app;
 
 import java.util.List;
@@ -14,8 +15,8 @@ import dev.tld.autoconfigure.TaskLocalDataRuntime.ThreadRecord;
 import dev.tld.core.TaskLocalData;
 
 /**
- * A web application using the starter, for the integration tests. Its endpoints report what BPF
- * reads for the very thread serving the request, through the iter/task program.
+ * A web application using the starter, for the integration tests. Its endpoints report
+ * what BPF reads for the very thread serving the request, through the iter/task program.
  */
 @SpringBootApplication
 public class TestApplication {
@@ -48,7 +49,10 @@ public class TestApplication {
 			return seenByBpf() + (x == 42 ? " " : "");
 		}
 
-		/** Burn CPU and answer with the CPU time the loop took on this thread, in nanoseconds. */
+		/**
+		 * Burn CPU and answer with the CPU time the loop took on this thread, in
+		 * nanoseconds.
+		 */
 		@GetMapping("/cpu")
 		public long cpu(@RequestParam long iterations) {
 			java.lang.management.ThreadMXBean mx = java.lang.management.ManagementFactory.getThreadMXBean();
@@ -70,7 +74,10 @@ public class TestApplication {
 			return this::seenByBpf;
 		}
 
-		/** tenant|priority|requestId|tid as BPF reads them for the calling thread, or "none". */
+		/**
+		 * tenant|priority|requestId|tid as BPF reads them for the calling thread, or
+		 * "none".
+		 */
 		private String seenByBpf() {
 			TaskLocalData tld = this.runtime.taskLocalData();
 			if (tld == null) {

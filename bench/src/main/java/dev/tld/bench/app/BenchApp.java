@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.bench.app;
 
 import java.io.File;
@@ -19,10 +20,10 @@ import dev.tld.autoconfigure.TaskLocalDataWebMvcAutoConfiguration;
  * endpoint ({@link CpuController}). Started by {@code RequestBench} once per case:
  * <ul>
  * <li>{@code request/off}: {@code --tld.enabled=false};</li>
- * <li>{@code request/tld}: {@code --tld.enabled=true} (the starter's defaults, tracing programs
- * attached);</li>
- * <li>{@code request/map_update}: {@code --tld.enabled=false --bench.map-update=true}: the
- * hint-map scheme, {@link MapUpdateFilter}.</li>
+ * <li>{@code request/tld}: {@code --tld.enabled=true} (the starter's defaults, tracing
+ * programs attached);</li>
+ * <li>{@code request/map_update}: {@code --tld.enabled=false --bench.map-update=true}:
+ * the hint-map scheme, {@link MapUpdateFilter}.</li>
  * </ul>
  */
 @SpringBootApplication

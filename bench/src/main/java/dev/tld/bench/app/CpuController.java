@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.bench.app;
 
 import org.springframework.web.bind.annotation.GetMapping;
@@ -5,10 +6,11 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /**
- * A demo-like endpoint: {@code /cpu?units=N} burns N units of computation and answers with JSON,
- * as the demo's {@code /cpu} does, with a unit a fortieth of the demo's ({@value #UNIT_ITERATIONS}
- * iterations). The benchmark asks for 2 units: a small request, some 0.1 ms of server CPU on the
- * benchmark machine, a sixth of it Tomcat, Spring MVC, JSON and whatever the starter adds.
+ * A demo-like endpoint: {@code /cpu?units=N} burns N units of computation and answers
+ * with JSON, as the demo's {@code /cpu} does, with a unit a fortieth of the demo's
+ * ({@value #UNIT_ITERATIONS} iterations). The benchmark asks for 2 units: a small
+ * request, some 0.1 ms of server CPU on the benchmark machine, a sixth of it Tomcat,
+ * Spring MVC, JSON and whatever the starter adds.
  */
 @RestController
 public class CpuController {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.bench.app;
 
 import java.nio.charset.StandardCharsets;
@@ -9,11 +10,12 @@ import dev.tld.bench.Native;
 import dev.tld.core.BpfObject;
 
 /**
- * The hint-map scheme's publisher: the request metadata of each thread in a hash map keyed by
- * tid ({@code hint_request} of {@code bench_hint.bpf.o}), one {@code bpf_map_update_elem} system
- * call per change. Buffers and the tid are per thread and made once, so a publish costs the
- * encoding and the system call. Value layout ({@code struct hint_request}, 80 bytes): tenant at
- * 0 (32 bytes, NUL-terminated UTF-8), priority at 32 (long), request id at 40 (40 bytes).
+ * The hint-map scheme's publisher: the request metadata of each thread in a hash map
+ * keyed by tid ({@code hint_request} of {@code bench_hint.bpf.o}), one
+ * {@code bpf_map_update_elem} system call per change. Buffers and the tid are per thread
+ * and made once, so a publish costs the encoding and the system call. Value layout
+ * ({@code struct hint_request}, 80 bytes): tenant at 0 (32 bytes, NUL-terminated UTF-8),
+ * priority at 32 (long), request id at 40 (40 bytes).
  */
 public final class HintMap {
 

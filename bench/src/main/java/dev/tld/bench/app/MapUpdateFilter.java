@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.bench.app;
 
 import java.io.IOException;
@@ -14,9 +15,9 @@ import dev.tld.autoconfigure.RequestMetadata;
 import dev.tld.autoconfigure.TaskLocalDataProperties;
 
 /**
- * The syscall-per-request scheme: resolve the request's metadata exactly as the starter does
- * ({@link HeaderRequestResolver} with the default {@code tld.*} headers), publish it with one
- * {@code bpf_map_update_elem} before the chain and clear it with another after.
+ * The syscall-per-request scheme: resolve the request's metadata exactly as the starter
+ * does ({@link HeaderRequestResolver} with the default {@code tld.*} headers), publish it
+ * with one {@code bpf_map_update_elem} before the chain and clear it with another after.
  */
 public class MapUpdateFilter extends OncePerRequestFilter {
 

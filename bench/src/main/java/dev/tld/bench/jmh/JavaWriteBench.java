@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.bench.jmh;
 
 import java.lang.invoke.MethodHandle;
@@ -27,15 +28,17 @@ import dev.tld.core.TldThread;
 /**
  * The Java side: one write of one long, per scheme.
  * <ul>
- * <li>{@code floor}: {@code sun.misc.Unsafe.putLong(address, value)} on a page mapped once, the
- * least the JVM can do (one {@code mov}). Unsafe is reached through a constant method handle, so
- * that javac sees no internal API and the JIT still inlines the intrinsic.</li>
- * <li>{@code jnr_pointer}: jnr-ffi {@code Pointer.putLong} on a bounded pointer, which is what a
- * thread's block is in the core (informational: the floor plus jnr's bounds check).</li>
+ * <li>{@code floor}: {@code sun.misc.Unsafe.putLong(address, value)} on a page mapped
+ * once, the least the JVM can do (one {@code mov}). Unsafe is reached through a constant
+ * method handle, so that javac sees no internal API and the JIT still inlines the
+ * intrinsic.</li>
+ * <li>{@code jnr_pointer}: jnr-ffi {@code Pointer.putLong} on a bounded pointer, which is
+ * what a thread's block is in the core (informational: the floor plus jnr's bounds
+ * check).</li>
  * <li>{@code tld}: {@link TldThread#putLong} on a cached thread and key.</li>
- * <li>{@code map_update}: the hint-map scheme, one {@code bpf_map_update_elem} system call into a
- * hash map keyed by tid, with key and value buffers allocated once and errno not saved: the
- * cheapest form of it through jnr-ffi.</li>
+ * <li>{@code map_update}: the hint-map scheme, one {@code bpf_map_update_elem} system
+ * call into a hash map keyed by tid, with key and value buffers allocated once and errno
+ * not saved: the cheapest form of it through jnr-ffi.</li>
  * </ul>
  * Each op writes a new value so that no store is redundant.
  */
@@ -59,6 +62,7 @@ public class JavaWriteBench {
 
 		int hintFd;
 
+		/** Load the BPF objects and define the key. */
 		@Setup(Level.Trial)
 		public void load() {
 			this.readObject = BpfObject.openResource("/dev/tld/bench/bpf/bench_read.bpf.o");
@@ -71,6 +75,7 @@ public class JavaWriteBench {
 			this.hintFd = this.hintObject.map("hint_long").fd();
 		}
 
+		/** Free what {@link #load()} made. */
 		@TearDown(Level.Trial)
 		public void close() {
 			this.tld.close();
@@ -102,11 +107,16 @@ public class JavaWriteBench {
 
 		Pointer hintValue;
 
+		/**
+		 * Register the benchmark thread and map its page.
+		 * @param shared the loaded objects
+		 */
 		@Setup(Level.Trial)
 		public void setUp(Shared shared) {
 			this.page = Native.mapPage(4096);
 			this.address = this.page.address() + 16;
-			this.bounded = this.page; // mapPage returns a bounded pointer, as NativeBlock does
+			this.bounded = this.page; // mapPage returns a bounded pointer, as NativeBlock
+										// does
 			this.thread = shared.tld.currentThread();
 			if (!this.thread.isRegistered()) {
 				throw new IllegalStateException("not registered: " + this.thread.registrationError());
@@ -118,6 +128,7 @@ public class JavaWriteBench {
 			this.hintValue = Native.allocate(8);
 		}
 
+		/** Unmap the page. */
 		@TearDown(Level.Trial)
 		public void tearDown() {
 			Native.unmap(this.page);
@@ -125,21 +136,38 @@ public class JavaWriteBench {
 
 	}
 
+	/**
+	 * One {@code Unsafe.putLong}.
+	 * @param t the thread's state
+	 * @throws Throwable never
+	 */
 	@Benchmark
 	public void floor(PerThread t) throws Throwable {
 		UNSAFE_PUT_LONG.invokeExact(t.address, t.value++);
 	}
 
+	/**
+	 * One jnr-ffi {@code Pointer.putLong}.
+	 * @param t the thread's state
+	 */
 	@Benchmark
 	public void jnr_pointer(PerThread t) {
 		t.bounded.putLong(16, t.value++);
 	}
 
+	/**
+	 * One {@code TldThread.putLong}.
+	 * @param t the thread's state
+	 */
 	@Benchmark
 	public void tld(PerThread t) {
 		t.thread.putLong(t.key, t.value++);
 	}
 
+	/**
+	 * One {@code bpf_map_update_elem} system call.
+	 * @param t the thread's state
+	 */
 	@Benchmark
 	public void map_update(PerThread t) {
 		t.hintValue.putLong(0, t.value++);

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core.internal;
 
 import jnr.ffi.Pointer;
@@ -5,9 +6,9 @@ import jnr.ffi.annotations.Delegate;
 import jnr.ffi.annotations.SaveError;
 
 /**
- * The libbpf 1.x functions the core needs, bound with jnr-ffi. Functions returning {@code int}
- * return a negative errno on failure; functions returning a pointer return {@code null} and set
- * errno. Internal: not part of the API.
+ * The libbpf 1.x functions the core needs, bound with jnr-ffi. Functions returning
+ * {@code int} return a negative errno on failure; functions returning a pointer return
+ * {@code null} and set errno. Internal: not part of the API.
  */
 public interface LibBpf {
 

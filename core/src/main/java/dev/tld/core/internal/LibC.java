@@ -1,24 +1,33 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core.internal;
 
 import jnr.ffi.Pointer;
 import jnr.ffi.annotations.SaveError;
 
 /**
- * The few libc functions the core needs, bound with jnr-ffi. Internal: not part of the API.
+ * The few libc functions the core needs, bound with jnr-ffi. Internal: not part of the
+ * API.
  */
 public interface LibC {
 
 	/** {@code SYS_pidfd_open} on x86_64 and arm64. */
 	long SYS_PIDFD_OPEN = 434;
 
-	/** {@code PIDFD_THREAD}: a pidfd for one thread, not its thread group (Linux 6.9+). */
+	/**
+	 * {@code PIDFD_THREAD}: a pidfd for one thread, not its thread group (Linux 6.9+).
+	 */
 	long PIDFD_THREAD = 0x80;
 
 	int PROT_READ = 1;
+
 	int PROT_WRITE = 2;
+
 	int MAP_PRIVATE = 2;
+
 	int MAP_ANONYMOUS = 0x20;
+
 	int SC_PAGESIZE = 30;
+
 	short POLLIN = 1;
 
 	@SaveError

@@ -1,12 +1,13 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core.internal;
 
 import jnr.ffi.Pointer;
 
 /**
- * A 4 KiB block at the start of its own private anonymous mapping. Memory comes zeroed from the
- * kernel and goes back with {@code munmap}: a page the kernel still pins for a UPTR after that
- * stays with the kernel and is never handed to other code in this process. Internal: not part
- * of the API.
+ * A 4 KiB block at the start of its own private anonymous mapping. Memory comes zeroed
+ * from the kernel and goes back with {@code munmap}: a page the kernel still pins for a
+ * UPTR after that stays with the kernel and is never handed to other code in this
+ * process. Internal: not part of the API.
  */
 public final class NativeBlock {
 
@@ -42,15 +43,25 @@ public final class NativeBlock {
 		return new NativeBlock(addr, length, n.runtime().getMemoryManager().newPointer(addr, length));
 	}
 
-	/** @return bytes currently mapped by all blocks of this JVM */
+	/**
+	 * @return bytes currently mapped by all blocks of this JVM
+	 */
 	public static long mappedBytes() {
 		return MAPPED.get();
 	}
 
+	/**
+	 * Where the block starts.
+	 * @return its address
+	 */
 	public long address() {
 		return this.address;
 	}
 
+	/**
+	 * The block as a bounded jnr-ffi pointer.
+	 * @return the pointer
+	 */
 	public Pointer pointer() {
 		return this.pointer;
 	}

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: Apache-2.0
 package dev.tld.core.internal;
 
 import java.util.ArrayDeque;
@@ -14,8 +15,8 @@ import jnr.ffi.Runtime;
 import dev.tld.core.BpfException;
 
 /**
- * Loads libc and libbpf once per JVM and keeps libbpf's recent log lines, so that errors can say
- * what libbpf or the verifier said. Internal: not part of the API.
+ * Loads libc and libbpf once per JVM and keeps libbpf's recent log lines, so that errors
+ * can say what libbpf or the verifier said. Internal: not part of the API.
  */
 public final class Natives {
 
@@ -91,31 +92,54 @@ public final class Natives {
 	}
 
 	private static BpfException unavailable(Throwable cause) {
-		return new BpfException("libbpf1 is not available (install the Debian package 'libbpf1'): "
-				+ cause.getMessage(), 0, cause);
+		return new BpfException(
+				"libbpf1 is not available (install the Debian package 'libbpf1'): " + cause.getMessage(), 0, cause);
 	}
 
+	/**
+	 * The libc bindings.
+	 * @return libc
+	 */
 	public LibC libc() {
 		return this.libc;
 	}
 
+	/**
+	 * The libbpf bindings.
+	 * @return libbpf
+	 */
 	public LibBpf libbpf() {
 		return this.libbpf;
 	}
 
+	/**
+	 * The jnr-ffi runtime the bindings were loaded with.
+	 * @return the runtime
+	 */
 	public Runtime runtime() {
 		return this.runtime;
 	}
 
+	/**
+	 * The kernel's page size.
+	 * @return bytes per page
+	 */
 	public int pageSize() {
 		return this.pageSize;
 	}
 
-	/** @return errno of the last bound call made by this thread */
+	/**
+	 * @return errno of the last bound call made by this thread
+	 */
 	public int errno() {
 		return this.runtime.getLastError();
 	}
 
+	/**
+	 * The C library's description of an errno.
+	 * @param errno an errno, of either sign
+	 * @return its description
+	 */
 	public String strerror(int errno) {
 		String s = this.libc.strerror(Math.abs(errno));
 		return (s != null) ? s : "errno " + errno;
@@ -153,11 +177,13 @@ public final class Natives {
 
 	private int onLibbpfLog(int level, Pointer format, Pointer args) {
 		if (level > LIBBPF_INFO) {
-			return 0; // debug output (relocations, ...) would crowd out the verifier's last words
+			return 0; // debug output (relocations, ...) would crowd out the verifier's
+						// last words
 		}
 		try {
 			synchronized (this.log) {
-				// One call can carry a whole verifier log: format into a large buffer, keep lines.
+				// One call can carry a whole verifier log: format into a large buffer,
+				// keep lines.
 				if (this.logBuffer == null) {
 					this.logBuffer = Memory.allocateDirect(this.runtime, LOG_BUFFER);
 				}
