@@ -8,38 +8,14 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
-
 /**
- * Shared by the tests that need the real kernel: whether BPF with UPTR works here (and
- * why not), and the context layout of the {@code tld_read} test program.
+ * Shared by the tests that drive the test programs: the {@code tld_read} object, the
+ * context layout of its program, and helpers for running on fresh threads. Whether the
+ * kernel can run them at all is {@link dev.tld.test.EnabledOnBpf}'s business.
  */
 final class BpfTestSupport {
 
-	private static String unavailable;
-
-	private static boolean probed;
-
 	private BpfTestSupport() {
-	}
-
-	/** Skip the calling test, with the reason, where the kernel cannot run it. */
-	static synchronized void assumeBpf() {
-		if (!probed) {
-			probed = true;
-			unavailable = probe();
-		}
-		assumeTrue(unavailable == null, () -> "BPF task local data unavailable: " + unavailable);
-	}
-
-	private static String probe() {
-		try (BpfObject obj = BpfObject.openResource("/bpf/tld_read.bpf.o")) {
-			obj.load();
-			return null;
-		}
-		catch (BpfException ex) {
-			return ex.getMessage() + (ex.errno() == 1 ? " (needs root or CAP_BPF + CAP_PERFMON)" : "");
-		}
 	}
 
 	/** A loaded {@code tld_read.bpf.o}: its own tld_data_map and test programs. */

@@ -11,6 +11,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.tld.test.EnabledOnBpf;
+
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -56,9 +58,9 @@ class ErrorPathTest {
 		assertTrue(ex.getMessage().contains("/sys/fs/bpf/does/not/exist"), ex.getMessage());
 	}
 
+	@EnabledOnBpf
 	@Test
 	void unknownMapOrProgramAndWrongState() {
-		BpfTestSupport.assumeBpf();
 		try (BpfObject obj = BpfTestSupport.openReader()) {
 			assertThrows(IllegalStateException.class, () -> obj.map("tld_data_map"), "not loaded yet");
 			BpfException noMap = assertThrows(BpfException.class, () -> obj.pinMap("nope", Path.of("/x")));
@@ -71,9 +73,9 @@ class ErrorPathTest {
 		}
 	}
 
+	@EnabledOnBpf
 	@Test
 	void mapThatIsNotATldDataMapIsRefused() {
-		BpfTestSupport.assumeBpf();
 		try (BpfObject obj = BpfTestSupport.loadReader()) {
 			IllegalArgumentException ex = assertThrows(IllegalArgumentException.class,
 					() -> this.tld.attach(obj.map("seen")));

@@ -6,6 +6,8 @@ import java.time.Duration;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.tld.test.EnabledOnBpf;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -15,10 +17,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class HeaderShapesTest {
 
+	@EnabledOnBpf
 	@ParameterizedTest(name = "size {0}")
 	@ValueSource(ints = { 1, 8, 32, 4080 })
 	void singleCallSiteOfEachSizeLoadsAndReads(int size) throws Exception {
-		BpfTestSupport.assumeBpf();
 		try (BpfObject obj = BpfObject.openResource("/bpf/tld_shapes.bpf.o");
 				TaskLocalData tld = TaskLocalData.create(Duration.ZERO)) {
 			obj.load();

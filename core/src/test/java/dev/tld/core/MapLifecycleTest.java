@@ -16,15 +16,18 @@ import org.junit.jupiter.api.Test;
 
 import dev.tld.core.BpfTestSupport.Read;
 
+import dev.tld.test.BpfPins;
+import dev.tld.test.EnabledOnBpf;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Several maps at once, maps attached after threads registered, a pinned map replaced by
  * a restarted tool, and detaching.
  */
+@EnabledOnBpf
 class MapLifecycleTest {
 
 	private static final int ENODATA = -61;
@@ -43,7 +46,6 @@ class MapLifecycleTest {
 
 	@BeforeEach
 	void create() throws Exception {
-		BpfTestSupport.assumeBpf();
 		this.tld = TaskLocalData.create(Duration.ZERO);
 		this.value = this.tld.defineKey("test.value", 8);
 		this.worker = Executors.newSingleThreadExecutor();
@@ -108,10 +110,9 @@ class MapLifecycleTest {
 	}
 
 	@Test
+	@EnabledOnBpf(bpffs = true)
 	void replacedPinnedMapGetsEveryThreadRegisteredAgain() throws Exception {
-		assumeTrue(Files.isDirectory(Path.of("/sys/fs/bpf")) && Files.isWritable(Path.of("/sys/fs/bpf")),
-				"bpffs is not mounted writable at /sys/fs/bpf");
-		this.pinDir = Files.createDirectories(Path.of("/sys/fs/bpf", "tld-test-" + ProcessHandle.current().pid()));
+		this.pinDir = Files.createDirectories(BpfPins.directory("tld-test"));
 		Path pin = this.pinDir.resolve("tld_data_map");
 
 		// The first tool creates and pins the map; a second tool reuses it.
@@ -147,10 +148,9 @@ class MapLifecycleTest {
 	}
 
 	@Test
+	@EnabledOnBpf(bpffs = true)
 	void explicitlyAttachedMapStaysWhenThePinMovesOn() throws Exception {
-		assumeTrue(Files.isDirectory(Path.of("/sys/fs/bpf")) && Files.isWritable(Path.of("/sys/fs/bpf")),
-				"bpffs is not mounted writable at /sys/fs/bpf");
-		this.pinDir = Files.createDirectories(Path.of("/sys/fs/bpf", "tld-test-" + ProcessHandle.current().pid()));
+		this.pinDir = Files.createDirectories(BpfPins.directory("tld-test"));
 		Path pin = this.pinDir.resolve("tld_data_map");
 		try (BpfObject mine = BpfTestSupport.openReader()) {
 			mine.pinMap("tld_data_map", pin);

@@ -6,11 +6,14 @@ import java.time.Duration;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
+import dev.tld.test.EnabledOnBpf;
+
 /**
  * For tests that drive {@code tld_read.bpf.o}: skips where the kernel cannot run it,
  * loads the object and attaches a fresh {@link TaskLocalData} (maintained by the test
  * itself) to its map.
  */
+@EnabledOnBpf
 abstract class ReaderTestBase {
 
 	protected BpfObject obj;
@@ -19,7 +22,6 @@ abstract class ReaderTestBase {
 
 	@BeforeEach
 	void loadReader() {
-		BpfTestSupport.assumeBpf();
 		this.obj = BpfTestSupport.loadReader();
 		this.tld = TaskLocalData.create(Duration.ZERO);
 		if (this.tld.attach(this.obj.map("tld_data_map")) != 0) {

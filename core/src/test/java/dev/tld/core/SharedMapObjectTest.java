@@ -7,6 +7,8 @@ import java.time.Duration;
 
 import org.junit.jupiter.api.Test;
 
+import dev.tld.test.EnabledOnBpf;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -15,9 +17,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
  */
 class SharedMapObjectTest {
 
+	@EnabledOnBpf
 	@Test
 	void probeReportsTheCallingThreadsRegistration() throws Exception {
-		BpfTestSupport.assumeBpf();
 		try (BpfObject obj = BpfObject.openResource("/dev/tld/bpf/tld_map.bpf.o");
 				TaskLocalData tld = TaskLocalData.create(Duration.ZERO)) {
 			obj.load();
