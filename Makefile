@@ -2,7 +2,7 @@
 # Thin wrappers: install what is missing (idempotent), then run Maven.
 MVN ?= mvn -B -ntp
 
-.PHONY: deps check demo build clean bench
+.PHONY: deps check soak demo build clean bench
 
 deps:
 	bash scripts/install-deps.sh
@@ -12,6 +12,11 @@ build: deps
 
 check: deps
 	$(MVN) verify
+
+# The long soaks (JUnit tag "soak": 100,000-thread churn, 100,000-request leak test, ...);
+# make check runs a smoke of each.
+soak: deps
+	$(MVN) verify -Dtld.test.excludedGroups= -Dgroups=soak -Dtld.jdk25.skip=true -Dsurefire.failIfNoSpecifiedTests=false
 
 demo: deps
 	bash scripts/demo.sh

@@ -5,7 +5,7 @@
 #   scripts/build-bpf.sh SRC_DIR OUT_DIR GEN_DIR
 #
 # GEN_DIR receives vmlinux.h, generated from the running kernel's BTF (never
-# committed). bpf/include (tld.bpf.h) is always on the include path. Called
+# committed). bpf/include (tld.bpf.h, tld_trace.h) is always on the include path. Called
 # by Maven (bpf/ and core/ modules); fails with the name of what is missing.
 set -euo pipefail
 
@@ -42,10 +42,19 @@ aarch64) arch=arm64 ;;
 *) arch=$(uname -m) ;;
 esac
 
+# An object is rebuilt when its source, a public header or a header next to it is newer.
+fresh() { # object, source
+	local h
+	[ "$1" -nt "$2" ] || return 1
+	for h in "$include"/*.h "$src"/*.h; do
+		[ "$1" -nt "$h" ] || return 1
+	done
+}
+
 shopt -s nullglob
 for c in "$src"/*.bpf.c; do
 	o="$out/$(basename "${c%.c}").o"
-	if [ "$o" -nt "$c" ] && [ "$o" -nt "$include/tld.bpf.h" ]; then
+	if fresh "$o" "$c"; then
 		continue
 	fi
 	"$CLANG" -g -O2 -target bpf -D__TARGET_ARCH_$arch \

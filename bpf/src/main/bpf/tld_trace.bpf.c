@@ -7,8 +7,8 @@
  *
  *	"tld.tenant"      32 bytes  NUL-terminated string; empty (first byte
  *	                            0) means "not serving a request"
- *	"tld.priority"     8 bytes  little-endian signed 64-bit long; only the
- *	                            low 32 bits are used
+ *	"tld.priority"     8 bytes  signed 64-bit long in the host's byte
+ *	                            order; only the low 32 bits are used
  *	"tld.request_id"  40 bytes  NUL-terminated string
  *
  * The programs below charge what such threads do to the (tenant, priority)
@@ -17,34 +17,13 @@
  * used, so a thread rewriting its block concurrently cannot make us read a
  * string without a terminator or a key that changes under our feet.
  *
- * Maps (Java opens them by name and mirrors the layouts below; all
- * integers are host-endian, i.e. little endian on x86_64 and arm64):
+ * Maps (Java opens them by name; the record layouts are in tld_trace.h,
+ * which user space decodes; all integers are in the host's byte order):
  *
- * tld_stats - BPF_MAP_TYPE_PERCPU_HASH, max_entries 4096
- *	key: struct tld_stats_key, 40 bytes
- *	     off  0  char  tenant[32]  NUL-terminated, every byte after the
- *	                               first NUL is 0 (byte 31 is always 0),
- *	                               so equal strings give equal keys
- *	     off 32  __u32 priority    low 32 bits of "tld.priority"
- *	                               (0 if the thread has no such key)
- *	     off 36  __u32 pad         always 0
- *	value: struct tld_stats_val, 40 bytes, one copy per possible CPU
- *	       (user space sums them)
- *	     off  0  __u64 cpu_ns       on-CPU time: a CPU slice is split at
- *	                                the times Java published in
- *	                                "tld.since" and "tld.last_*"
- *	     off  8  __u64 syscalls     system calls entered
- *	     off 16  __u64 offcpu_ns    time between leaving the CPU and
- *	                                coming back (blocked or waiting on a
- *	                                run queue), counted only if the thread
- *	                                serves the same key at both ends
- *	     off 24  __u64 preemptions  involuntary switches out: the thread
- *	                                left the CPU still runnable, as the
- *	                                kernel's nonvoluntary_ctxt_switches
- *	     off 32  __u64 switches_in  times the thread got a CPU while
- *	                                serving the key
- *	Entries are never deleted by BPF. When the map is full, new keys are
- *	not added and the event is counted in tld_stats_dropped.
+ * tld_stats - BPF_MAP_TYPE_PERCPU_HASH, TLD_STATS_MAX_ENTRIES entries,
+ *	struct tld_stats_key -> struct tld_stats_val (one copy per possible
+ *	CPU). Entries are never deleted by BPF. When the map is full, new
+ *	keys are not added and the event is counted in tld_stats_dropped.
  *
  * tld_sched - BPF_MAP_TYPE_TASK_STORAGE (BPF_F_NO_PREALLOC), key int
  *	Private scheduling state (struct tld_sched_state). It is created only
@@ -60,36 +39,22 @@
  *	tld_sched_switch (tp_btf/sched_switch): cpu_ns, offcpu_ns,
  *		preemptions, switches_in.
  *	tld_sys_enter (tp_btf/sys_enter): syscalls.
- *	tld_dump_task (iter/task): one struct tld_task_record, 104 bytes,
- *		per task that has TLD data, written with bpf_seq_write():
- *	     off  0  __u32 pid          tgid (the process id)
- *	     off  4  __u32 tid          the thread id
- *	     off  8  __u32 priority     as in tld_stats_key
- *	     off 12  __u32 flags        bit 0 (TLD_REC_SERVING): the tenant is
- *	                                not empty; other bits 0
- *	     off 16  char  tenant[32]   sanitized as in tld_stats_key
- *	     off 48  char  request_id[40] sanitized the same way
- *	     off 88  char  comm[16]     thread name, sanitized the same way
+ *	tld_dump_task (iter/task): one struct tld_task_record per task that
+ *		has TLD data, written with bpf_seq_write().
  *	Pids are those of the initial pid namespace.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
 #include "tld.bpf.h"
+#include "tld_trace.h"
 
 #ifndef EEXIST
 #define EEXIST			17
 #endif
 
-#define TLD_TENANT_LEN		32
-#define TLD_REQUEST_ID_LEN	40
-#define TLD_COMM_LEN		16
-
 /* prev_state of a task switched out while still runnable (not in BTF). */
 #define TLD_TASK_RUNNING	0
-
-/* Bits of tld_task_record.flags. */
-#define TLD_REC_SERVING		(1u << 0)
 
 struct tld_keys {
 	tld_key_t tenant;
@@ -101,61 +66,6 @@ struct tld_keys {
 	tld_key_t last_since;
 	tld_key_t last_until;
 };
-
-/*
- * The key and the record are declared 8-byte aligned: this does not
- * change their size or layout (both sizes are multiples of 8), but lets
- * us copy and compare them 8 bytes at a time. The verifier insists on
- * aligned stack accesses, so this matters for keys that live on the stack.
- */
-
-/**
- * struct tld_stats_key - key of tld_stats
- * @tenant: tenant name, NUL-terminated, zero-padded after the first NUL
- * @priority: low 32 bits of the thread's "tld.priority"
- * @pad: always 0
- */
-struct tld_stats_key {
-	char tenant[TLD_TENANT_LEN];
-	__u32 priority;
-	__u32 pad;
-} __attribute__((aligned(8)));
-
-/**
- * struct tld_stats_val - per-CPU value of tld_stats
- * @cpu_ns: nanoseconds on a CPU
- * @syscalls: system calls entered
- * @offcpu_ns: nanoseconds off CPU between two slices serving this key
- * @preemptions: involuntary context switches out
- * @switches_in: context switches in
- */
-struct tld_stats_val {
-	__u64 cpu_ns;
-	__u64 syscalls;
-	__u64 offcpu_ns;
-	__u64 preemptions;
-	__u64 switches_in;
-};
-
-/**
- * struct tld_task_record - record written by tld_dump_task
- * @pid: thread group id
- * @tid: thread id
- * @priority: low 32 bits of "tld.priority"
- * @flags: TLD_REC_SERVING if @tenant is not empty
- * @tenant: sanitized "tld.tenant"
- * @request_id: sanitized "tld.request_id"
- * @comm: sanitized thread name
- */
-struct tld_task_record {
-	__u32 pid;
-	__u32 tid;
-	__u32 priority;
-	__u32 flags;
-	char tenant[TLD_TENANT_LEN];
-	char request_id[TLD_REQUEST_ID_LEN];
-	char comm[TLD_COMM_LEN];
-} __attribute__((aligned(8)));
 
 /**
  * struct tld_sched_state - value of tld_sched, private to this file
@@ -169,24 +79,9 @@ struct tld_sched_state {
 	struct tld_stats_key off_key;
 };
 
-/* Java reads these layouts: keep them fixed. */
-_Static_assert(sizeof(struct tld_stats_key) == 40, "tld_stats_key size");
-_Static_assert(__builtin_offsetof(struct tld_stats_key, priority) == 32,
-	       "tld_stats_key.priority offset");
-_Static_assert(__builtin_offsetof(struct tld_stats_key, pad) == 36,
-	       "tld_stats_key.pad offset");
-_Static_assert(sizeof(struct tld_stats_val) == 40, "tld_stats_val size");
-_Static_assert(sizeof(struct tld_task_record) == 104, "tld_task_record size");
-_Static_assert(__builtin_offsetof(struct tld_task_record, tenant) == 16,
-	       "tld_task_record.tenant offset");
-_Static_assert(__builtin_offsetof(struct tld_task_record, request_id) == 48,
-	       "tld_task_record.request_id offset");
-_Static_assert(__builtin_offsetof(struct tld_task_record, comm) == 88,
-	       "tld_task_record.comm offset");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, TLD_STATS_MAX_ENTRIES);
 	__type(key, struct tld_stats_key);
 	__type(value, struct tld_stats_val);
 } tld_stats SEC(".maps");
@@ -322,9 +217,6 @@ static __always_inline __u32 tld_read_prio(struct tld_object *obj)
 	if (!p)
 		return 0;
 	raw = *p;
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	raw = __builtin_bswap64(raw);	/* Java writes it little endian */
-#endif
 	return (__u32)raw;
 }
 
@@ -448,9 +340,6 @@ static __always_inline __u64 tld_read_u64(const __u64 *p)
 	if (!p)
 		return 0;
 	raw = *p;
-#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
-	raw = __builtin_bswap64(raw);	/* Java writes it little endian */
-#endif
 	return raw;
 }
 

@@ -61,7 +61,7 @@ public final class BpfLink implements AutoCloseable {
 				long got = n.libc().read(fd, buf, chunk.length);
 				if (got < 0) {
 					int errno = n.errno();
-					if (errno == 4) { // EINTR
+					if (errno == Errno.EINTR) {
 						continue;
 					}
 					throw new BpfException(

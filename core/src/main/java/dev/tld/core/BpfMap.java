@@ -7,13 +7,14 @@ import java.util.List;
 import java.util.Optional;
 
 import jnr.ffi.Pointer;
+import org.jspecify.annotations.Nullable;
 
 import dev.tld.core.internal.Natives;
 
 /**
  * A BPF map, by file descriptor: one found in a loaded {@link BpfObject} (owned by the
- * object) or one opened from a pin with {@link #openPinned(Path)} (owned by this instance
- * and closed by {@link #close()}).
+ * object, and unusable once the object is closed) or one opened from a pin with
+ * {@link #openPinned(Path)} (owned by this instance and closed by {@link #close()}).
  */
 public final class BpfMap implements AutoCloseable {
 
@@ -46,7 +47,10 @@ public final class BpfMap implements AutoCloseable {
 
 	private final int fd;
 
-	private final boolean owned;
+	/**
+	 * The object that created the map and owns the fd, or null if this instance owns it.
+	 */
+	private final @Nullable BpfObject object;
 
 	private final int type;
 
@@ -60,9 +64,9 @@ public final class BpfMap implements AutoCloseable {
 
 	private volatile boolean closed;
 
-	BpfMap(int fd, boolean owned) {
+	BpfMap(int fd, @Nullable BpfObject object) {
 		this.fd = fd;
-		this.owned = owned;
+		this.object = object;
 		Natives n = Natives.get();
 		Pointer info = n.allocate(80);
 		Pointer len = n.allocate(4);
@@ -91,7 +95,7 @@ public final class BpfMap implements AutoCloseable {
 			throw new BpfException("cannot open pinned map " + path + ": " + n.strerror(fd), -fd);
 		}
 		try {
-			return new BpfMap(fd, true);
+			return new BpfMap(fd, null);
 		}
 		catch (RuntimeException ex) {
 			n.libc().close(fd);
@@ -114,9 +118,19 @@ public final class BpfMap implements AutoCloseable {
 	/**
 	 * The file descriptor.
 	 * @return the fd, valid until this map (or its object) is closed
+	 * @throws IllegalStateException once closed: the number may already name another file
 	 */
 	public int fd() {
-		return this.fd;
+		return checkOpen();
+	}
+
+	/**
+	 * Whether the fd is closed: this map was opened from a pin and closed, or its object
+	 * was closed. Every operation then throws {@link IllegalStateException}.
+	 * @return true once closed
+	 */
+	public boolean isClosed() {
+		return (this.object != null) ? this.object.isClosed() : this.closed;
 	}
 
 	/**
@@ -169,7 +183,7 @@ public final class BpfMap implements AutoCloseable {
 		Pointer k = toNative(key, this.keySize, "key");
 		Pointer v = n.allocate(this.valueSize);
 		int rc = n.libbpf().bpf_map_lookup_elem(checkOpen(), k, v);
-		if (rc == -2) {
+		if (rc == -Errno.ENOENT) {
 			return Optional.empty();
 		}
 		check(rc, "look up");
@@ -193,7 +207,7 @@ public final class BpfMap implements AutoCloseable {
 		int stride = (this.valueSize + 7) & -8;
 		Pointer v = n.allocate(stride * cpus);
 		int rc = n.libbpf().bpf_map_lookup_elem(checkOpen(), toNative(key, this.keySize, "key"), v);
-		if (rc == -2) {
+		if (rc == -Errno.ENOENT) {
 			return Optional.empty();
 		}
 		check(rc, "look up");
@@ -232,7 +246,7 @@ public final class BpfMap implements AutoCloseable {
 	 */
 	public boolean delete(byte[] key) {
 		int rc = Natives.get().libbpf().bpf_map_delete_elem(checkOpen(), toNative(key, this.keySize, "key"));
-		if (rc == -2) {
+		if (rc == -Errno.ENOENT) {
 			return false;
 		}
 		check(rc, "delete from");
@@ -250,7 +264,7 @@ public final class BpfMap implements AutoCloseable {
 		Pointer next = n.allocate(this.keySize);
 		while (true) {
 			int rc = n.libbpf().bpf_map_get_next_key(checkOpen(), prev, next);
-			if (rc == -2) {
+			if (rc == -Errno.ENOENT) {
 				return keys;
 			}
 			check(rc, "iterate");
@@ -261,10 +275,13 @@ public final class BpfMap implements AutoCloseable {
 		}
 	}
 
-	/** Close the fd if this instance owns it (a map opened from a pin). */
+	/**
+	 * Close the fd if this instance owns it (a map opened from a pin); a map of a
+	 * {@link BpfObject} is closed with its object.
+	 */
 	@Override
-	public void close() {
-		if (this.owned && !this.closed) {
+	public synchronized void close() {
+		if (this.object == null && !this.closed) {
 			this.closed = true;
 			Natives.get().libc().close(this.fd);
 		}
@@ -276,8 +293,9 @@ public final class BpfMap implements AutoCloseable {
 	}
 
 	private int checkOpen() {
-		if (this.closed) {
-			throw new IllegalStateException(this + " is closed");
+		if (isClosed()) {
+			throw new IllegalStateException(this + " is closed"
+					+ ((this.object != null) ? " (its BPF object " + this.object.name() + " was closed)" : ""));
 		}
 		return this.fd;
 	}

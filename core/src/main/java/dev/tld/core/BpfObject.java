@@ -46,7 +46,7 @@ public final class BpfObject implements AutoCloseable {
 
 	private boolean loaded;
 
-	private boolean closed;
+	private volatile boolean closed;
 
 	private BpfObject(String name, Pointer obj, Pointer image) {
 		this.name = name;
@@ -76,7 +76,7 @@ public final class BpfObject implements AutoCloseable {
 		String name = resource.startsWith("/") ? resource.substring(1) : resource;
 		try (InputStream in = loader.getResourceAsStream(name)) {
 			if (in == null) {
-				throw new BpfException("BPF object " + resource + " is not on the classpath", 2);
+				throw new BpfException("BPF object " + resource + " is not on the classpath", Errno.ENOENT);
 			}
 			String simple = resource.substring(resource.lastIndexOf('/') + 1);
 			return open(simple, in.readAllBytes());
@@ -174,7 +174,7 @@ public final class BpfObject implements AutoCloseable {
 			if (fd < 0) {
 				throw new BpfException("map '" + k + "' of " + this.name + " has no fd", -fd);
 			}
-			return new BpfMap(fd, false);
+			return new BpfMap(fd, this);
 		});
 	}
 
@@ -187,7 +187,7 @@ public final class BpfObject implements AutoCloseable {
 		checkState(true);
 		Pointer p = Natives.get().libbpf().bpf_object__find_program_by_name(this.obj, programName);
 		if (p == null) {
-			throw new BpfException("BPF object " + this.name + " has no program '" + programName + "'", 2);
+			throw new BpfException("BPF object " + this.name + " has no program '" + programName + "'", Errno.ENOENT);
 		}
 		return new BpfProgram(this, programName, p);
 	}
@@ -218,7 +218,20 @@ public final class BpfObject implements AutoCloseable {
 		this.links.add(link);
 	}
 
-	/** Detach the programs attached through this object and free the object. */
+	/**
+	 * Whether {@link #close()} was called; the object's maps and programs are then
+	 * unusable.
+	 * @return true once closed
+	 */
+	public boolean isClosed() {
+		return this.closed;
+	}
+
+	/**
+	 * Detach the programs attached through this object and free the object. The maps and
+	 * programs it handed out refuse every further use ({@link IllegalStateException}):
+	 * their fds are closed, and the numbers may soon name other files.
+	 */
 	@Override
 	public synchronized void close() {
 		if (this.closed) {
@@ -235,7 +248,7 @@ public final class BpfObject implements AutoCloseable {
 	private Pointer rawMap(String mapName) {
 		Pointer m = Natives.get().libbpf().bpf_object__find_map_by_name(this.obj, mapName);
 		if (m == null) {
-			throw new BpfException("BPF object " + this.name + " has no map '" + mapName + "'", 2);
+			throw new BpfException("BPF object " + this.name + " has no map '" + mapName + "'", Errno.ENOENT);
 		}
 		return m;
 	}

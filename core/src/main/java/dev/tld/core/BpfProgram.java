@@ -49,9 +49,18 @@ public final class BpfProgram {
 	/**
 	 * The program's fd.
 	 * @return the fd, valid while the object is open
+	 * @throws IllegalStateException once the object is closed
 	 */
 	public int fd() {
+		checkOpen();
 		return Natives.get().libbpf().bpf_program__fd(this.prog);
+	}
+
+	private void checkOpen() {
+		if (this.object.isClosed()) {
+			throw new IllegalStateException(
+					"program '" + this.name + "' is unusable: its BPF object " + this.object.name() + " was closed");
+		}
 	}
 
 	/**
@@ -60,6 +69,7 @@ public final class BpfProgram {
 	 * @return the link, also closed with the object
 	 */
 	public BpfLink attach() {
+		checkOpen();
 		Natives n = Natives.get();
 		long mark = n.logMark();
 		Pointer link = n.libbpf().bpf_program__attach(this.prog);
@@ -82,17 +92,23 @@ public final class BpfProgram {
 	 */
 	public int testRun(byte[] ctx) {
 		Natives n = Natives.get();
-		Pointer c = n.allocate(Math.max(ctx.length, 1));
-		c.put(0, ctx, 0, ctx.length);
 		Pointer opts = n.allocate(TEST_RUN_OPTS_SIZE);
 		opts.putLong(0, TEST_RUN_OPTS_SIZE); // sz
-		opts.putAddress(OPTS_CTX_IN, c.address());
-		opts.putInt(OPTS_CTX_SIZE_IN, ctx.length);
+		// An empty context is no context: the kernel refuses a pointer with size 0
+		// (EINVAL).
+		Pointer c = (ctx.length > 0) ? n.allocate(ctx.length) : null;
+		if (c != null) {
+			c.put(0, ctx, 0, ctx.length);
+			opts.putAddress(OPTS_CTX_IN, c.address());
+			opts.putInt(OPTS_CTX_SIZE_IN, ctx.length);
+		}
 		int rc = n.libbpf().bpf_prog_test_run_opts(fd(), opts);
 		if (rc < 0) {
 			throw new BpfException("cannot test-run program '" + this.name + "': " + n.strerror(rc), -rc);
 		}
-		c.get(0, ctx, 0, ctx.length);
+		if (c != null) {
+			c.get(0, ctx, 0, ctx.length);
+		}
 		return opts.getInt(OPTS_RETVAL);
 	}
 

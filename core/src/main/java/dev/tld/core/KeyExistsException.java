@@ -9,7 +9,8 @@ public class KeyExistsException extends TldException {
 	private static final long serialVersionUID = 1L;
 
 	KeyExistsException(String name, int existingSize, int requestedSize) {
-		super("key '" + name + "' is already defined (size " + existingSize + ", requested " + requestedSize + ")", 17);
+		super("key '" + name + "' is already defined (size " + existingSize + ", requested " + requestedSize + ")",
+				Errno.EEXIST);
 	}
 
 }

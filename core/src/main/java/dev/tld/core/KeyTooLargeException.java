@@ -10,7 +10,7 @@ public class KeyTooLargeException extends TldException {
 
 	KeyTooLargeException(String name, int requested, int available) {
 		super("key '" + name + "' needs " + requested + " bytes but only " + available
-				+ " of the per-thread block are left", 7);
+				+ " of the per-thread block are left", Errno.E2BIG);
 	}
 
 }

@@ -4,27 +4,15 @@ package dev.tld.core;
 import java.lang.invoke.MethodHandle;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.MethodType;
-import java.lang.invoke.VarHandle;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
-import java.util.Collections;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.ReentrantLock;
-import java.util.regex.Pattern;
 
-import jnr.ffi.Pointer;
+import org.jspecify.annotations.Nullable;
 
-import dev.tld.core.internal.LibC;
-import dev.tld.core.internal.NativeBlock;
+import dev.tld.core.Attachments.Attachment;
+import dev.tld.core.Attachments.PinWatch;
 import dev.tld.core.internal.Natives;
 
 /**
@@ -56,6 +44,11 @@ import dev.tld.core.internal.Natives;
  * </ul>
  * Instances are thread-safe. Use one per process and map: two instances registering the
  * same thread with the same map overwrite each other's registration.
+ * <p>
+ * This class is a facade over package-private parts: the {@link KeyTable}, the
+ * {@link Attachments} (maps and followed pins), the {@link ThreadRegistry} (blocks and
+ * their release), the {@link Registrar} (map elements) and the {@link Maintenance}
+ * daemon.
  */
 public final class TaskLocalData implements AutoCloseable {
 
@@ -65,65 +58,30 @@ public final class TaskLocalData implements AutoCloseable {
 	 */
 	public static final Duration DEFAULT_MAINTENANCE_INTERVAL = Duration.ofSeconds(1);
 
-	private static final Pattern KEY_NAME = Pattern.compile("[A-Za-z0-9_.:-]+");
+	private static final @Nullable MethodHandle IS_VIRTUAL = isVirtualHandle();
 
-	private static final MethodHandle IS_VIRTUAL = isVirtualHandle();
-
-	private final Natives natives;
-
-	private final int pageSize;
+	private final Instance instance = new Instance();
 
 	private final long mappingSize;
 
-	private final NativeBlock meta;
+	private final KeyTable keys;
 
-	private final Pointer metaPtr;
+	private final Registrar registrar;
 
-	/** Guards keys, maps and (un)registration. Never taken on the write path. */
-	private final ReentrantLock lock = new ReentrantLock();
+	private final Attachments attachments = new Attachments();
 
-	private final Map<String, TldKey> keys = new LinkedHashMap<>();
+	private final ThreadRegistry threads;
 
-	private volatile List<TldKey> keyList = List.of();
-
-	private int used = TldLayout.DATA_HEADER_SIZE;
-
-	private final List<Attachment> maps = new CopyOnWriteArrayList<>();
-
-	private final List<PinWatch> pins = new CopyOnWriteArrayList<>();
-
-	private final Set<TldThread> threads = ConcurrentHashMap.newKeySet();
-
-	private final ThreadLocal<TldThread> current = new ThreadLocal<>();
-
-	private final AtomicLong registrationFailures = new AtomicLong();
-
-	private final AtomicLong released = new AtomicLong();
-
-	private volatile String lastError;
-
-	private final Thread maintainer;
-
-	private volatile boolean closed;
+	private final @Nullable Maintenance maintenance;
 
 	private TaskLocalData(Duration maintenanceInterval) {
-		this.natives = Natives.get();
-		this.pageSize = TldLayout.checkPageSize(this.natives.pageSize());
-		this.mappingSize = TldLayout.mappingSize(this.pageSize);
-		this.meta = NativeBlock.map(this.mappingSize);
-		this.metaPtr = this.meta.pointer();
-		this.metaPtr.putShort(TldLayout.META_VERSION_OFF, (short) TldLayout.ABI_VERSION);
-		this.metaPtr.putShort(TldLayout.META_USED_OFF, (short) this.used);
-		VarHandle.releaseFence();
-		this.metaPtr.putInt(TldLayout.META_MAGIC_OFF, TldLayout.META_MAGIC);
-		if (maintenanceInterval.isZero()) {
-			this.maintainer = null;
-		}
-		else {
-			this.maintainer = new Thread(() -> maintainLoop(maintenanceInterval), "tld-maintenance");
-			this.maintainer.setDaemon(true);
-			this.maintainer.start();
-		}
+		Natives natives = Natives.get();
+		this.mappingSize = TldLayout.mappingSize(TldLayout.checkPageSize(natives.pageSize()));
+		this.keys = new KeyTable(this.instance, this.mappingSize);
+		this.registrar = new Registrar(natives, this.keys.address());
+		this.threads = new ThreadRegistry(this.instance, natives, this.registrar, this.mappingSize);
+		this.maintenance = maintenanceInterval.isZero() ? null
+				: Maintenance.start(this, maintenanceInterval, this.instance);
 	}
 
 	/**
@@ -166,58 +124,14 @@ public final class TaskLocalData implements AutoCloseable {
 	 * @throws KeyTooLargeException if the key does not fit in what is left of the block
 	 */
 	public TldKey defineKey(String name, int size) {
-		checkName(name);
-		if (size < 1) {
-			throw new IllegalArgumentException("size of key '" + name + "' must be at least 1, got " + size);
-		}
-		this.lock.lock();
+		KeyTable.checkName(name);
+		this.instance.lock.lock();
 		try {
-			checkOpen();
-			TldKey existing = this.keys.get(name);
-			if (existing != null) {
-				throw new KeyExistsException(name, existing.size(), size);
-			}
-			int index = this.keys.size();
-			if (index == TldLayout.MAX_KEYS) {
-				throw new TooManyKeysException(name);
-			}
-			if (size > TldLayout.BLOCK_SIZE - this.used) {
-				throw new KeyTooLargeException(name, size, TldLayout.BLOCK_SIZE - this.used);
-			}
-			int aligned = TldLayout.alignedKeySize(size); // fits: used and BLOCK_SIZE are
-															// aligned
-			TldKey key = new TldKey(this, name, size, this.used);
-			int entry = TldLayout.entryOffset(index);
-			byte[] nameBytes = name.getBytes(StandardCharsets.US_ASCII);
-			this.metaPtr.setMemory(entry, TldLayout.META_ENTRY_SIZE, (byte) 0);
-			this.metaPtr.put(entry + TldLayout.ENTRY_NAME_OFF, nameBytes, 0, nameBytes.length);
-			this.metaPtr.putShort(entry + TldLayout.ENTRY_SIZE_OFF, (short) size);
-			this.metaPtr.putShort(entry + TldLayout.ENTRY_OFF_OFF, (short) key.offset());
-			this.used += aligned;
-			// Publish: BPF reads cnt, then entries below cnt.
-			VarHandle.releaseFence();
-			this.metaPtr.putShort(TldLayout.META_USED_OFF, (short) this.used);
-			this.metaPtr.putShort(TldLayout.META_CNT_OFF, (short) (index + 1));
-			this.keys.put(name, key);
-			this.keyList = List.copyOf(this.keys.values());
-			return key;
+			this.instance.checkOpen();
+			return this.keys.define(name, size);
 		}
 		finally {
-			this.lock.unlock();
-		}
-	}
-
-	private static void checkName(String name) {
-		if (name == null || name.isEmpty()) {
-			throw new IllegalArgumentException("key name must not be empty");
-		}
-		if (name.length() > TldLayout.MAX_NAME_BYTES) {
-			throw new IllegalArgumentException("key name '" + name + "' is " + name.length()
-					+ " characters long, at most " + TldLayout.MAX_NAME_BYTES + " are allowed");
-		}
-		if (!KEY_NAME.matcher(name).matches()) {
-			throw new IllegalArgumentException(
-					"key name '" + name + "' may only contain letters, digits and the characters _ . : -");
+			this.instance.lock.unlock();
 		}
 	}
 
@@ -227,12 +141,7 @@ public final class TaskLocalData implements AutoCloseable {
 	 * @return the key, or empty
 	 */
 	public Optional<TldKey> findKey(String name) {
-		for (TldKey k : this.keyList) {
-			if (k.name().equals(name)) {
-				return Optional.of(k);
-			}
-		}
-		return Optional.empty();
+		return this.keys.find(name);
 	}
 
 	/**
@@ -240,7 +149,7 @@ public final class TaskLocalData implements AutoCloseable {
 	 * @return an immutable snapshot
 	 */
 	public List<TldKey> keys() {
-		return this.keyList;
+		return this.keys.keys();
 	}
 
 	/**
@@ -248,12 +157,12 @@ public final class TaskLocalData implements AutoCloseable {
 	 * @return free bytes
 	 */
 	public int freeBytes() {
-		this.lock.lock();
+		this.instance.lock.lock();
 		try {
-			return TldLayout.BLOCK_SIZE - this.used;
+			return this.keys.freeBytes();
 		}
 		finally {
-			this.lock.unlock();
+			this.instance.lock.unlock();
 		}
 	}
 
@@ -262,11 +171,13 @@ public final class TaskLocalData implements AutoCloseable {
 	/**
 	 * Register every live thread, and every thread that registers from now on, with
 	 * {@code map}. The caller keeps ownership of the map and must keep it open while
-	 * attached.
+	 * attached (detach it, or close this instance, before closing its object).
 	 * @param map a {@code tld_data_map} (task storage, {@code int} key, value of
-	 * {@link TldLayout#MAP_VALUE_SIZE} bytes)
+	 * {@link TldLayout#MAP_VALUE_SIZE} bytes) that pins UPTRs
 	 * @return the number of threads that failed to register (see {@link #lastError()})
 	 * @throws IllegalArgumentException if {@code map} is not a compatible map
+	 * @throws BpfException with {@link Errno#EOPNOTSUPP} if the map keeps addresses as
+	 * plain numbers instead of pinning them (checked before any thread registers)
 	 */
 	public int attach(BpfMap map) {
 		return attach(new Attachment(map, false));
@@ -286,19 +197,20 @@ public final class TaskLocalData implements AutoCloseable {
 	 */
 	public int attachPinned(Path path) {
 		BpfMap map = BpfMap.openPinned(path);
-		this.lock.lock();
+		this.instance.lock.lock();
 		try {
-			checkOpen();
+			this.instance.checkOpen();
 			PinWatch watch = new PinWatch(path, map.id());
 			int failed = 0;
-			if (attachment(map.id()) != null) {
+			if (this.attachments.find(map.id()) != null) {
 				map.close();
 			}
 			else {
-				watch.attached = new Attachment(map, true);
-				failed = attach(watch.attached);
+				Attachment a = new Attachment(map, true);
+				failed = attach(a);
+				watch.attached = a;
 			}
-			this.pins.add(watch);
+			this.attachments.watch(watch);
 			return failed;
 		}
 		catch (RuntimeException ex) {
@@ -306,52 +218,28 @@ public final class TaskLocalData implements AutoCloseable {
 			throw ex;
 		}
 		finally {
-			this.lock.unlock();
+			this.instance.lock.unlock();
 		}
-	}
-
-	private Attachment attachment(int mapId) {
-		for (Attachment a : this.maps) {
-			if (a.map.id() == mapId) {
-				return a;
-			}
-		}
-		return null;
 	}
 
 	private int attach(Attachment a) {
-		checkCompatible(a.map);
-		this.lock.lock();
+		Attachments.checkCompatible(a.map);
+		this.instance.lock.lock();
 		try {
-			checkOpen();
-			if (attachment(a.map.id()) != null) {
+			this.instance.checkOpen();
+			if (this.attachments.find(a.map.id()) != null) {
 				throw new IllegalArgumentException(a.map + " is already attached");
 			}
-			this.maps.add(a);
-			int failed = 0;
-			for (TldThread t : this.threads) {
-				if (!register(t, a)) {
-					failed++;
-				}
+			String problem = this.registrar.uptrProblem(a.map);
+			if (problem != null) {
+				this.instance.error(problem);
+				throw new BpfException(problem, Errno.EOPNOTSUPP);
 			}
-			if (a.uptrError != null) {
-				detach(a);
-				throw new BpfException(a.uptrError, 95);
-			}
-			return failed;
+			this.attachments.add(a);
+			return this.threads.registerAll(a.map);
 		}
 		finally {
-			this.lock.unlock();
-		}
-	}
-
-	private static void checkCompatible(BpfMap map) {
-		if (map.type() != BpfMap.TYPE_TASK_STORAGE || map.keySize() != 4
-				|| map.valueSize() != TldLayout.MAP_VALUE_SIZE) {
-			throw new IllegalArgumentException(map + " is not a tld_data_map of ABI version " + TldLayout.ABI_VERSION
-					+ ": expected a task storage map (type " + BpfMap.TYPE_TASK_STORAGE + ") with 4-byte keys and "
-					+ TldLayout.MAP_VALUE_SIZE + "-byte values, got type " + map.type() + ", key size " + map.keySize()
-					+ ", value size " + map.valueSize());
+			this.instance.lock.unlock();
 		}
 	}
 
@@ -361,9 +249,9 @@ public final class TaskLocalData implements AutoCloseable {
 	 * @return false if it was not attached
 	 */
 	public boolean detach(BpfMap map) {
-		this.lock.lock();
+		this.instance.lock.lock();
 		try {
-			Attachment a = attachment(map.id());
+			Attachment a = this.attachments.find(map.id());
 			if (a == null) {
 				return false;
 			}
@@ -371,15 +259,13 @@ public final class TaskLocalData implements AutoCloseable {
 			return true;
 		}
 		finally {
-			this.lock.unlock();
+			this.instance.lock.unlock();
 		}
 	}
 
 	private void detach(Attachment a) {
-		this.maps.remove(a);
-		for (TldThread t : this.threads) {
-			unregister(t, a.map);
-		}
+		this.attachments.remove(a);
+		this.threads.unregisterAll(a.map);
 		if (a.owned) {
 			a.map.close();
 		}
@@ -390,11 +276,7 @@ public final class TaskLocalData implements AutoCloseable {
 	 * @return a snapshot
 	 */
 	public List<BpfMap> maps() {
-		List<BpfMap> list = new ArrayList<>();
-		for (Attachment a : this.maps) {
-			list.add(a.map);
-		}
-		return Collections.unmodifiableList(list);
+		return this.attachments.maps();
 	}
 
 	// ---- threads
@@ -408,8 +290,8 @@ public final class TaskLocalData implements AutoCloseable {
 	 * @throws BpfException if no memory can be mapped for the block
 	 */
 	public TldThread currentThread() {
-		TldThread t = this.current.get();
-		if (t != null) {
+		TldThread t = ThreadHandles.current().find(this.instance);
+		if (t != null && !this.instance.isClosed()) {
 			return t;
 		}
 		return registerCurrentThread();
@@ -421,95 +303,21 @@ public final class TaskLocalData implements AutoCloseable {
 			throw new IllegalStateException("task local data is per OS thread; virtual thread " + thread
 					+ " has none (it runs on whichever carrier thread mounts it)");
 		}
-		LibC libc = this.natives.libc();
-		this.lock.lock();
+		ThreadHandles handles = ThreadHandles.current();
+		this.instance.lock.lock();
 		try {
-			checkOpen();
-			int tid = libc.gettid();
-			int pidfd = (int) libc.syscall(LibC.SYS_PIDFD_OPEN, tid, LibC.PIDFD_THREAD);
-			String pidfdError = (pidfd < 0) ? "pidfd_open(" + tid + ", PIDFD_THREAD) failed: "
-					+ this.natives.strerror(this.natives.errno()) + " (needs Linux 6.9+)" : null;
-			NativeBlock block;
-			try {
-				block = NativeBlock.map(this.mappingSize);
+			if (this.instance.isClosed()) {
+				handles.sweep(); // frees this thread's block of this (and any closed)
+									// instance
+				this.instance.checkOpen();
 			}
-			catch (RuntimeException ex) {
-				if (pidfd >= 0) {
-					libc.close(pidfd);
-				}
-				throw ex;
-			}
-			Pointer p = block.pointer();
-			p.putInt(TldLayout.DATA_TID_OFF, tid);
-			p.putInt(TldLayout.DATA_MAGIC_OFF, TldLayout.DATA_MAGIC);
-			TldThread t = new TldThread(this, thread, tid, Math.max(pidfd, -1), block);
-			if (pidfdError != null) {
-				failed(t, pidfdError);
-			}
-			else {
-				for (Attachment a : this.maps) {
-					register(t, a);
-				}
-			}
-			this.threads.add(t);
-			this.current.set(t);
+			TldThread t = this.threads.registerCurrent(this.attachments.maps());
+			handles.add(t);
 			return t;
 		}
 		finally {
-			this.lock.unlock();
+			this.instance.lock.unlock();
 		}
-	}
-
-	/**
-	 * Put {@code {block, key table}} into the map under the thread's pidfd. The first
-	 * time a map gets an element, read it back: the kernel returns UPTR fields zeroed, so
-	 * non-zero addresses mean the map stores them as plain numbers (a kernel before 6.13,
-	 * or a map whose value type lacks the uptr tag) and BPF could never read the data.
-	 */
-	private boolean register(TldThread t, Attachment a) {
-		if (t.pidfd < 0) {
-			return false;
-		}
-		Pointer key = this.natives.allocate(4);
-		key.putInt(0, t.pidfd);
-		Pointer value = this.natives.allocate(TldLayout.MAP_VALUE_SIZE);
-		value.putAddress(0, t.block.address());
-		value.putAddress(8, this.meta.address());
-		try {
-			a.map.update(key, value, BpfMap.ANY);
-		}
-		catch (BpfException ex) {
-			failed(t, "cannot register thread " + t.tid() + " with " + a.map + ": " + ex.getMessage());
-			return false;
-		}
-		if (!a.uptrChecked) {
-			a.uptrChecked = true;
-			Pointer back = this.natives.allocate(TldLayout.MAP_VALUE_SIZE);
-			if (this.natives.libbpf().bpf_map_lookup_elem(a.map.fd(), key, back) == 0 && back.getLong(0) != 0) {
-				a.uptrError = a.map + " keeps the block addresses as plain numbers instead of pinning them as UPTRs:"
-						+ " the kernel lacks UPTR support (Linux 6.13+) or the map's value type lacks the uptr tag";
-				a.map.delete(key);
-				failed(t, a.uptrError);
-				return false;
-			}
-		}
-		return true;
-	}
-
-	private void failed(TldThread t, String error) {
-		t.registrationError = error;
-		this.lastError = error;
-		this.registrationFailures.incrementAndGet();
-	}
-
-	private void unregister(TldThread t, BpfMap map) {
-		if (t.pidfd < 0) {
-			return;
-		}
-		Pointer key = this.natives.allocate(4);
-		key.putInt(0, t.pidfd);
-		// ENOENT: never registered; ESRCH: the task is gone and its storage with it.
-		map.delete(key);
 	}
 
 	/**
@@ -525,7 +333,7 @@ public final class TaskLocalData implements AutoCloseable {
 	 * @return a snapshot
 	 */
 	public List<TldThread> threads() {
-		return List.copyOf(this.threads);
+		return this.threads.snapshot();
 	}
 
 	/**
@@ -533,7 +341,7 @@ public final class TaskLocalData implements AutoCloseable {
 	 * @return bytes
 	 */
 	public long nativeBytes() {
-		return (1L + this.threads.size()) * this.mappingSize;
+		return this.instance.isClosed() ? 0 : (1L + this.threads.size()) * this.mappingSize;
 	}
 
 	/**
@@ -541,7 +349,7 @@ public final class TaskLocalData implements AutoCloseable {
 	 * @return the count
 	 */
 	public long registrationFailures() {
-		return this.registrationFailures.get();
+		return this.instance.registrationFailures();
 	}
 
 	/**
@@ -549,15 +357,15 @@ public final class TaskLocalData implements AutoCloseable {
 	 * @return the count
 	 */
 	public long releasedThreads() {
-		return this.released.get();
+		return this.instance.released();
 	}
 
 	/**
 	 * The last registration or maintenance error.
 	 * @return the message, or null if there was none
 	 */
-	public String lastError() {
-		return this.lastError;
+	public @Nullable String lastError() {
+		return this.instance.lastError();
 	}
 
 	/**
@@ -577,146 +385,103 @@ public final class TaskLocalData implements AutoCloseable {
 	 * @return the number released
 	 */
 	public int releaseDeadThreads() {
-		List<TldThread> dead = new ArrayList<>();
-		for (TldThread t : this.threads) {
-			if (!t.thread().isAlive() && exited(t)) {
-				dead.add(t);
-			}
-		}
-		if (dead.isEmpty()) {
+		if (!this.threads.anyDead()) {
 			return 0;
 		}
-		this.lock.lock();
+		this.instance.lock.lock();
 		try {
-			for (TldThread t : dead) {
-				release(t);
+			if (this.instance.isClosed()) {
+				return 0;
 			}
+			return this.threads.releaseDead(this.attachments.maps());
 		}
 		finally {
-			this.lock.unlock();
+			this.instance.lock.unlock();
 		}
-		return dead.size();
-	}
-
-	/**
-	 * Whether the OS thread is gone. {@code Thread.isAlive()} turns false shortly before
-	 * the OS thread exits; a thread pidfd becomes readable only once it has.
-	 */
-	private boolean exited(TldThread t) {
-		if (t.pidfd < 0) {
-			return true; // never registered: nothing in the kernel refers to its block
-		}
-		Pointer pfd = this.natives.allocate(8);
-		pfd.putInt(0, t.pidfd);
-		pfd.putShort(4, LibC.POLLIN);
-		int rc = this.natives.libc().poll(pfd, 1, 0);
-		return rc > 0 && pfd.getShort(6) != 0;
-	}
-
-	private void release(TldThread t) {
-		if (!this.threads.remove(t)) {
-			return;
-		}
-		for (Attachment a : this.maps) {
-			unregister(t, a.map);
-		}
-		t.block.unmap();
-		if (t.pidfd >= 0) {
-			this.natives.libc().close(t.pidfd);
-		}
-		this.released.incrementAndGet();
 	}
 
 	private void refreshPins() {
-		for (PinWatch w : this.pins) {
+		for (PinWatch w : this.attachments.pins()) {
 			BpfMap now;
 			try {
 				now = BpfMap.openPinned(w.path);
 			}
 			catch (BpfException ex) {
-				this.lastError = "map pinned at " + w.path + " is gone (" + ex.getMessage()
-						+ "); threads stay registered with the maps they have";
+				this.instance.error("map pinned at " + w.path + " is gone (" + ex.getMessage()
+						+ "); threads stay registered with the maps they have");
 				continue;
 			}
 			if (now.id() == w.mapId) {
 				now.close();
 				continue;
 			}
-			this.lock.lock();
-			try {
-				if (this.closed) {
-					now.close();
-					return;
-				}
-				Attachment previous = w.attached;
-				w.attached = null;
-				if (attachment(now.id()) != null) {
-					now.close();
-				}
-				else {
-					w.attached = new Attachment(now, true);
-					attach(w.attached);
-				}
-				w.mapId = now.id();
-				if (previous != null && this.maps.contains(previous)) {
-					detach(previous);
-				}
-			}
-			catch (RuntimeException ex) {
-				now.close();
-				this.lastError = "cannot follow the map pinned at " + w.path + ": " + ex.getMessage();
-			}
-			finally {
-				this.lock.unlock();
-			}
-		}
-	}
-
-	private void maintainLoop(Duration interval) {
-		while (!this.closed) {
-			try {
-				Thread.sleep(interval.toMillis(), interval.toNanosPart() % 1_000_000);
-				maintain();
-			}
-			catch (InterruptedException ex) {
-				return;
-			}
-			catch (RuntimeException ex) {
-				this.lastError = "maintenance failed: " + ex;
-			}
+			follow(w, now);
 		}
 	}
 
 	/**
-	 * Unregister every thread from every map, release the maps opened from pins, and free
-	 * the blocks of dead threads and the key table. Blocks of threads still alive stay
-	 * mapped (their owners may still write to them) but are no longer registered
-	 * anywhere. Further calls to {@link #currentThread()} and
-	 * {@link #defineKey(String, int)} fail.
+	 * The pin moved on to {@code now}: register every thread with it, drop the old map.
+	 */
+	private void follow(PinWatch w, BpfMap now) {
+		this.instance.lock.lock();
+		try {
+			if (this.instance.isClosed()) {
+				now.close();
+				return;
+			}
+			Attachment previous = w.attached;
+			w.attached = null;
+			if (this.attachments.find(now.id()) != null) {
+				now.close();
+			}
+			else {
+				Attachment a = new Attachment(now, true);
+				attach(a);
+				w.attached = a;
+			}
+			w.mapId = now.id();
+			if (previous != null && this.attachments.contains(previous)) {
+				detach(previous);
+			}
+		}
+		catch (RuntimeException ex) {
+			now.close();
+			this.instance.error("cannot follow the map pinned at " + w.path + ": " + ex.getMessage());
+		}
+		finally {
+			this.instance.lock.unlock();
+		}
+	}
+
+	/**
+	 * Unregister every thread from every map, release the maps opened from pins, free the
+	 * key table and the blocks of dead threads, and close every pidfd. A live thread's
+	 * block is unmapped by that thread's next use of it (which is refused) or, failing
+	 * that, once nothing references its handle. Further calls to {@link #currentThread()}
+	 * and {@link #defineKey(String, int)} fail. Close this instance before the objects
+	 * whose maps it is attached to.
 	 */
 	@Override
 	public void close() {
-		this.lock.lock();
+		this.instance.lock.lock();
 		try {
-			if (this.closed) {
+			if (this.instance.isClosed()) {
 				return;
 			}
-			this.closed = true;
-			for (Attachment a : List.copyOf(this.maps)) {
+			this.instance.markClosed();
+			for (Attachment a : this.attachments.all()) {
 				detach(a);
 			}
-			for (TldThread t : List.copyOf(this.threads)) {
-				if (!t.thread().isAlive() && exited(t)) {
-					release(t);
-				}
-			}
-			this.meta.unmap();
+			this.attachments.clearPins();
+			this.threads.closeAll();
+			this.keys.free();
+			ThreadHandles.current().remove(this.instance);
 		}
 		finally {
-			this.lock.unlock();
+			this.instance.lock.unlock();
 		}
-		if (this.maintainer != null) {
-			this.maintainer.interrupt();
+		if (this.maintenance != null) {
+			this.maintenance.stop();
 		}
 	}
 
@@ -725,18 +490,12 @@ public final class TaskLocalData implements AutoCloseable {
 	 * @return true once closed
 	 */
 	public boolean isClosed() {
-		return this.closed;
-	}
-
-	private void checkOpen() {
-		if (this.closed) {
-			throw new IllegalStateException("TaskLocalData is closed");
-		}
+		return this.instance.isClosed();
 	}
 
 	/** Address of the key table, for tests of the layout. */
 	long keyTableAddress() {
-		return this.meta.address();
+		return this.keys.address();
 	}
 
 	private static boolean isVirtual(Thread thread) {
@@ -751,7 +510,7 @@ public final class TaskLocalData implements AutoCloseable {
 		}
 	}
 
-	private static MethodHandle isVirtualHandle() {
+	private static @Nullable MethodHandle isVirtualHandle() {
 		try {
 			return MethodHandles.publicLookup()
 				.findVirtual(Thread.class, "isVirtual", MethodType.methodType(boolean.class));
@@ -759,45 +518,6 @@ public final class TaskLocalData implements AutoCloseable {
 		catch (ReflectiveOperationException ex) {
 			return null; // Java 17: no virtual threads
 		}
-	}
-
-	/**
-	 * A map threads are registered with; {@code owned} if this instance opened its fd.
-	 */
-	private static final class Attachment {
-
-		final BpfMap map;
-
-		final boolean owned;
-
-		boolean uptrChecked;
-
-		String uptrError;
-
-		Attachment(BpfMap map, boolean owned) {
-			this.map = map;
-			this.owned = owned;
-		}
-
-	}
-
-	/** A pin followed by {@link #maintain()}. */
-	private static final class PinWatch {
-
-		final Path path;
-
-		int mapId;
-
-		/**
-		 * The attachment made because of this pin, if the map was not attached already.
-		 */
-		Attachment attached;
-
-		PinWatch(Path path, int mapId) {
-			this.path = path;
-			this.mapId = mapId;
-		}
-
 	}
 
 }

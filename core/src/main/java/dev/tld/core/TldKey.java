@@ -7,7 +7,7 @@ package dev.tld.core;
  */
 public final class TldKey {
 
-	private final TaskLocalData owner;
+	private final Instance owner;
 
 	private final String name;
 
@@ -15,7 +15,7 @@ public final class TldKey {
 
 	private final int offset;
 
-	TldKey(TaskLocalData owner, String name, int size, int offset) {
+	TldKey(Instance owner, String name, int size, int offset) {
 		this.owner = owner;
 		this.name = name;
 		this.size = size;
@@ -46,7 +46,7 @@ public final class TldKey {
 		return this.offset;
 	}
 
-	TaskLocalData owner() {
+	Instance owner() {
 		return this.owner;
 	}
 

@@ -1,12 +1,13 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
+import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 
 import com.kenai.jffi.MemoryIO;
-import jnr.ffi.Pointer;
+import org.jspecify.annotations.Nullable;
 
 import dev.tld.core.internal.NativeBlock;
 
@@ -18,16 +19,22 @@ import dev.tld.core.internal.NativeBlock;
  * Writes and reads are plain memory accesses: no system call, no lock, no allocation
  * except for string encoding. Only the thread that owns the block may use it (anything
  * else is refused with {@link IllegalStateException}), so a block is never used after its
- * thread died and the block was released.
+ * thread died and the block was released; once the {@code TaskLocalData} is closed, every
+ * use is refused too, and the block is unmapped by the first refused use (or, if there is
+ * none, once this handle is no longer reachable).
  * <p>
- * Values are little-endian, as BPF on this machine reads them. A {@code long} written to
- * a key of 8 or more bytes is written with one aligned 8-byte store, so a BPF reader sees
- * the old or the new value, never a mix. Multi-word values (strings, byte arrays) have no
- * such guarantee.
+ * Values are in the host's byte order, the order BPF programs on the same host read them
+ * in. A {@code long} written to a key of 8 or more bytes is written with one aligned
+ * 8-byte store, so a BPF reader sees the old or the new value, never a mix. Multi-word
+ * values (strings, byte arrays) have no such guarantee.
  */
 public final class TldThread {
 
-	private final TaskLocalData owner;
+	private static final Cleaner CLEANER = Cleaner.create();
+
+	private static final byte[] ZEROS = new byte[TldLayout.BLOCK_SIZE];
+
+	private final Instance owner;
 
 	private final Thread thread;
 
@@ -37,27 +44,29 @@ public final class TldThread {
 
 	final NativeBlock block;
 
-	private final Pointer data;
-
 	/**
-	 * The same block as a direct buffer in the host's byte order (the order BPF reads):
-	 * the JIT compiles its absolute puts and gets to single memory accesses, which jnr's
-	 * Pointer does not.
+	 * The block as a direct buffer in the host's byte order: the JIT compiles its
+	 * absolute puts and gets to single memory accesses.
 	 */
 	private final ByteBuffer buffer;
 
-	volatile String registrationError;
+	/**
+	 * Unmaps the block once this handle is unreachable, unless {@link #freeBlock()} ran.
+	 */
+	private final Cleaner.Cleanable cleanable;
 
-	TldThread(TaskLocalData owner, Thread thread, int tid, int pidfd, NativeBlock block) {
+	volatile @Nullable String registrationError;
+
+	TldThread(Instance owner, Thread thread, int tid, int pidfd, NativeBlock block) {
 		this.owner = owner;
 		this.thread = thread;
 		this.tid = tid;
 		this.pidfd = pidfd;
 		this.block = block;
-		this.data = block.pointer();
 		this.buffer = MemoryIO.getInstance()
 			.newDirectByteBuffer(block.address(), TldLayout.BLOCK_SIZE)
 			.order(ByteOrder.nativeOrder());
+		this.cleanable = CLEANER.register(this, block::unmap);
 	}
 
 	/**
@@ -88,7 +97,7 @@ public final class TldThread {
 	 * Why the last registration of this thread failed.
 	 * @return the error, or null
 	 */
-	public String registrationError() {
+	public @Nullable String registrationError() {
 		return this.registrationError;
 	}
 
@@ -119,10 +128,10 @@ public final class TldThread {
 	 * @param value the string, or null
 	 * @return true if the whole string was stored, false if it was truncated
 	 */
-	public boolean putString(TldKey key, String value) {
+	public boolean putString(TldKey key, @Nullable String value) {
 		int off = check(key, 1);
 		if (value == null) {
-			this.data.setMemory(off, key.size(), (byte) 0);
+			this.buffer.put(off, ZEROS, 0, key.size());
 			return true;
 		}
 		byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
@@ -134,8 +143,8 @@ public final class TldThread {
 				n--;
 			}
 		}
-		this.data.put(off, utf8, 0, n);
-		this.data.setMemory(off + n, key.size() - n, (byte) 0);
+		this.buffer.put(off, utf8, 0, n);
+		this.buffer.put(off + n, ZEROS, 0, key.size() - n);
 		return n == utf8.length;
 	}
 
@@ -151,8 +160,8 @@ public final class TldThread {
 			throw new IllegalArgumentException(
 					value.length + " bytes do not fit in key '" + key.name() + "' of " + key.size() + " bytes");
 		}
-		this.data.put(off, value, 0, value.length);
-		this.data.setMemory(off + value.length, key.size() - value.length, (byte) 0);
+		this.buffer.put(off, value, 0, value.length);
+		this.buffer.put(off + value.length, ZEROS, 0, key.size() - value.length);
 	}
 
 	/**
@@ -195,7 +204,7 @@ public final class TldThread {
 	public byte[] getBytes(TldKey key) {
 		int off = check(key, 1);
 		byte[] out = new byte[key.size()];
-		this.data.get(off, out, 0, out.length);
+		this.buffer.get(off, out, 0, out.length);
 		return out;
 	}
 
@@ -204,13 +213,13 @@ public final class TldThread {
 	 * @param key the key
 	 */
 	public void clear(TldKey key) {
-		this.data.setMemory(check(key, 1), key.size(), (byte) 0);
+		this.buffer.put(check(key, 1), ZEROS, 0, key.size());
 	}
 
 	/** Zero every key of this thread (the block header stays). */
 	public void clearAll() {
-		checkThread();
-		this.data.setMemory(TldLayout.DATA_HEADER_SIZE, TldLayout.DATA_CAPACITY, (byte) 0);
+		checkUsable();
+		this.buffer.put(TldLayout.DATA_HEADER_SIZE, ZEROS, 0, TldLayout.DATA_CAPACITY);
 	}
 
 	private int check(TldKey key, int bytes) {
@@ -220,15 +229,32 @@ public final class TldThread {
 		if (key.size() < bytes) {
 			throw new IllegalArgumentException(key + " is smaller than the " + bytes + " bytes accessed");
 		}
-		checkThread();
+		checkUsable();
 		return key.offset();
 	}
 
-	private void checkThread() {
+	/**
+	 * Refuse use from another thread, and any use once the instance is closed: then the
+	 * calling thread, the owner, unmaps its own block, which no map refers to any more.
+	 */
+	private void checkUsable() {
 		if (Thread.currentThread() != this.thread) {
 			throw new IllegalStateException("the data of thread " + this.thread.getName() + " (tid " + this.tid
 					+ ") may only be used by that thread, not by " + Thread.currentThread().getName());
 		}
+		if (this.owner.isClosed()) {
+			freeBlock();
+			throw new IllegalStateException("TaskLocalData is closed: thread " + this.tid + " publishes nothing");
+		}
+	}
+
+	Instance owner() {
+		return this.owner;
+	}
+
+	/** Zero and unmap the block, once; never touch it afterwards. */
+	void freeBlock() {
+		this.cleanable.clean();
 	}
 
 	@Override

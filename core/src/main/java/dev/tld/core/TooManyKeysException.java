@@ -9,7 +9,7 @@ public class TooManyKeysException extends TldException {
 	private static final long serialVersionUID = 1L;
 
 	TooManyKeysException(String name) {
-		super("cannot define key '" + name + "': all " + TldLayout.MAX_KEYS + " key slots are used", 28);
+		super("cannot define key '" + name + "': all " + TldLayout.MAX_KEYS + " key slots are used", Errno.ENOSPC);
 	}
 
 }

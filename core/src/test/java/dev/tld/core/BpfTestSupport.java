@@ -87,6 +87,43 @@ final class BpfTestSupport {
 		return result.get();
 	}
 
+	/**
+	 * Bytes mapped by all blocks of the JVM once the garbage is collected: blocks of
+	 * handles nobody references any more (threads of closed instances) are unmapped by a
+	 * cleaner, asynchronously, so wait until the count stops moving.
+	 */
+	static long settledMappedBytes() throws InterruptedException {
+		long last = -1;
+		long now = dev.tld.core.internal.NativeBlock.mappedBytes();
+		for (int i = 0; i < 50 && now != last; i++) {
+			System.gc();
+			Thread.sleep(20);
+			last = now;
+			now = dev.tld.core.internal.NativeBlock.mappedBytes();
+		}
+		return now;
+	}
+
+	/**
+	 * Open pidfds of this process: fds whose target is {@code anon_inode:[pidfd]}. Unlike
+	 * {@link #openFds()}, not moved by the JVM opening a jar or a socket meanwhile.
+	 */
+	static int openPidfds() {
+		try (var s = Files.list(Path.of("/proc/self/fd"))) {
+			return (int) s.filter((fd) -> {
+				try {
+					return Files.readSymbolicLink(fd).toString().equals("anon_inode:[pidfd]");
+				}
+				catch (IOException ex) {
+					return false; // closed meanwhile (the listing's own fd, say)
+				}
+			}).count();
+		}
+		catch (IOException ex) {
+			throw new IllegalStateException(ex);
+		}
+	}
+
 	/** Open file descriptors of this process. */
 	static int openFds() {
 		try (var s = Files.list(Path.of("/proc/self/fd"))) {

@@ -3,6 +3,7 @@ package dev.tld.core;
 
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -11,6 +12,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import dev.tld.core.internal.NativeBlock;
+import dev.tld.core.internal.Natives;
 import dev.tld.test.EnabledOnBpf;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -154,20 +157,41 @@ class ErrorPathTest {
 	}
 
 	@Test
-	void closedInstanceRefusesNewThreadsButOldHandlesStaySafe() throws Exception {
+	void closedInstanceRefusesEveryUseAndTheOwnerFreesItsBlock() throws Exception {
 		TldKey k = this.tld.defineKey("v", 8);
-		TldThread me = this.tld.currentThread();
+		TldThread[] other = new TldThread[1];
+		CountDownLatch registered = new CountDownLatch(1);
+		CountDownLatch closed = new CountDownLatch(1);
+		Throwable[] err = new Throwable[2];
+		Thread t = new Thread(() -> {
+			other[0] = this.tld.currentThread();
+			other[0].putLong(k, 1);
+			registered.countDown();
+			try {
+				closed.await();
+				// The owner's next use is refused, and frees the block it no longer
+				// needs.
+				err[0] = assertThrows(IllegalStateException.class, () -> other[0].putLong(k, 2));
+				err[1] = assertThrows(IllegalStateException.class, this.tld::currentThread);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+			}
+		});
+		t.start();
+		registered.await();
+		long block = TldLayout.mappingSize(Natives.get().pageSize());
+		long mapped = BpfTestSupport.settledMappedBytes();
 		this.tld.close();
 		assertTrue(this.tld.isClosed());
-		me.putLong(k, 5); // still mapped: a live thread's block is never unmapped under
-							// it
-		assertEquals(5, me.getLong(k));
-		Thread t = new Thread(() -> assertThrows(IllegalStateException.class, this.tld::currentThread));
-		Throwable[] err = new Throwable[1];
-		t.setUncaughtExceptionHandler((th, ex) -> err[0] = ex);
-		t.start();
+		assertEquals(mapped - block, NativeBlock.mappedBytes(),
+				"the key table is unmapped at close, the live thread's block not yet");
+		closed.countDown();
 		t.join();
-		assertEquals(null, err[0]);
+		assertTrue(err[0].getMessage().contains("closed"), err[0].getMessage());
+		assertTrue(err[1].getMessage().contains("closed"), err[1].getMessage());
+		assertEquals(mapped - 2 * block, NativeBlock.mappedBytes(), "the owner freed its block");
+		assertEquals(0, this.tld.nativeBytes());
 	}
 
 	@Test

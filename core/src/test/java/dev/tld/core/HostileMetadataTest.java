@@ -32,14 +32,14 @@ class HostileMetadataTest extends ReaderTestBase {
 
 	private BpfProgram read;
 
-	private KeyTable table;
+	private RawKeyTable table;
 
 	@BeforeEach
 	void defineKeys() {
 		this.read = this.obj.program("tld_read");
 		this.tld.defineKey("test.value", 8);
 		this.tld.defineKey("test.text", 32);
-		this.table = KeyTable.of(this.tld);
+		this.table = RawKeyTable.of(this.tld);
 	}
 
 	@Test

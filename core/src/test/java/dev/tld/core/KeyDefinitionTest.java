@@ -51,7 +51,7 @@ class KeyDefinitionTest {
 		assertEquals(TldLayout.DATA_HEADER_SIZE + 8, b.offset());
 		assertEquals(TldLayout.DATA_HEADER_SIZE + 40, c.offset());
 		assertEquals(List.of(a, b, c), this.tld.keys());
-		KeyTable table = KeyTable.of(this.tld);
+		RawKeyTable table = RawKeyTable.of(this.tld);
 		assertEquals(3, table.count(), "cnt in the native key table");
 		assertEquals("tld.tenant", table.name(1));
 		assertEquals(32, table.size(1));
@@ -65,7 +65,7 @@ class KeyDefinitionTest {
 		KeyExistsException ex = assertThrows(KeyExistsException.class, () -> this.tld.defineKey("dup", 16));
 		assertEquals(17, ex.errno());
 		assertTrue(ex.getMessage().contains("'dup'"), ex.getMessage());
-		assertEquals(1, KeyTable.of(this.tld).count(), "the refused key was not published");
+		assertEquals(1, RawKeyTable.of(this.tld).count(), "the refused key was not published");
 	}
 
 	@Test
@@ -75,7 +75,7 @@ class KeyDefinitionTest {
 		}
 		TooManyKeysException ex = assertThrows(TooManyKeysException.class, () -> this.tld.defineKey("one.more", 1));
 		assertEquals(28, ex.errno());
-		assertEquals(TldLayout.MAX_KEYS, KeyTable.of(this.tld).count());
+		assertEquals(TldLayout.MAX_KEYS, RawKeyTable.of(this.tld).count());
 	}
 
 	@Test
@@ -109,14 +109,14 @@ class KeyDefinitionTest {
 	void invalidNamesAreRefusedWithTheReason(String name) {
 		IllegalArgumentException ex = assertThrows(IllegalArgumentException.class, () -> this.tld.defineKey(name, 8));
 		assertTrue(ex.getMessage().contains("key name"), ex.getMessage());
-		assertEquals(0, KeyTable.of(this.tld).count());
+		assertEquals(0, RawKeyTable.of(this.tld).count());
 	}
 
 	@Test
 	void longestNameIsAccepted() {
 		String name = "n".repeat(TldLayout.MAX_NAME_BYTES);
 		this.tld.defineKey(name, 8);
-		assertEquals(name, KeyTable.of(this.tld).name(0));
+		assertEquals(name, RawKeyTable.of(this.tld).name(0));
 	}
 
 	@Test
@@ -179,7 +179,7 @@ class KeyDefinitionTest {
 	}
 
 	private static void assertTableConsistent(TaskLocalData t, int expectedKeys, int round) {
-		KeyTable table = KeyTable.of(t);
+		RawKeyTable table = RawKeyTable.of(t);
 		assertEquals(expectedKeys, table.count(), "round " + round + ": keys in the native table");
 		assertEquals(expectedKeys, t.keys().size(), "round " + round + ": keys in Java");
 		Set<String> names = new HashSet<>();

@@ -5,6 +5,7 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -189,9 +190,44 @@ class MapLifecycleTest {
 			BpfException ex = org.junit.jupiter.api.Assertions.assertThrows(BpfException.class,
 					() -> this.tld.attach(plain.map("tld_data_map")));
 			assertTrue(ex.getMessage().contains("UPTR"), ex.getMessage());
-			assertEquals(95, ex.errno(), "EOPNOTSUPP");
+			assertEquals(Errno.EOPNOTSUPP, ex.errno());
 			assertEquals(0, this.tld.maps().size(), "not left attached");
 		}
+	}
+
+	@Test
+	void mapThatDoesNotPinUptrsIsRefusedBeforeAnyThreadRegistered() throws Exception {
+		try (BpfObject plain = BpfObject.openResource("/bpf/tld_nouptr.bpf.o");
+				TaskLocalData fresh = TaskLocalData.create(Duration.ZERO)) {
+			plain.load();
+			assertEquals(0, fresh.registeredThreads());
+			BpfException ex = org.junit.jupiter.api.Assertions.assertThrows(BpfException.class,
+					() -> fresh.attach(plain.map("tld_data_map")));
+			assertEquals(Errno.EOPNOTSUPP, ex.errno(), ex.getMessage());
+			assertEquals(List.of(), fresh.maps(), "not left attached");
+			TldThread later = BpfTestSupport.onNewThread(fresh::currentThread);
+			assertTrue(later.isRegistered(), "a later thread registers with no map: " + later.registrationError());
+			assertEquals(0, fresh.registrationFailures());
+		}
+	}
+
+	@Test
+	void closingAnObjectInvalidatesItsMapsAndPrograms() {
+		BpfObject obj = BpfTestSupport.loadReader();
+		BpfMap map = obj.map("tld_data_map");
+		BpfProgram prog = obj.program("tld_read");
+		int fd = map.fd();
+		assertTrue(fd > 0 && prog.fd() > 0);
+		obj.close();
+		assertTrue(obj.isClosed() && map.isClosed());
+		IllegalStateException ex = org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, map::fd);
+		assertTrue(ex.getMessage().contains("closed"), ex.getMessage());
+		org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> map.lookup(new byte[4]));
+		org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, prog::fd);
+		org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, prog::attach);
+		org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> prog.testRun(new byte[64]));
+		org.junit.jupiter.api.Assertions.assertThrows(IllegalStateException.class, () -> this.tld.attach(map),
+				"a closed map cannot be attached");
 	}
 
 }

@@ -6,6 +6,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.atomic.AtomicReference;
 
+import org.junit.jupiter.api.Tag;
 import org.junit.jupiter.api.Test;
 
 import dev.tld.core.BpfTestSupport.Read;
@@ -16,7 +17,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Threads that die give back their block, their pidfd and their map element; 10,000 of
- * them leave nothing behind.
+ * them leave nothing behind (100,000 in {@code make soak}).
  */
 class ThreadLifecycleTest extends ReaderTestBase {
 
@@ -30,7 +31,7 @@ class ThreadLifecycleTest extends ReaderTestBase {
 			seen.set(BpfTestSupport.read(read));
 		}, "short-lived");
 		long fdsBefore = BpfTestSupport.openFds();
-		long mappedBefore = NativeBlock.mappedBytes();
+		long mappedBefore = BpfTestSupport.settledMappedBytes();
 		t.start();
 		t.join();
 		assertEquals(42, seen.get().value(), "BPF read the thread's value while it lived");
@@ -57,7 +58,7 @@ class ThreadLifecycleTest extends ReaderTestBase {
 		runThreads(8, value, read);
 		releaseAll(0);
 		long fdsBefore = BpfTestSupport.openFds();
-		long mappedBefore = NativeBlock.mappedBytes();
+		long mappedBefore = BpfTestSupport.settledMappedBytes();
 		long tldBytesBefore = this.tld.nativeBytes();
 		long releasedBefore = this.tld.releasedThreads();
 		int total = 0;
@@ -76,21 +77,34 @@ class ThreadLifecycleTest extends ReaderTestBase {
 	}
 
 	/**
-	 * 100,000 threads that publish and die, at most 1,000 alive at a time: blocks, pidfds
+	 * 5,000 threads that publish and die, at most 1,000 alive at a time: blocks, pidfds
 	 * and map elements (counted by BPF through iter/task) come back to their baseline.
+	 * The smoke of {@link #hundredThousandThreadsLeaveNoBlockNoFdAndNoMapElement()}.
 	 */
 	@Test
+	void fiveThousandThreadsLeaveNoBlockNoFdAndNoMapElement() throws Exception {
+		churn(5);
+	}
+
+	/** The same with 100,000 threads: {@code make soak}. */
+	@Test
+	@Tag("soak")
 	void hundredThousandThreadsLeaveNoBlockNoFdAndNoMapElement() throws Exception {
+		churn(100);
+	}
+
+	/** {@code batches} times 1,000 threads alive at once, each publishing, then dying. */
+	private void churn(int batches) throws Exception {
 		TldKey value = this.tld.defineKey("test.value", 8);
 		BpfLink count = this.obj.program("tld_count").attach();
 		runThreads(8, value, this.obj.program("tld_read"));
 		releaseAll(0);
 		long fdsBefore = BpfTestSupport.openFds();
-		long mappedBefore = NativeBlock.mappedBytes();
+		long mappedBefore = BpfTestSupport.settledMappedBytes();
 		assertEquals(0, elements(count), "map elements before");
 		java.util.concurrent.atomic.AtomicLong published = new java.util.concurrent.atomic.AtomicLong();
 		int peakElements = 0;
-		for (int batch = 0; batch < 100; batch++) {
+		for (int batch = 0; batch < batches; batch++) {
 			java.util.concurrent.CountDownLatch written = new java.util.concurrent.CountDownLatch(1000);
 			java.util.concurrent.CountDownLatch exit = new java.util.concurrent.CountDownLatch(1);
 			List<Thread> threads = new ArrayList<>(1000);
@@ -111,7 +125,7 @@ class ThreadLifecycleTest extends ReaderTestBase {
 				t.start();
 			}
 			written.await();
-			if (batch % 25 == 0) {
+			if (batch % 25 == 0 || batch == batches - 1) {
 				peakElements = Math.max(peakElements, elements(count));
 			}
 			exit.countDown();
@@ -120,7 +134,7 @@ class ThreadLifecycleTest extends ReaderTestBase {
 			}
 			this.tld.maintain();
 		}
-		assertEquals(100_000, published.get(), "threads that published");
+		assertEquals(batches * 1000L, published.get(), "threads that published");
 		assertTrue(peakElements >= 1000, "all 1,000 live threads had map elements: " + peakElements);
 		releaseAll(0);
 		assertEquals(0, elements(count), "map elements after");

@@ -13,6 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
+import dev.tld.test.BtfLayouts;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
@@ -21,7 +23,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Layout arithmetic for 4, 16 and 64 KiB pages, and agreement between the Java constants
- * and the BPF header. Needs no kernel support.
+ * and the BPF header: its defines, and its structs as clang compiles them for BPF (read
+ * from the BTF of {@code tld_layouts.bpf.o}). Needs no kernel support.
  */
 class TldLayoutTest {
 
@@ -95,6 +98,29 @@ class TldLayoutTest {
 		assertEquals(TldLayout.META_HEADER_SIZE, defines.get("TLD_META_HDR_SIZE"));
 		assertEquals(TldLayout.DATA_HEADER_SIZE, defines.get("TLD_DATA_HDR_SIZE"));
 		assertEquals(TldLayout.CACHE_SLOTS, defines.get("TLD_CACHE_SLOTS"));
+	}
+
+	@Test
+	void javaOffsetsMatchTheCompiledHeader() {
+		BtfLayouts btf = BtfLayouts.of("/bpf/tld_layouts.bpf.o");
+		assertEquals(TldLayout.META_ENTRY_SIZE, btf.size("tld_metadata"));
+		assertEquals(TldLayout.ENTRY_NAME_OFF, btf.offset("tld_metadata", "name"));
+		assertEquals(TldLayout.ENTRY_SIZE_OFF, btf.offset("tld_metadata", "size"));
+		assertEquals(TldLayout.ENTRY_OFF_OFF, btf.offset("tld_metadata", "off"));
+		assertEquals(TldLayout.BLOCK_SIZE, btf.size("tld_meta_u"));
+		assertEquals(TldLayout.META_MAGIC_OFF, btf.offset("tld_meta_u", "magic"));
+		assertEquals(TldLayout.META_VERSION_OFF, btf.offset("tld_meta_u", "version"));
+		assertEquals(TldLayout.META_CNT_OFF, btf.offset("tld_meta_u", "cnt"));
+		assertEquals(TldLayout.META_USED_OFF, btf.offset("tld_meta_u", "used"));
+		assertEquals(TldLayout.META_HEADER_SIZE, btf.offset("tld_meta_u", "metadata"));
+		assertEquals(TldLayout.BLOCK_SIZE, btf.size("tld_data_u"));
+		assertEquals(TldLayout.DATA_MAGIC_OFF, btf.offset("tld_data_u", "magic"));
+		assertEquals(TldLayout.DATA_TID_OFF, btf.offset("tld_data_u", "tid"));
+		assertEquals(TldLayout.DATA_HEADER_SIZE, btf.offset("tld_data_u", "data"));
+		assertEquals(TldLayout.MAP_VALUE_SIZE, btf.size("tld_map_value"));
+		assertEquals(0, btf.offset("tld_map_value", "data"), "the data block's UPTR");
+		assertEquals(8, btf.offset("tld_map_value", "meta"), "the key table's UPTR");
+		assertEquals(16, btf.offset("tld_map_value", "cache"));
 	}
 
 	private static Map<String, Long> headerDefines() throws IOException {

@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.core.internal;
 
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
 import jnr.ffi.Pointer;
 
 /**
@@ -11,13 +14,15 @@ import jnr.ffi.Pointer;
  */
 public final class NativeBlock {
 
-	private static final java.util.concurrent.atomic.AtomicLong MAPPED = new java.util.concurrent.atomic.AtomicLong();
+	private static final AtomicLong MAPPED = new AtomicLong();
 
 	private final long address;
 
 	private final long length;
 
 	private final Pointer pointer;
+
+	private final AtomicBoolean unmapped = new AtomicBoolean();
 
 	private NativeBlock(long address, long length, Pointer pointer) {
 		this.address = address;
@@ -44,7 +49,8 @@ public final class NativeBlock {
 	}
 
 	/**
-	 * @return bytes currently mapped by all blocks of this JVM
+	 * Bytes currently mapped by all blocks of this JVM.
+	 * @return the total
 	 */
 	public static long mappedBytes() {
 		return MAPPED.get();
@@ -66,8 +72,14 @@ public final class NativeBlock {
 		return this.pointer;
 	}
 
-	/** Zero the block, then unmap it. Never touch it afterwards. */
+	/**
+	 * Zero the block, then unmap it; later calls do nothing. Never touch the block
+	 * afterwards.
+	 */
 	public void unmap() {
+		if (!this.unmapped.compareAndSet(false, true)) {
+			return;
+		}
 		this.pointer.setMemory(0, this.length, (byte) 0);
 		int rc = Natives.get().libc().munmap(this.address, this.length);
 		if (rc == 0) {

@@ -8,16 +8,16 @@ import jnr.ffi.Pointer;
 import dev.tld.core.internal.Natives;
 
 /** Reads (and, for hostile-input tests, writes) the native key table as BPF sees it. */
-final class KeyTable {
+final class RawKeyTable {
 
 	final Pointer p;
 
-	private KeyTable(Pointer p) {
+	private RawKeyTable(Pointer p) {
 		this.p = p;
 	}
 
-	static KeyTable of(TaskLocalData tld) {
-		return new KeyTable(
+	static RawKeyTable of(TaskLocalData tld) {
+		return new RawKeyTable(
 				Natives.get().runtime().getMemoryManager().newPointer(tld.keyTableAddress(), TldLayout.BLOCK_SIZE));
 	}
 

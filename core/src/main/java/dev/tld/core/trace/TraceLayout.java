@@ -1,0 +1,64 @@
+// SPDX-License-Identifier: Apache-2.0
+package dev.tld.core.trace;
+
+/**
+ * Sizes and offsets of the records of {@code tld_trace.h}, in bytes; integers are in the
+ * host's byte order. A test compares each with the BTF of the compiled header.
+ */
+final class TraceLayout {
+
+	static final int TENANT_LEN = 32;
+
+	static final int REQUEST_ID_LEN = 40;
+
+	static final int COMM_LEN = 16;
+
+	/** {@code TLD_REC_SERVING}. */
+	static final int REC_SERVING = 1;
+
+	/** {@code TLD_STATS_MAX_ENTRIES}. */
+	static final int STATS_MAX_ENTRIES = 4096;
+
+	/** {@code struct tld_stats_key}. */
+	static final int STATS_KEY_SIZE = 40;
+
+	static final int STATS_KEY_TENANT = 0;
+
+	static final int STATS_KEY_PRIORITY = 32;
+
+	static final int STATS_KEY_PAD = 36;
+
+	/** {@code struct tld_stats_val}: five {@code __u64} counters. */
+	static final int STATS_VAL_SIZE = 40;
+
+	static final int STATS_VAL_CPU_NS = 0;
+
+	static final int STATS_VAL_SYSCALLS = 8;
+
+	static final int STATS_VAL_OFFCPU_NS = 16;
+
+	static final int STATS_VAL_PREEMPTIONS = 24;
+
+	static final int STATS_VAL_SWITCHES_IN = 32;
+
+	/** {@code struct tld_task_record}. */
+	static final int RECORD_SIZE = 104;
+
+	static final int RECORD_PID = 0;
+
+	static final int RECORD_TID = 4;
+
+	static final int RECORD_PRIORITY = 8;
+
+	static final int RECORD_FLAGS = 12;
+
+	static final int RECORD_TENANT = 16;
+
+	static final int RECORD_REQUEST_ID = 48;
+
+	static final int RECORD_COMM = 88;
+
+	private TraceLayout() {
+	}
+
+}

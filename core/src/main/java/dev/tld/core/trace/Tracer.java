@@ -1,0 +1,202 @@
+// SPDX-License-Identifier: Apache-2.0
+package dev.tld.core.trace;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
+
+import dev.tld.core.BpfLink;
+import dev.tld.core.BpfMap;
+import dev.tld.core.BpfObject;
+
+/**
+ * The tracing programs of {@code tld_trace.bpf.o}, loaded: their own {@code tld_data_map}
+ * (optionally the one pinned at a path), the {@code iter/task} dump of what BPF reads for
+ * each thread, and the accounting programs at {@code sched_switch} and {@code sys_enter}
+ * that charge CPU time, system calls, off-CPU time and preemptions to the (tenant,
+ * priority) a thread serves.
+ *
+ * <pre>{@code
+ * try (Tracer tracer = Tracer.load(getClass().getClassLoader(), null);
+ *      TaskLocalData tld = TaskLocalData.create()) {
+ *     tld.attach(tracer.dataMap());
+ *     tracer.attachDump();
+ *     tracer.attachAccounting();
+ *     ...
+ *     List<TenantStats> stats = tracer.readStats();
+ * }
+ * }</pre>
+ *
+ * Close the {@code TaskLocalData} attached to {@link #dataMap()} before the tracer: the
+ * map is the tracer's.
+ */
+public final class Tracer implements AutoCloseable {
+
+	/** Where the object is on the class path (the {@code tld-bpf} jar). */
+	public static final String OBJECT_RESOURCE = "/dev/tld/bpf/tld_trace.bpf.o";
+
+	/** The data map's name in the object. */
+	public static final String DATA_MAP = "tld_data_map";
+
+	/** The {@code iter/task} program behind {@link #readThreads(long)}. */
+	public static final String DUMP_PROGRAM = "tld_dump_task";
+
+	/** The accounting programs behind {@link #readStats()}. */
+	public static final List<String> ACCOUNTING_PROGRAMS = List.of("tld_sched_switch", "tld_sys_enter");
+
+	private static final String STATS_MAP = "tld_stats";
+
+	private final BpfObject object;
+
+	private final List<String> attached = new ArrayList<>();
+
+	private @Nullable BpfLink dump;
+
+	private Tracer(BpfObject object) {
+		this.object = object;
+	}
+
+	/**
+	 * Open and load the object.
+	 * @param loader the class loader that holds the {@code tld-bpf} jar
+	 * @param pin where the data map is pinned: reused if a compatible map is pinned
+	 * there, created and pinned otherwise; null for a map of the tracer's own
+	 * @return the loaded tracer, no program attached yet
+	 * @throws dev.tld.core.BpfException if the object is missing or the kernel refuses it
+	 */
+	public static Tracer load(ClassLoader loader, @Nullable Path pin) {
+		BpfObject object = BpfObject.openResource(loader, OBJECT_RESOURCE);
+		try {
+			if (pin != null) {
+				object.pinMap(DATA_MAP, pin);
+			}
+			object.load();
+			return new Tracer(object);
+		}
+		catch (RuntimeException ex) {
+			object.close();
+			throw ex;
+		}
+	}
+
+	/**
+	 * The data map the programs read: attach it to a {@code TaskLocalData}.
+	 * @return the map, owned by the tracer
+	 */
+	public BpfMap dataMap() {
+		return this.object.map(DATA_MAP);
+	}
+
+	/**
+	 * Attach the {@code iter/task} dump, for {@link #readThreads(long)}. Costs nothing
+	 * until read.
+	 */
+	public synchronized void attachDump() {
+		if (this.dump == null) {
+			this.dump = this.object.program(DUMP_PROGRAM).attach();
+			this.attached.add(DUMP_PROGRAM);
+		}
+	}
+
+	/** Attach the accounting programs ({@link #ACCOUNTING_PROGRAMS}), once. */
+	public synchronized void attachAccounting() {
+		for (String program : ACCOUNTING_PROGRAMS) {
+			if (!this.attached.contains(program)) {
+				this.object.program(program).attach();
+				this.attached.add(program);
+			}
+		}
+	}
+
+	/**
+	 * The programs attached, in attachment order.
+	 * @return program names
+	 */
+	public synchronized List<String> attachedPrograms() {
+		return List.copyOf(this.attached);
+	}
+
+	/**
+	 * What BPF reads right now for every thread of a process that has task local data in
+	 * the data map, through the {@code iter/task} program (not from Java's copy).
+	 * @param pid the process, as the initial pid namespace numbers it
+	 * @return one record per thread; empty if the dump is not attached
+	 */
+	public List<ThreadRecord> readThreads(long pid) {
+		BpfLink link;
+		synchronized (this) {
+			link = this.dump;
+		}
+		if (link == null) {
+			return List.of();
+		}
+		byte[] raw = link.readIterator();
+		ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder());
+		List<ThreadRecord> records = new ArrayList<>();
+		for (int off = 0; off + TraceLayout.RECORD_SIZE <= raw.length; off += TraceLayout.RECORD_SIZE) {
+			if (Integer.toUnsignedLong(b.getInt(off + TraceLayout.RECORD_PID)) != pid) {
+				continue;
+			}
+			records.add(new ThreadRecord(b.getInt(off + TraceLayout.RECORD_TID),
+					cString(raw, off + TraceLayout.RECORD_COMM, TraceLayout.COMM_LEN),
+					(b.getInt(off + TraceLayout.RECORD_FLAGS) & TraceLayout.REC_SERVING) != 0,
+					cString(raw, off + TraceLayout.RECORD_TENANT, TraceLayout.TENANT_LEN),
+					b.getInt(off + TraceLayout.RECORD_PRIORITY),
+					cString(raw, off + TraceLayout.RECORD_REQUEST_ID, TraceLayout.REQUEST_ID_LEN)));
+		}
+		return records;
+	}
+
+	/**
+	 * The per (tenant, priority) totals the accounting programs accumulated, summed over
+	 * CPUs, the most CPU time first.
+	 * @return the totals
+	 */
+	public List<TenantStats> readStats() {
+		BpfMap stats = this.object.map(STATS_MAP);
+		List<TenantStats> out = new ArrayList<>();
+		for (byte[] key : stats.keys()) {
+			stats.lookupPerCpu(key).ifPresent((perCpu) -> out.add(decode(key, perCpu)));
+		}
+		out.sort(Comparator.comparingLong(TenantStats::cpuNanos).reversed());
+		return out;
+	}
+
+	private static TenantStats decode(byte[] key, List<byte[]> perCpu) {
+		long[] sum = new long[TraceLayout.STATS_VAL_SIZE / 8];
+		for (byte[] v : perCpu) {
+			ByteBuffer b = ByteBuffer.wrap(v).order(ByteOrder.nativeOrder());
+			for (int i = 0; i < sum.length; i++) {
+				sum[i] += b.getLong(i * 8);
+			}
+		}
+		ByteBuffer k = ByteBuffer.wrap(key).order(ByteOrder.nativeOrder());
+		return new TenantStats(cString(key, TraceLayout.STATS_KEY_TENANT, TraceLayout.TENANT_LEN),
+				k.getInt(TraceLayout.STATS_KEY_PRIORITY), sum[TraceLayout.STATS_VAL_CPU_NS / 8],
+				sum[TraceLayout.STATS_VAL_SYSCALLS / 8], sum[TraceLayout.STATS_VAL_OFFCPU_NS / 8],
+				sum[TraceLayout.STATS_VAL_PREEMPTIONS / 8], sum[TraceLayout.STATS_VAL_SWITCHES_IN / 8]);
+	}
+
+	private static String cString(byte[] raw, int off, int len) {
+		int n = 0;
+		while (n < len && raw[off + n] != 0) {
+			n++;
+		}
+		return new String(raw, off, n, StandardCharsets.UTF_8);
+	}
+
+	/**
+	 * Detach the programs and free the object and its maps (a pinned map stays pinned).
+	 */
+	@Override
+	public void close() {
+		this.object.close();
+	}
+
+}

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: Apache-2.0
+package dev.tld.core.trace;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+
+import org.junit.jupiter.api.Test;
+
+import dev.tld.test.BtfLayouts;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+
+/**
+ * The Java decoder's sizes and offsets are those of {@code tld_trace.h} as clang compiles
+ * it for BPF (from the BTF of {@code tld_layouts.bpf.o}), and its constants those of the
+ * header's defines. Needs no kernel support.
+ */
+class TraceLayoutTest {
+
+	@Test
+	void statsKeyAndValue() {
+		BtfLayouts btf = BtfLayouts.of("/bpf/tld_layouts.bpf.o");
+		assertEquals(TraceLayout.STATS_KEY_SIZE, btf.size("tld_stats_key"));
+		assertEquals(TraceLayout.STATS_KEY_TENANT, btf.offset("tld_stats_key", "tenant"));
+		assertEquals(TraceLayout.STATS_KEY_PRIORITY, btf.offset("tld_stats_key", "priority"));
+		assertEquals(TraceLayout.STATS_KEY_PAD, btf.offset("tld_stats_key", "pad"));
+		assertEquals(TraceLayout.STATS_VAL_SIZE, btf.size("tld_stats_val"));
+		assertEquals(TraceLayout.STATS_VAL_CPU_NS, btf.offset("tld_stats_val", "cpu_ns"));
+		assertEquals(TraceLayout.STATS_VAL_SYSCALLS, btf.offset("tld_stats_val", "syscalls"));
+		assertEquals(TraceLayout.STATS_VAL_OFFCPU_NS, btf.offset("tld_stats_val", "offcpu_ns"));
+		assertEquals(TraceLayout.STATS_VAL_PREEMPTIONS, btf.offset("tld_stats_val", "preemptions"));
+		assertEquals(TraceLayout.STATS_VAL_SWITCHES_IN, btf.offset("tld_stats_val", "switches_in"));
+	}
+
+	@Test
+	void taskRecord() {
+		BtfLayouts btf = BtfLayouts.of("/bpf/tld_layouts.bpf.o");
+		assertEquals(TraceLayout.RECORD_SIZE, btf.size("tld_task_record"));
+		assertEquals(TraceLayout.RECORD_PID, btf.offset("tld_task_record", "pid"));
+		assertEquals(TraceLayout.RECORD_TID, btf.offset("tld_task_record", "tid"));
+		assertEquals(TraceLayout.RECORD_PRIORITY, btf.offset("tld_task_record", "priority"));
+		assertEquals(TraceLayout.RECORD_FLAGS, btf.offset("tld_task_record", "flags"));
+		assertEquals(TraceLayout.RECORD_TENANT, btf.offset("tld_task_record", "tenant"));
+		assertEquals(TraceLayout.RECORD_REQUEST_ID, btf.offset("tld_task_record", "request_id"));
+		assertEquals(TraceLayout.RECORD_COMM, btf.offset("tld_task_record", "comm"));
+	}
+
+	@Test
+	void constantsMatchTheHeader() throws IOException {
+		Map<String, Long> defines = new HashMap<>();
+		try (InputStream in = TraceLayoutTest.class.getResourceAsStream("/dev/tld/bpf/include/tld_trace.h")) {
+			assertNotNull(in, "tld_trace.h is packaged in the tld-bpf jar");
+			String header = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+			Matcher m = Pattern.compile("(?m)^#define\\s+(TLD_\\w+)\\s+\\(?(?:1u << )?(\\d+)\\)?").matcher(header);
+			while (m.find()) {
+				defines.put(m.group(1), Long.parseLong(m.group(2)));
+			}
+		}
+		assertEquals(TraceLayout.TENANT_LEN, defines.get("TLD_TENANT_LEN"));
+		assertEquals(TraceLayout.REQUEST_ID_LEN, defines.get("TLD_REQUEST_ID_LEN"));
+		assertEquals(TraceLayout.COMM_LEN, defines.get("TLD_COMM_LEN"));
+		assertEquals(TraceLayout.STATS_MAX_ENTRIES, defines.get("TLD_STATS_MAX_ENTRIES"));
+		assertEquals(Integer.numberOfTrailingZeros(TraceLayout.REC_SERVING), defines.get("TLD_REC_SERVING"),
+				"TLD_REC_SERVING is bit 0");
+	}
+
+}
