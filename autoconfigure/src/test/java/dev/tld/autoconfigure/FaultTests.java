@@ -19,6 +19,8 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.core.io.ClassPathResource;
 
 import dev.tld.core.BpfObject;
+import dev.tld.test.BpfPins;
+import dev.tld.test.EnabledOnBpf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -44,8 +46,8 @@ class FaultTests {
 	}
 
 	@Test
+	@EnabledOnBpf
 	void virtualThreadsAreRefusedClearly() {
-		TaskLocalDataAutoConfigurationTests.assumeBpf();
 		this.runner.withPropertyValues("spring.threads.virtual.enabled=true").run((context) -> {
 			assertThat(context).hasNotFailed();
 			TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
@@ -63,8 +65,8 @@ class FaultTests {
 	}
 
 	@Test
+	@EnabledOnBpf
 	void bpfObjectsMissingFromTheClasspath() {
-		TaskLocalDataAutoConfigurationTests.assumeBpf();
 		this.runner
 			.withClassLoader(
 					new FilteredClassLoader(new ClassPathResource(TaskLocalDataRuntime.TRACE_OBJECT.substring(1))))
@@ -77,8 +79,8 @@ class FaultTests {
 	}
 
 	@Test
+	@EnabledOnBpf(bpffs = true)
 	void pinnedMapWithoutUptrFailsWithTheVerifiersWords() {
-		BpfPins.assumeBpffs();
 		// A tld_data_map of the right shape whose value type has no uptr tag (tld-core's
 		// test
 		// object tld_nouptr), pinned where the starter looks: what a kernel without UPTR
@@ -101,8 +103,8 @@ class FaultTests {
 	}
 
 	@Test
+	@EnabledOnBpf(bpffs = true)
 	void thePinIsPrivateToRootAndAnUnprivilegedProcessCannotWriteIt() throws Exception {
-		BpfPins.assumeBpffs();
 		assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "setpriv (util-linux) is not installed");
 		this.runner.withPropertyValues("tld.pin-path=" + PIN).run((context) -> {
 			TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);

@@ -19,6 +19,8 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
+import dev.tld.test.EnabledOnBpf;
+
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
@@ -102,8 +104,8 @@ class IntegrationAutoConfigurationTests {
 	// ---- metrics
 
 	@Test
+	@EnabledOnBpf
 	void metricsWhereBpfWorks() {
-		TaskLocalDataAutoConfigurationTests.assumeBpf();
 		this.plain.run((context) -> {
 			assertThat(context).hasSingleBean(TaskLocalDataMetrics.class);
 			StringBuilder outcome = new StringBuilder();
@@ -141,8 +143,8 @@ class IntegrationAutoConfigurationTests {
 	// ---- actuator
 
 	@Test
+	@EnabledOnBpf
 	void endpointAndHealthIndicator() {
-		TaskLocalDataAutoConfigurationTests.assumeBpf();
 		this.web.run((context) -> {
 			assertThat(context).hasSingleBean(TaskLocalDataEndpoint.class).hasBean("taskLocalDataHealthIndicator");
 			TaskLocalDataEndpoint.Report report = context.getBean(TaskLocalDataEndpoint.class).report();
@@ -156,8 +158,8 @@ class IntegrationAutoConfigurationTests {
 	}
 
 	@Test
+	@EnabledOnBpf
 	void healthSaysWhyWhenLoadingFailed() {
-		TaskLocalDataAutoConfigurationTests.assumeBpf();
 		this.web.withPropertyValues("tld.pin-path=/tmp/tld-not-bpffs/tld_data_map").run((context) -> {
 			HealthIndicator health = context.getBean("taskLocalDataHealthIndicator", HealthIndicator.class);
 			assertThat(health.health().getStatus()).isEqualTo(Status.UNKNOWN);

@@ -14,7 +14,6 @@ import java.util.HashSet;
 import java.util.Set;
 
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -27,6 +26,8 @@ import org.springframework.test.context.DynamicPropertySource;
 import dev.tld.autoconfigure.app.TestApplication;
 import dev.tld.core.BpfLink;
 import dev.tld.core.BpfObject;
+import dev.tld.test.BpfPins;
+import dev.tld.test.EnabledOnBpf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,8 +36,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * application serves requests: it reports the missing pin, keeps serving and publishing
  * to its own programs, and registers every thread with the tool's new map.
  */
-@SpringBootTest(classes = TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
-		"server.tomcat.threads.max=4", "server.tomcat.threads.min-spare=4", "tld.maintenance-interval=1h" })
+@SpringBootTest(classes = TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+		properties = { "server.tomcat.threads.max=4", "server.tomcat.threads.min-spare=4",
+				"tld.maintenance-interval=1h" })
+@EnabledOnBpf(bpffs = true)
 class PinReplacedTests {
 
 	private static final Path PIN = BpfPins.dataMap("tld-replaced");
@@ -46,11 +49,6 @@ class PinReplacedTests {
 
 	@Autowired
 	TaskLocalDataRuntime runtime;
-
-	@BeforeAll
-	static void assumeBpf() {
-		BpfPins.assumeBpffs();
-	}
 
 	@DynamicPropertySource
 	static void pinPath(DynamicPropertyRegistry registry) {

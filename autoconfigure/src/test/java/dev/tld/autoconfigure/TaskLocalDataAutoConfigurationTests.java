@@ -14,10 +14,9 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-import dev.tld.core.KernelSupport;
+import dev.tld.test.EnabledOnBpf;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Conditions and properties of {@link TaskLocalDataAutoConfiguration}. Contexts use an
@@ -29,14 +28,9 @@ class TaskLocalDataAutoConfigurationTests {
 		.withConfiguration(AutoConfigurations.of(TaskLocalDataAutoConfiguration.class))
 		.withPropertyValues("tld.pin-path=", "tld.tracing.enabled=false");
 
-	static void assumeBpf() {
-		KernelSupport.Report report = KernelSupport.probe();
-		assumeTrue(report.available(), () -> "BPF task local data unavailable: " + report.reason());
-	}
-
 	@Test
+	@EnabledOnBpf
 	void createsAnActiveRuntimeAndAContext() {
-		assumeBpf();
 		this.runner.run((context) -> {
 			assertThat(context).hasSingleBean(TaskLocalDataRuntime.class).hasSingleBean(TaskLocalDataContext.class);
 			TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
@@ -49,8 +43,8 @@ class TaskLocalDataAutoConfigurationTests {
 	}
 
 	@Test
+	@EnabledOnBpf
 	void tracingPropertyAttachesTheTracingPrograms() {
-		assumeBpf();
 		this.runner.withPropertyValues("tld.tracing.enabled=true")
 			.run((context) -> assertThat(context.getBean(TaskLocalDataRuntime.class).attachedPrograms())
 				.containsExactly("tld_dump_task", "tld_sched_switch", "tld_sys_enter"));
@@ -82,8 +76,8 @@ class TaskLocalDataAutoConfigurationTests {
 	}
 
 	@Test
+	@EnabledOnBpf
 	void customKeysAreDefinedAndWritable() {
-		assumeBpf();
 		this.runner
 			.withPropertyValues("tld.custom-keys[0].name=app.region", "tld.custom-keys[0].size=16",
 					"tld.custom-keys[1].name=app.shard", "tld.custom-keys[1].type=long",
@@ -166,8 +160,8 @@ class TaskLocalDataAutoConfigurationTests {
 	}
 
 	@Test
+	@EnabledOnBpf
 	void loadFailureIsReportedAndTheApplicationStarts() {
-		assumeBpf();
 		// /tmp is not bpffs: libbpf refuses to pin there
 		this.runner.withPropertyValues("tld.pin-path=/tmp/tld-not-bpffs/tld_data_map").run((context) -> {
 			assertThat(context).hasNotFailed();
@@ -184,8 +178,8 @@ class TaskLocalDataAutoConfigurationTests {
 	}
 
 	@Test
+	@EnabledOnBpf
 	void failFastRefusesToStartAndExplainsWhy() {
-		assumeBpf();
 		this.runner.withPropertyValues("tld.pin-path=/tmp/tld-not-bpffs/tld_data_map", "tld.fail-fast=true")
 			.run((context) -> {
 				assertThat(context).hasFailed();

@@ -12,6 +12,7 @@ import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 
 import dev.tld.autoconfigure.TaskLocalDataRuntime.ThreadRecord;
+import dev.tld.test.EnabledOnBpf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,8 +36,8 @@ class TaskLocalDataContextTests {
 	}
 
 	@Test
+	@EnabledOnBpf
 	void scopesNestAndTheOutermostClearsEverything() {
-		TaskLocalDataAutoConfigurationTests.assumeBpf();
 		this.runner.run((context) -> {
 			TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
 			TaskLocalDataContext tld = context.getBean(TaskLocalDataContext.class);
@@ -60,8 +61,8 @@ class TaskLocalDataContextTests {
 	}
 
 	@Test
+	@EnabledOnBpf
 	void wrappedTasksCarryTheSubmittersMetadataOnPoolThreadsAndNothingAfter() {
-		TaskLocalDataAutoConfigurationTests.assumeBpf();
 		this.runner.run((context) -> {
 			TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
 			TaskLocalDataContext tld = context.getBean(TaskLocalDataContext.class);
@@ -104,8 +105,8 @@ class TaskLocalDataContextTests {
 	}
 
 	@Test
+	@EnabledOnBpf
 	void unknownCustomKeyIsRefused() {
-		TaskLocalDataAutoConfigurationTests.assumeBpf();
 		this.runner.run((context) -> {
 			TaskLocalDataContext tld = context.getBean(TaskLocalDataContext.class);
 			assertThat(org.junit.jupiter.api.Assertions

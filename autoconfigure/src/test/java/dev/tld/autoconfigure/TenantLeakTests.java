@@ -19,7 +19,6 @@ import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.servlet.Filter;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -40,6 +39,8 @@ import dev.tld.autoconfigure.app.TestApplication;
 import dev.tld.core.BpfMap;
 import dev.tld.core.BpfObject;
 import dev.tld.core.internal.Natives;
+import dev.tld.test.BpfPins;
+import dev.tld.test.EnabledOnBpf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -52,8 +53,10 @@ import static org.assertj.core.api.Assertions.assertThat;
  * tenant at all. Zero mismatches allowed.
  */
 @SpringBootTest(classes = { TestApplication.class, TenantLeakTests.LeakEndpoints.class },
-		webEnvironment = WebEnvironment.RANDOM_PORT, properties = { "server.tomcat.threads.max=4",
-				"server.tomcat.threads.min-spare=4", "server.tomcat.accept-count=1000", "tld.tracing.enabled=false" })
+		webEnvironment = WebEnvironment.RANDOM_PORT,
+		properties = { "server.tomcat.threads.max=4", "server.tomcat.threads.min-spare=4",
+				"server.tomcat.accept-count=1000", "tld.tracing.enabled=false" })
+@EnabledOnBpf(bpffs = true)
 class TenantLeakTests {
 
 	static final long MAGIC = 0x4b52414d444c54L;
@@ -67,11 +70,6 @@ class TenantLeakTests {
 
 	@Autowired
 	TaskLocalDataRuntime runtime;
-
-	@BeforeAll
-	static void assumeBpf() {
-		BpfPins.assumeBpffs();
-	}
 
 	@DynamicPropertySource
 	static void pinPath(DynamicPropertyRegistry registry) {

@@ -18,7 +18,6 @@ import java.util.concurrent.Executors;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
 import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -30,6 +29,8 @@ import org.springframework.test.context.DynamicPropertySource;
 
 import dev.tld.autoconfigure.TaskLocalDataRuntime.ThreadRecord;
 import dev.tld.autoconfigure.app.TestApplication;
+import dev.tld.test.BpfPins;
+import dev.tld.test.EnabledOnBpf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -44,6 +45,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 		properties = { "server.tomcat.threads.max=4", "server.tomcat.threads.min-spare=4",
 				"management.endpoints.web.exposure.include=health,tasklocaldata,metrics",
 				"management.endpoint.health.show-details=always", "tld.metrics.refresh-interval=1h" })
+@EnabledOnBpf(bpffs = true)
 class WebIntegrationTests {
 
 	private static final Path PIN = BpfPins.dataMap("tld-it");
@@ -61,11 +63,6 @@ class WebIntegrationTests {
 	MeterRegistry registry;
 
 	private final HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
-
-	@BeforeAll
-	static void assumeBpf() {
-		BpfPins.assumeBpffs();
-	}
 
 	@DynamicPropertySource
 	static void pinPath(DynamicPropertyRegistry registry) {
