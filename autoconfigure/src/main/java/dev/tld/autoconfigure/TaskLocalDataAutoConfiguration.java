@@ -26,9 +26,24 @@ public class TaskLocalDataAutoConfiguration {
 	TaskLocalDataRuntime taskLocalDataRuntime(TaskLocalDataProperties properties, ResourceLoader resourceLoader,
 			Environment environment) {
 		ClassLoader loader = resourceLoader.getClassLoader();
-		return TaskLocalDataRuntime.start(properties, KernelSupport.probe(),
-				(loader != null) ? loader : TaskLocalDataRuntime.class.getClassLoader(),
-				environment.getProperty("spring.threads.virtual.enabled", Boolean.class, false));
+		return TaskLocalDataRuntime.start(
+				settings(properties, (loader != null) ? loader : TaskLocalDataRuntime.class.getClassLoader(),
+						environment.getProperty("spring.threads.virtual.enabled", Boolean.class, false)),
+				KernelSupport.probe());
+	}
+
+	/** The runtime's settings: the properties, the application's class loader. */
+	static TaskLocalDataSettings settings(TaskLocalDataProperties properties, ClassLoader loader,
+			boolean virtualThreads) {
+		return TaskLocalDataSettings.builder()
+			.pinPath(properties.getPinPath())
+			.maintenanceInterval(properties.getMaintenanceInterval())
+			.tracing(properties.getTracing().isEnabled())
+			.failFast(properties.isFailFast())
+			.customKeys(properties.customKeyDefinitions())
+			.classLoader(loader)
+			.virtualThreads(virtualThreads)
+			.build();
 	}
 
 	@Bean

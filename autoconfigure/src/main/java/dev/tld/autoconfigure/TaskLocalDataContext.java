@@ -3,6 +3,7 @@ package dev.tld.autoconfigure;
 
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
@@ -26,6 +27,13 @@ import dev.tld.core.TldThread;
  * metadata in Java ({@link #current()}, {@link #wrap(Runnable)}) and publish nothing.
  */
 public final class TaskLocalDataContext {
+
+	/**
+	 * Keys not among the others: the tenant (cleared first) and the last_* keys (kept).
+	 */
+	private static final Set<String> NOT_OTHERS = Set.of(TaskLocalDataSchema.TENANT.name(),
+			TaskLocalDataSchema.LAST_TENANT.name(), TaskLocalDataSchema.LAST_PRIORITY.name(),
+			TaskLocalDataSchema.LAST_SINCE.name(), TaskLocalDataSchema.LAST_UNTIL.name());
 
 	private final TaskLocalDataRuntime runtime;
 
@@ -62,19 +70,15 @@ public final class TaskLocalDataContext {
 	 */
 	public TaskLocalDataContext(TaskLocalDataRuntime runtime) {
 		this.runtime = runtime;
-		this.tenant = runtime.keys().get(TaskLocalDataRuntime.TENANT_KEY);
-		this.priority = runtime.keys().get(TaskLocalDataRuntime.PRIORITY_KEY);
-		this.requestId = runtime.keys().get(TaskLocalDataRuntime.REQUEST_ID_KEY);
-		this.since = runtime.keys().get(TaskLocalDataRuntime.SINCE_KEY);
-		this.lastTenant = runtime.keys().get(TaskLocalDataRuntime.LAST_TENANT_KEY);
-		this.lastPriority = runtime.keys().get(TaskLocalDataRuntime.LAST_PRIORITY_KEY);
-		this.lastSince = runtime.keys().get(TaskLocalDataRuntime.LAST_SINCE_KEY);
-		this.lastUntil = runtime.keys().get(TaskLocalDataRuntime.LAST_UNTIL_KEY);
-		this.others = runtime.keys()
-			.values()
-			.stream()
-			.filter((k) -> !k.name().equals(TaskLocalDataRuntime.TENANT_KEY) && !k.name().startsWith("tld.last_"))
-			.toList();
+		this.tenant = runtime.keys().get(TaskLocalDataSchema.TENANT.name());
+		this.priority = runtime.keys().get(TaskLocalDataSchema.PRIORITY.name());
+		this.requestId = runtime.keys().get(TaskLocalDataSchema.REQUEST_ID.name());
+		this.since = runtime.keys().get(TaskLocalDataSchema.SINCE.name());
+		this.lastTenant = runtime.keys().get(TaskLocalDataSchema.LAST_TENANT.name());
+		this.lastPriority = runtime.keys().get(TaskLocalDataSchema.LAST_PRIORITY.name());
+		this.lastSince = runtime.keys().get(TaskLocalDataSchema.LAST_SINCE.name());
+		this.lastUntil = runtime.keys().get(TaskLocalDataSchema.LAST_UNTIL.name());
+		this.others = runtime.keys().values().stream().filter((k) -> !NOT_OTHERS.contains(k.name())).toList();
 	}
 
 	/**
@@ -225,7 +229,7 @@ public final class TaskLocalDataContext {
 	}
 
 	private TldKey customKey(String name) {
-		if (name.startsWith("tld.")) {
+		if (TaskLocalDataSchema.isReserved(name)) {
 			throw new IllegalArgumentException("'" + name + "' is one of the starter's own keys; use open()");
 		}
 		TldKey k = this.runtime.keys().get(name);

@@ -32,35 +32,6 @@ import dev.tld.core.TldKey;
  */
 public final class TaskLocalDataRuntime implements AutoCloseable {
 
-	/** Key holding the tenant: 32 bytes, NUL-terminated UTF-8. */
-	public static final String TENANT_KEY = "tld.tenant";
-
-	/** Key holding the priority: a little-endian long. */
-	public static final String PRIORITY_KEY = "tld.priority";
-
-	/** Key holding the request id: 40 bytes, NUL-terminated UTF-8. */
-	public static final String REQUEST_ID_KEY = "tld.request_id";
-
-	/**
-	 * When the current tenant was published: CLOCK_MONOTONIC nanoseconds, a little-endian
-	 * long.
-	 */
-	public static final String SINCE_KEY = "tld.since";
-
-	/** The tenant the thread last stopped serving: 32 bytes, NUL-terminated UTF-8. */
-	public static final String LAST_TENANT_KEY = "tld.last_tenant";
-
-	/** Its priority: a little-endian long. */
-	public static final String LAST_PRIORITY_KEY = "tld.last_priority";
-
-	/** When it was published: CLOCK_MONOTONIC nanoseconds, a little-endian long. */
-	public static final String LAST_SINCE_KEY = "tld.last_since";
-
-	/**
-	 * When it stopped being served: CLOCK_MONOTONIC nanoseconds, a little-endian long.
-	 */
-	public static final String LAST_UNTIL_KEY = "tld.last_until";
-
 	static final String TRACE_OBJECT = "/dev/tld/bpf/tld_trace.bpf.o";
 
 	private static final Log logger = LogFactory.getLog(TaskLocalDataRuntime.class);
@@ -112,46 +83,31 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	}
 
 	/**
-	 * Start: define the keys, load the BPF objects, create or reuse the pinned data map,
-	 * attach the programs. Never throws for a host that cannot run BPF unless
-	 * {@code tld.fail-fast} is set; the state says what happened.
-	 * @param properties the configuration (already validated)
+	 * Start: define the keys ({@link TaskLocalDataSchema#KEYS}, then the custom keys),
+	 * load the BPF objects, create or reuse the pinned data map, attach the programs.
+	 * Never throws for a host that cannot run BPF unless
+	 * {@link TaskLocalDataSettings#failFast()} is set; the state says what happened.
+	 * @param settings what to start
 	 * @param support what the host offers
 	 * @return the runtime
 	 * @throws TaskLocalDataUnavailableException if BPF is unusable and fail-fast is set
 	 */
-	public static TaskLocalDataRuntime start(TaskLocalDataProperties properties, KernelSupport.Report support) {
-		return start(properties, support, TaskLocalDataRuntime.class.getClassLoader(), false);
-	}
-
-	/**
-	 * Start, reading the BPF objects through {@code loader}.
-	 * @param properties the configuration (already validated)
-	 * @param support what the host offers
-	 * @param loader the class loader that holds the {@code tld-bpf} jar
-	 * @param virtualThreads whether requests run on virtual threads
-	 * ({@code spring.threads.virtual.enabled}): then nothing is published
-	 * @return the runtime
-	 * @throws TaskLocalDataUnavailableException if BPF is unusable and fail-fast is set
-	 */
-	public static TaskLocalDataRuntime start(TaskLocalDataProperties properties, KernelSupport.Report support,
-			ClassLoader loader, boolean virtualThreads) {
-		String pin = properties.getPinPath();
+	public static TaskLocalDataRuntime start(TaskLocalDataSettings settings, KernelSupport.Report support) {
+		String pin = settings.pinPath();
 		if (!support.available()) {
-			return unusable(State.UNAVAILABLE, support.reason(), support, properties, null);
+			return unusable(State.UNAVAILABLE, support.reason(), support, settings, null);
 		}
-		if (virtualThreads) {
+		if (settings.virtualThreads()) {
 			return unusable(State.UNAVAILABLE, "spring.threads.virtual.enabled=true: requests run on virtual threads, "
 					+ "whose data would belong to whichever carrier thread runs them at the moment; task local data "
-					+ "is per OS thread, so nothing is published rather than something wrong", support, properties,
-					null);
+					+ "is per OS thread, so nothing is published rather than something wrong", support, settings, null);
 		}
 		TaskLocalData tld = null;
 		BpfObject trace = null;
 		try {
-			tld = TaskLocalData.create(properties.getMaintenanceInterval());
-			Map<String, TldKey> keys = defineKeys(tld, properties);
-			trace = BpfObject.openResource(loader, TRACE_OBJECT);
+			tld = TaskLocalData.create(settings.maintenanceInterval());
+			Map<String, TldKey> keys = defineKeys(tld, settings);
+			trace = BpfObject.openResource(settings.classLoader(), TRACE_OBJECT);
 			if (!pin.isEmpty()) {
 				trace.pinMap("tld_data_map", Path.of(pin));
 			}
@@ -166,7 +122,7 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 			}
 			BpfLink dump = trace.program("tld_dump_task").attach();
 			List<String> attached = new ArrayList<>(List.of("tld_dump_task"));
-			if (properties.getTracing().isEnabled()) {
+			if (settings.tracing()) {
 				for (String program : List.of("tld_sched_switch", "tld_sys_enter")) {
 					trace.program(program).attach();
 					attached.add(program);
@@ -183,13 +139,13 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 			if (tld != null) {
 				tld.close();
 			}
-			return unusable(State.FAILED, ex.getMessage() + hint(pin), support, properties, ex);
+			return unusable(State.FAILED, ex.getMessage() + hint(pin), support, settings, ex);
 		}
 	}
 
 	private static TaskLocalDataRuntime unusable(State state, String reason, KernelSupport.Report support,
-			TaskLocalDataProperties properties, Throwable cause) {
-		if (properties.isFailFast()) {
+			TaskLocalDataSettings settings, Throwable cause) {
+		if (settings.failFast()) {
 			throw new TaskLocalDataUnavailableException(reason, cause);
 		}
 		logger.warn("Task local data is not published to BPF (" + state + "): " + reason
@@ -197,7 +153,7 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 		// Without BPF, requests are still tracked in Java (current(), wrap()), but
 		// nothing is
 		// mapped or registered.
-		return new TaskLocalDataRuntime(state, reason, support, properties.getPinPath(), null, Map.of(), null, null,
+		return new TaskLocalDataRuntime(state, reason, support, settings.pinPath(), null, Map.of(), null, null,
 				List.of());
 	}
 
@@ -219,18 +175,13 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 		}
 	}
 
-	private static Map<String, TldKey> defineKeys(TaskLocalData tld, TaskLocalDataProperties properties) {
+	private static Map<String, TldKey> defineKeys(TaskLocalData tld, TaskLocalDataSettings settings) {
 		Map<String, TldKey> keys = new LinkedHashMap<>();
-		keys.put(TENANT_KEY, tld.defineKey(TENANT_KEY, 32));
-		keys.put(PRIORITY_KEY, tld.defineKey(PRIORITY_KEY, 8));
-		keys.put(REQUEST_ID_KEY, tld.defineKey(REQUEST_ID_KEY, 40));
-		keys.put(SINCE_KEY, tld.defineKey(SINCE_KEY, 8));
-		keys.put(LAST_TENANT_KEY, tld.defineKey(LAST_TENANT_KEY, 32));
-		keys.put(LAST_PRIORITY_KEY, tld.defineKey(LAST_PRIORITY_KEY, 8));
-		keys.put(LAST_SINCE_KEY, tld.defineKey(LAST_SINCE_KEY, 8));
-		keys.put(LAST_UNTIL_KEY, tld.defineKey(LAST_UNTIL_KEY, 8));
-		for (TaskLocalDataProperties.CustomKey k : properties.getCustomKeys()) {
-			keys.put(k.getName(), tld.defineKey(k.getName(), k.effectiveSize()));
+		for (KeyDefinition k : TaskLocalDataSchema.KEYS) {
+			keys.put(k.name(), tld.defineKey(k.name(), k.size()));
+		}
+		for (KeyDefinition k : settings.customKeys()) {
+			keys.put(k.name(), tld.defineKey(k.name(), k.size()));
 		}
 		return Collections.unmodifiableMap(keys);
 	}
@@ -281,7 +232,8 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	}
 
 	/**
-	 * The keys this starter defined, by name (tenant, priority, request id, custom keys).
+	 * The keys this starter defined, by name: {@link TaskLocalDataSchema#KEYS}, then the
+	 * custom keys.
 	 * @return the keys; empty when not active
 	 */
 	public Map<String, TldKey> keys() {

@@ -14,6 +14,8 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import dev.tld.core.TldKey;
+import dev.tld.core.TldLayout;
 import dev.tld.test.EnabledOnBpf;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -157,6 +159,60 @@ class TaskLocalDataAutoConfigurationTests {
 					"tld.custom-keys[1].name=big2", "tld.custom-keys[1].size=100")
 			.run((context) -> assertThat(messages(context.getStartupFailure())).contains("tld.custom-keys[1].size")
 				.contains("4080"));
+	}
+
+	@Test
+	@EnabledOnBpf
+	void customKeyLimitsAreWhatTheCoreCanDefine() {
+		// as many keys as the key table has room for: all defined
+		String[] most = new String[TaskLocalDataSchema.MAX_CUSTOM_KEYS];
+		for (int i = 0; i < most.length; i++) {
+			most[i] = "tld.custom-keys[" + i + "].name=k" + i;
+		}
+		this.runner.withPropertyValues(most).run((context) -> {
+			TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
+			assertThat(runtime.state()).as(runtime.reason()).isEqualTo(TaskLocalDataRuntime.State.ACTIVE);
+			assertThat(runtime.taskLocalData().keys()).hasSize(TldLayout.MAX_KEYS);
+		});
+		// one more is refused before the core is asked
+		this.runner.withPropertyValues(most)
+			.withPropertyValues("tld.custom-keys[" + most.length + "].name=one-too-many")
+			.run((context) -> assertThat(messages(context.getStartupFailure())).contains("tld.custom-keys")
+				.contains("at most " + TaskLocalDataSchema.MAX_CUSTOM_KEYS));
+		// exactly the bytes the starter's keys leave: the block is full
+		this.runner
+			.withPropertyValues("tld.custom-keys[0].name=all",
+					"tld.custom-keys[0].size=" + TaskLocalDataSchema.CUSTOM_KEYS_CAPACITY)
+			.run((context) -> {
+				TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
+				assertThat(runtime.state()).as(runtime.reason()).isEqualTo(TaskLocalDataRuntime.State.ACTIVE);
+				assertThat(runtime.taskLocalData().freeBytes()).isZero();
+			});
+		this.runner
+			.withPropertyValues("tld.custom-keys[0].name=all",
+					"tld.custom-keys[0].size=" + (TaskLocalDataSchema.CUSTOM_KEYS_CAPACITY + 1))
+			.run((context) -> assertThat(messages(context.getStartupFailure())).contains("tld.custom-keys[0].size")
+				.contains(String.valueOf(TldLayout.DATA_CAPACITY)));
+	}
+
+	@Test
+	@EnabledOnBpf
+	void withoutCustomKeysTheSchemaLeavesItsCapacityFree() {
+		this.runner.run((context) -> {
+			TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
+			assertThat(runtime.taskLocalData().keys()).extracting(TldKey::name)
+				.containsExactlyElementsOf(TaskLocalDataSchema.KEYS.stream().map(KeyDefinition::name).toList());
+			assertThat(runtime.taskLocalData().keys()).extracting(TldKey::size)
+				.containsExactlyElementsOf(TaskLocalDataSchema.KEYS.stream().map(KeyDefinition::size).toList());
+			assertThat(runtime.taskLocalData().freeBytes()).isEqualTo(TaskLocalDataSchema.CUSTOM_KEYS_CAPACITY);
+		});
+	}
+
+	@Test
+	void propertyDefaultsAreTheSettingsDefaults() {
+		ClassLoader loader = getClass().getClassLoader();
+		assertThat(TaskLocalDataAutoConfiguration.settings(new TaskLocalDataProperties(), loader, false))
+			.isEqualTo(TaskLocalDataSettings.builder().classLoader(loader).build());
 	}
 
 	@Test
