@@ -12,6 +12,10 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
+import dev.tld.spring.TaskLocalDataRuntime;
+import dev.tld.spring.actuate.endpoint.TaskLocalDataEndpoint;
+import dev.tld.spring.actuate.health.TaskLocalDataHealthIndicator;
+
 /**
  * The {@code tasklocaldata} Actuator endpoint and the {@code taskLocalData} health
  * indicator.

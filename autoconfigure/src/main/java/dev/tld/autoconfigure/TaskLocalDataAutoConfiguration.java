@@ -9,6 +9,9 @@ import org.springframework.core.env.Environment;
 import org.springframework.core.io.ResourceLoader;
 
 import dev.tld.core.KernelSupport;
+import dev.tld.spring.TaskLocalDataContext;
+import dev.tld.spring.TaskLocalDataRuntime;
+import dev.tld.spring.TaskLocalDataSettings;
 
 /**
  * Task local data: validates the {@code tld.*} properties, loads the BPF objects from the

@@ -9,6 +9,9 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.context.annotation.Bean;
 
+import dev.tld.spring.TaskLocalDataRuntime;
+import dev.tld.spring.metrics.TaskLocalDataMetrics;
+
 /**
  * The {@code tld.*} Micrometer meters (see {@link TaskLocalDataMetrics}), on hosts where
  * BPF measures something.

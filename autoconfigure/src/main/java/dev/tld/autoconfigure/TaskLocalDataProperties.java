@@ -14,6 +14,10 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
 import dev.tld.core.TldLayout;
+import dev.tld.spring.KeyDefinition;
+import dev.tld.spring.KeyType;
+import dev.tld.spring.TaskLocalDataContext;
+import dev.tld.spring.TaskLocalDataSchema;
 
 /**
  * Configuration of task local data, under the {@code tld} prefix. Validated once bound:

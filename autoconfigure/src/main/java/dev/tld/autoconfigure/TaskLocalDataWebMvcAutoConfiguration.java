@@ -11,10 +11,15 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
-import org.springframework.core.Ordered;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.servlet.config.annotation.AsyncSupportConfigurer;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
+
+import dev.tld.spring.TaskLocalDataContext;
+import dev.tld.spring.web.servlet.HeaderRequestMetadataResolver;
+import dev.tld.spring.web.servlet.RequestMetadataCallableInterceptor;
+import dev.tld.spring.web.servlet.RequestMetadataFilter;
+import dev.tld.spring.web.servlet.RequestMetadataResolver;
 
 /**
  * Publishes every servlet request's metadata on the thread serving it: a filter ahead of
@@ -27,22 +32,21 @@ import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 @ConditionalOnBean(TaskLocalDataContext.class)
 public class TaskLocalDataWebMvcAutoConfiguration {
 
-	/** Runs before everything but the outermost infrastructure filters. */
-	public static final int FILTER_ORDER = Ordered.HIGHEST_PRECEDENCE + 10;
-
 	@Bean
 	@ConditionalOnMissingBean
-	TldRequestResolver tldRequestResolver(TaskLocalDataProperties properties) {
-		return new HeaderRequestResolver(properties);
+	RequestMetadataResolver tldRequestResolver(TaskLocalDataProperties properties) {
+		TaskLocalDataProperties.Headers headers = properties.getHeaders();
+		return new HeaderRequestMetadataResolver(headers.getTenant(), headers.getPriority(), headers.getRequestId(),
+				properties.getDefaultTenant(), properties.getDefaultPriority());
 	}
 
 	@Bean
-	FilterRegistrationBean<TldRequestFilter> tldRequestFilter(TaskLocalDataContext context,
-			TldRequestResolver resolver) {
-		FilterRegistrationBean<TldRequestFilter> registration = new FilterRegistrationBean<>(
-				new TldRequestFilter(context, resolver));
+	FilterRegistrationBean<RequestMetadataFilter> tldRequestFilter(TaskLocalDataContext context,
+			RequestMetadataResolver resolver) {
+		FilterRegistrationBean<RequestMetadataFilter> registration = new FilterRegistrationBean<>(
+				new RequestMetadataFilter(context, resolver));
 		registration.setName("tldRequestFilter");
-		registration.setOrder(FILTER_ORDER);
+		registration.setOrder(RequestMetadataFilter.DEFAULT_ORDER);
 		registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ASYNC, DispatcherType.ERROR);
 		return registration;
 	}
@@ -56,7 +60,7 @@ public class TaskLocalDataWebMvcAutoConfiguration {
 			return new WebMvcConfigurer() {
 				@Override
 				public void configureAsyncSupport(AsyncSupportConfigurer configurer) {
-					configurer.registerCallableInterceptors(new TldCallableInterceptor(context));
+					configurer.registerCallableInterceptors(new RequestMetadataCallableInterceptor(context));
 				}
 			};
 		}

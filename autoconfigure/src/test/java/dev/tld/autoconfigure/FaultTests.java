@@ -19,6 +19,8 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.core.io.ClassPathResource;
 
 import dev.tld.core.BpfObject;
+import dev.tld.spring.TaskLocalDataRuntime;
+import dev.tld.spring.actuate.health.TaskLocalDataHealthIndicator;
 import dev.tld.test.BpfPins;
 import dev.tld.test.EnabledOnBpf;
 
@@ -67,9 +69,7 @@ class FaultTests {
 	@Test
 	@EnabledOnBpf
 	void bpfObjectsMissingFromTheClasspath() {
-		this.runner
-			.withClassLoader(
-					new FilteredClassLoader(new ClassPathResource(TaskLocalDataRuntime.TRACE_OBJECT.substring(1))))
+		this.runner.withClassLoader(new FilteredClassLoader(new ClassPathResource("dev/tld/bpf/tld_trace.bpf.o")))
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
 				TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);

@@ -19,6 +19,15 @@ import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
+import dev.tld.spring.RequestMetadata;
+import dev.tld.spring.TaskLocalDataContext;
+import dev.tld.spring.TaskLocalDataRuntime;
+import dev.tld.spring.actuate.endpoint.TaskLocalDataEndpoint;
+import dev.tld.spring.actuate.health.TaskLocalDataHealthIndicator;
+import dev.tld.spring.metrics.TaskLocalDataMetrics;
+import dev.tld.spring.web.servlet.HeaderRequestMetadataResolver;
+import dev.tld.spring.web.servlet.RequestMetadataFilter;
+import dev.tld.spring.web.servlet.RequestMetadataResolver;
 import dev.tld.test.EnabledOnBpf;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -44,11 +53,12 @@ class IntegrationAutoConfigurationTests {
 	@Test
 	void servletApplicationGetsTheFilterTheResolverAndTheAsyncInterceptor() {
 		this.web.run((context) -> {
-			assertThat(context).hasBean("tldRequestFilter").hasSingleBean(TldRequestResolver.class);
-			assertThat(context.getBean(TldRequestResolver.class)).isInstanceOf(HeaderRequestResolver.class);
+			assertThat(context).hasBean("tldRequestFilter").hasSingleBean(RequestMetadataResolver.class);
+			assertThat(context.getBean(RequestMetadataResolver.class))
+				.isInstanceOf(HeaderRequestMetadataResolver.class);
 			FilterRegistrationBean<?> filter = context.getBean("tldRequestFilter", FilterRegistrationBean.class);
-			assertThat(filter.getFilter()).isInstanceOf(TldRequestFilter.class);
-			assertThat(filter.getOrder()).isEqualTo(TaskLocalDataWebMvcAutoConfiguration.FILTER_ORDER);
+			assertThat(filter.getFilter()).isInstanceOf(RequestMetadataFilter.class);
+			assertThat(filter.getOrder()).isEqualTo(RequestMetadataFilter.DEFAULT_ORDER);
 			assertThat(context).hasBean("tldAsyncSupportConfigurer");
 		});
 	}
@@ -56,8 +66,9 @@ class IntegrationAutoConfigurationTests {
 	@Test
 	void userResolverReplacesTheHeaderResolver() {
 		this.web.withUserConfiguration(UserResolver.class).run((context) -> {
-			assertThat(context).hasSingleBean(TldRequestResolver.class);
-			assertThat(context.getBean(TldRequestResolver.class)).isNotInstanceOf(HeaderRequestResolver.class);
+			assertThat(context).hasSingleBean(RequestMetadataResolver.class);
+			assertThat(context.getBean(RequestMetadataResolver.class))
+				.isNotInstanceOf(HeaderRequestMetadataResolver.class);
 		});
 	}
 
@@ -65,7 +76,7 @@ class IntegrationAutoConfigurationTests {
 	static class UserResolver {
 
 		@Bean
-		TldRequestResolver jwtResolver() {
+		RequestMetadataResolver jwtResolver() {
 			return (HttpServletRequest request) -> new RequestMetadata("from-jwt", 1, "id");
 		}
 
@@ -74,7 +85,7 @@ class IntegrationAutoConfigurationTests {
 	@Test
 	void noFilterOutsideAServletApplication() {
 		this.plain.run((context) -> assertThat(context).doesNotHaveBean("tldRequestFilter")
-			.doesNotHaveBean(TldRequestResolver.class)
+			.doesNotHaveBean(RequestMetadataResolver.class)
 			.hasSingleBean(TaskLocalDataContext.class));
 	}
 

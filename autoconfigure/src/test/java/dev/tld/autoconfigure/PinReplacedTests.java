@@ -26,6 +26,7 @@ import org.springframework.test.context.DynamicPropertySource;
 import dev.tld.autoconfigure.app.TestApplication;
 import dev.tld.core.BpfLink;
 import dev.tld.core.BpfObject;
+import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.test.BpfPins;
 import dev.tld.test.EnabledOnBpf;
 
@@ -83,7 +84,7 @@ class PinReplacedTests {
 		assertThat(work("during")).as("still served and published to our own programs").startsWith("during|");
 
 		// A tool restarts: it pins a fresh map where the old one was.
-		try (BpfObject tool = BpfObject.openResource(TaskLocalDataRuntime.TRACE_OBJECT)) {
+		try (BpfObject tool = BpfObject.openResource("/dev/tld/bpf/tld_trace.bpf.o")) {
 			tool.pinMap("tld_data_map", PIN);
 			tool.load();
 			assertThat(tool.map("tld_data_map").id()).isNotEqualTo(ownMap);

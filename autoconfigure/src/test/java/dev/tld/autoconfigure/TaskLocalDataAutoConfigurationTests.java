@@ -16,6 +16,13 @@ import org.springframework.context.annotation.Configuration;
 
 import dev.tld.core.TldKey;
 import dev.tld.core.TldLayout;
+import dev.tld.spring.KeyDefinition;
+import dev.tld.spring.RequestMetadata;
+import dev.tld.spring.TaskLocalDataContext;
+import dev.tld.spring.TaskLocalDataRuntime;
+import dev.tld.spring.TaskLocalDataSchema;
+import dev.tld.spring.TaskLocalDataSettings;
+import dev.tld.spring.TaskLocalDataUnavailableException;
 import dev.tld.test.EnabledOnBpf;
 
 import static org.assertj.core.api.Assertions.assertThat;

@@ -39,6 +39,7 @@ import dev.tld.autoconfigure.app.TestApplication;
 import dev.tld.core.BpfMap;
 import dev.tld.core.BpfObject;
 import dev.tld.core.internal.Natives;
+import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.test.BpfPins;
 import dev.tld.test.EnabledOnBpf;
 

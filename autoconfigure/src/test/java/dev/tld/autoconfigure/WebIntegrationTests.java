@@ -27,8 +27,10 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
-import dev.tld.autoconfigure.TaskLocalDataRuntime.ThreadRecord;
 import dev.tld.autoconfigure.app.TestApplication;
+import dev.tld.spring.TaskLocalDataRuntime;
+import dev.tld.spring.TaskLocalDataRuntime.ThreadRecord;
+import dev.tld.spring.metrics.TaskLocalDataMetrics;
 import dev.tld.test.BpfPins;
 import dev.tld.test.EnabledOnBpf;
 

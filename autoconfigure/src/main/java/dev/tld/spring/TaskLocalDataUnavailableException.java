@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-package dev.tld.autoconfigure;
+package dev.tld.spring;
+
+import org.jspecify.annotations.Nullable;
 
 /**
- * Thrown at startup when {@code tld.fail-fast} is set and task local data cannot reach
- * BPF.
+ * Thrown at startup when fail-fast is set ({@code tld.fail-fast},
+ * {@link TaskLocalDataSettings#failFast()}) and task local data cannot reach BPF.
  */
 public class TaskLocalDataUnavailableException extends RuntimeException {
 
@@ -16,7 +18,7 @@ public class TaskLocalDataUnavailableException extends RuntimeException {
 	 * @param reason why BPF cannot be used
 	 * @param cause the underlying failure, or null
 	 */
-	public TaskLocalDataUnavailableException(String reason, Throwable cause) {
+	public TaskLocalDataUnavailableException(String reason, @Nullable Throwable cause) {
 		super("Task local data cannot be published to BPF: " + reason, cause);
 		this.reason = reason;
 	}

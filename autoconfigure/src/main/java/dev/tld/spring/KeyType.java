@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package dev.tld.autoconfigure;
+package dev.tld.spring;
 
 /**
  * How a key's value is encoded in a thread's block.

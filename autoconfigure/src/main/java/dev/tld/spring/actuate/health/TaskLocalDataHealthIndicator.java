@@ -1,8 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
-package dev.tld.autoconfigure;
+package dev.tld.spring.actuate.health;
 
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
+
+import dev.tld.core.TaskLocalData;
+import dev.tld.spring.TaskLocalDataRuntime;
 
 /**
  * UP while threads publish to an attached data map; otherwise UNKNOWN with the reason
@@ -24,13 +27,14 @@ public class TaskLocalDataHealthIndicator implements HealthIndicator {
 	@Override
 	public Health health() {
 		TaskLocalDataRuntime r = this.runtime;
-		if (r.state() == TaskLocalDataRuntime.State.ACTIVE && r.dataMapId() != 0) {
+		TaskLocalData tld = r.taskLocalData();
+		if (r.state() == TaskLocalDataRuntime.State.ACTIVE && tld != null && r.dataMapId() != 0) {
 			Health.Builder up = Health.up()
 				.withDetail("dataMapId", r.dataMapId())
 				.withDetail("pinPath", r.pinPath())
 				.withDetail("programs", r.attachedPrograms())
-				.withDetail("registeredThreads", r.taskLocalData().registeredThreads());
-			String lastError = r.taskLocalData().lastError();
+				.withDetail("registeredThreads", tld.registeredThreads());
+			String lastError = tld.lastError();
 			if (lastError != null) {
 				up.withDetail("lastError", lastError);
 			}

@@ -1,14 +1,18 @@
 // SPDX-License-Identifier: Apache-2.0
-package dev.tld.autoconfigure;
+package dev.tld.spring.actuate.endpoint;
 
 import java.util.List;
+
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 
-import dev.tld.autoconfigure.TaskLocalDataRuntime.TenantStats;
-import dev.tld.autoconfigure.TaskLocalDataRuntime.ThreadRecord;
 import dev.tld.core.KernelSupport;
+import dev.tld.core.TaskLocalData;
+import dev.tld.spring.TaskLocalDataRuntime;
+import dev.tld.spring.TaskLocalDataRuntime.TenantStats;
+import dev.tld.spring.TaskLocalDataRuntime.ThreadRecord;
 
 /**
  * {@code /actuator/tasklocaldata}: kernel support and BPF status, the pinned map, the key
@@ -36,8 +40,9 @@ public class TaskLocalDataEndpoint {
 	public Report report() {
 		TaskLocalDataRuntime r = this.runtime;
 		List<Key> keys = r.keys().values().stream().map((k) -> new Key(k.name(), k.size(), k.offset())).toList();
-		int registered = (r.taskLocalData() != null) ? r.taskLocalData().registeredThreads() : 0;
-		String lastError = (r.taskLocalData() != null) ? r.taskLocalData().lastError() : null;
+		TaskLocalData tld = r.taskLocalData();
+		int registered = (tld != null) ? tld.registeredThreads() : 0;
+		String lastError = (tld != null) ? tld.lastError() : null;
 		return new Report(r.state().name(), r.reason(), r.support(), r.pinPath(), r.dataMapId(), r.attachedPrograms(),
 				keys, registered, lastError, r.readThreads(), r.readStats());
 	}
@@ -57,9 +62,9 @@ public class TaskLocalDataEndpoint {
 	 * @param threads what BPF reads for each thread of this process
 	 * @param tenants per (tenant, priority) totals measured by BPF
 	 */
-	public record Report(String state, String reason, KernelSupport.Report kernel, String pinPath, int dataMapId,
-			List<String> programs, List<Key> keys, int registeredThreads, String lastError, List<ThreadRecord> threads,
-			List<TenantStats> tenants) {
+	public record Report(String state, @Nullable String reason, KernelSupport.Report kernel, String pinPath,
+			int dataMapId, List<String> programs, List<Key> keys, int registeredThreads, @Nullable String lastError,
+			List<ThreadRecord> threads, List<TenantStats> tenants) {
 	}
 
 	/**

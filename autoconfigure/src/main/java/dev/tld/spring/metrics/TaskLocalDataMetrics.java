@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package dev.tld.autoconfigure;
+package dev.tld.spring.metrics;
 
 import java.time.Duration;
 import java.util.HashMap;
@@ -18,8 +18,10 @@ import io.micrometer.core.instrument.Tags;
 import io.micrometer.core.instrument.binder.MeterBinder;
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
-import dev.tld.autoconfigure.TaskLocalDataRuntime.TenantStats;
+import dev.tld.spring.TaskLocalDataRuntime;
+import dev.tld.spring.TaskLocalDataRuntime.TenantStats;
 
 /**
  * Micrometer meters fed from the BPF tracing programs' per (tenant, priority) totals.
@@ -85,9 +87,9 @@ public class TaskLocalDataMetrics implements MeterBinder, AutoCloseable {
 
 	private final Map<String, Bucket> buckets = new HashMap<>();
 
-	private MeterRegistry registry;
+	private @Nullable MeterRegistry registry;
 
-	private ScheduledExecutorService scheduler;
+	private @Nullable ScheduledExecutorService scheduler;
 
 	/**
 	 * Create the binder.
@@ -112,13 +114,14 @@ public class TaskLocalDataMetrics implements MeterBinder, AutoCloseable {
 			.register(registry);
 		refresh();
 		if (this.scheduler == null) {
-			this.scheduler = Executors.newSingleThreadScheduledExecutor((r) -> {
+			ScheduledExecutorService scheduler = Executors.newSingleThreadScheduledExecutor((r) -> {
 				Thread t = new Thread(r, "tld-metrics");
 				t.setDaemon(true);
 				return t;
 			});
 			long ms = this.refreshInterval.toMillis();
-			this.scheduler.scheduleWithFixedDelay(this::refreshQuietly, ms, ms, TimeUnit.MILLISECONDS);
+			scheduler.scheduleWithFixedDelay(this::refreshQuietly, ms, ms, TimeUnit.MILLISECONDS);
+			this.scheduler = scheduler;
 		}
 	}
 
@@ -133,7 +136,8 @@ public class TaskLocalDataMetrics implements MeterBinder, AutoCloseable {
 
 	/** Read the BPF maps now and update (or create) the meters. */
 	public synchronized void refresh() {
-		if (this.registry == null) {
+		MeterRegistry registry = this.registry;
+		if (registry == null) {
 			return;
 		}
 		List<TenantStats> stats = this.runtime.readStats();
@@ -149,7 +153,7 @@ public class TaskLocalDataMetrics implements MeterBinder, AutoCloseable {
 		totals.forEach((k, t) -> {
 			int sep = k.indexOf('\0');
 			Bucket b = this.buckets.computeIfAbsent(k,
-					(key) -> new Bucket(this.registry, key.substring(0, sep), key.substring(sep + 1)));
+					(key) -> new Bucket(registry, key.substring(0, sep), key.substring(sep + 1)));
 			b.cpuNanos = t[0];
 			b.offCpuNanos = t[1];
 			b.syscalls = t[2];
@@ -170,8 +174,9 @@ public class TaskLocalDataMetrics implements MeterBinder, AutoCloseable {
 
 	@Override
 	public synchronized void close() {
-		if (this.scheduler != null) {
-			this.scheduler.shutdownNow();
+		ScheduledExecutorService scheduler = this.scheduler;
+		if (scheduler != null) {
+			scheduler.shutdownNow();
 		}
 	}
 

@@ -1,13 +1,17 @@
 // SPDX-License-Identifier: Apache-2.0
-package dev.tld.autoconfigure;
+package dev.tld.spring;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.jspecify.annotations.Nullable;
+
+import dev.tld.core.TaskLocalData;
 import dev.tld.core.TldKey;
 import dev.tld.core.TldThread;
 
@@ -37,30 +41,10 @@ public final class TaskLocalDataContext {
 
 	private final TaskLocalDataRuntime runtime;
 
-	private final ThreadLocal<RequestMetadata> current = new ThreadLocal<>();
+	private final ThreadLocal<@Nullable RequestMetadata> current = new ThreadLocal<>();
 
-	private final TldKey tenant;
-
-	private final TldKey priority;
-
-	private final TldKey requestId;
-
-	private final TldKey since;
-
-	private final TldKey lastTenant;
-
-	private final TldKey lastPriority;
-
-	private final TldKey lastSince;
-
-	private final TldKey lastUntil;
-
-	/**
-	 * Every key but the tenant and the tld.last_* keys, cleared when the outermost scope
-	 * closes (the last_* keys describe the request that just ended: BPF reads them
-	 * afterwards).
-	 */
-	private final List<TldKey> others;
+	/** The starter's keys; null when the runtime publishes nothing. */
+	private final @Nullable Keys keys;
 
 	private final AtomicLong unpublished = new AtomicLong();
 
@@ -70,15 +54,7 @@ public final class TaskLocalDataContext {
 	 */
 	public TaskLocalDataContext(TaskLocalDataRuntime runtime) {
 		this.runtime = runtime;
-		this.tenant = runtime.keys().get(TaskLocalDataSchema.TENANT.name());
-		this.priority = runtime.keys().get(TaskLocalDataSchema.PRIORITY.name());
-		this.requestId = runtime.keys().get(TaskLocalDataSchema.REQUEST_ID.name());
-		this.since = runtime.keys().get(TaskLocalDataSchema.SINCE.name());
-		this.lastTenant = runtime.keys().get(TaskLocalDataSchema.LAST_TENANT.name());
-		this.lastPriority = runtime.keys().get(TaskLocalDataSchema.LAST_PRIORITY.name());
-		this.lastSince = runtime.keys().get(TaskLocalDataSchema.LAST_SINCE.name());
-		this.lastUntil = runtime.keys().get(TaskLocalDataSchema.LAST_UNTIL.name());
-		this.others = runtime.keys().values().stream().filter((k) -> !NOT_OTHERS.contains(k.name())).toList();
+		this.keys = (runtime.taskLocalData() != null) ? new Keys(runtime.keys()) : null;
 	}
 
 	/**
@@ -102,68 +78,49 @@ public final class TaskLocalDataContext {
 	public Scope open(RequestMetadata metadata) {
 		RequestMetadata previous = this.current.get();
 		this.current.set(metadata);
+		Keys keys = this.keys;
 		TldThread thread = thread();
-		if (thread != null) {
+		if (keys != null && thread != null) {
 			long now = System.nanoTime();
-			long started = thread.getLong(this.since);
-			write(thread, metadata, now);
+			long started = thread.getLong(keys.since);
+			keys.write(thread, metadata, now);
 			if (previous != null) {
-				ended(thread, previous, started, now);
+				keys.ended(thread, previous, started, now);
 			}
 		}
 		return () -> {
 			this.current.set(previous);
-			if (thread != null) {
+			if (keys != null && thread != null) {
 				long now = System.nanoTime();
-				long started = thread.getLong(this.since);
+				long started = thread.getLong(keys.since);
 				if (previous != null) {
-					write(thread, previous, now);
+					keys.write(thread, previous, now);
 				}
 				else {
 					// tenant first: from this store on, BPF sees the thread as idle
-					thread.clear(this.tenant);
-					for (TldKey k : this.others) {
+					thread.clear(keys.tenant);
+					for (TldKey k : keys.others) {
 						thread.clear(k);
 					}
 				}
 				// after the tenant changed, so that a request that ended is never seen as
 				// still served
-				ended(thread, metadata, started, now);
+				keys.ended(thread, metadata, started, now);
 			}
 		};
-	}
-
-	/**
-	 * Record that the thread served {@code metadata} from {@code since} to {@code until},
-	 * for BPF to charge it its part of the CPU slice in which it ended (System.nanoTime()
-	 * is CLOCK_MONOTONIC, bpf_ktime_get_ns()'s clock).
-	 */
-	private void ended(TldThread thread, RequestMetadata metadata, long since, long until) {
-		thread.putString(this.lastTenant, metadata.tenant());
-		thread.putLong(this.lastPriority, metadata.priority());
-		thread.putLong(this.lastSince, since);
-		thread.putLong(this.lastUntil, until);
-	}
-
-	private void write(TldThread thread, RequestMetadata metadata, long now) {
-		thread.putLong(this.priority, metadata.priority());
-		thread.putString(this.requestId, metadata.requestId());
-		thread.putLong(this.since, now);
-		// tenant last: BPF attributes work by tenant, so it changes once the rest is in
-		// place
-		thread.putString(this.tenant, metadata.tenant());
 	}
 
 	/**
 	 * The calling thread's block, or null if nothing is published (no BPF, virtual
 	 * thread).
 	 */
-	private TldThread thread() {
-		if (this.runtime.taskLocalData() == null) {
+	private @Nullable TldThread thread() {
+		TaskLocalData tld = this.runtime.taskLocalData();
+		if (tld == null) {
 			return null;
 		}
 		try {
-			return this.runtime.taskLocalData().currentThread();
+			return tld.currentThread();
 		}
 		catch (IllegalStateException ex) {
 			this.unpublished.incrementAndGet();
@@ -205,7 +162,7 @@ public final class TaskLocalDataContext {
 	 * @param value the value, or null to clear it
 	 * @throws IllegalArgumentException if no such key is declared
 	 */
-	public void put(String key, String value) {
+	public void put(String key, @Nullable String value) {
 		TldKey k = customKey(key);
 		TldThread t = thread();
 		if (t != null && k != null) {
@@ -228,7 +185,7 @@ public final class TaskLocalDataContext {
 		}
 	}
 
-	private TldKey customKey(String name) {
+	private @Nullable TldKey customKey(String name) {
 		if (TaskLocalDataSchema.isReserved(name)) {
 			throw new IllegalArgumentException("'" + name + "' is one of the starter's own keys; use open()");
 		}
@@ -298,6 +255,77 @@ public final class TaskLocalDataContext {
 	 */
 	public long unpublishedScopes() {
 		return this.unpublished.get();
+	}
+
+	/**
+	 * The starter's keys in a runtime that publishes, and how the context writes them.
+	 */
+	private static final class Keys {
+
+		final TldKey tenant;
+
+		final TldKey priority;
+
+		final TldKey requestId;
+
+		final TldKey since;
+
+		final TldKey lastTenant;
+
+		final TldKey lastPriority;
+
+		final TldKey lastSince;
+
+		final TldKey lastUntil;
+
+		/**
+		 * Every key but the tenant and the tld.last_* keys, cleared when the outermost
+		 * scope closes (the last_* keys describe the request that just ended: BPF reads
+		 * them afterwards).
+		 */
+		final List<TldKey> others;
+
+		Keys(Map<String, TldKey> keys) {
+			this.tenant = key(keys, TaskLocalDataSchema.TENANT);
+			this.priority = key(keys, TaskLocalDataSchema.PRIORITY);
+			this.requestId = key(keys, TaskLocalDataSchema.REQUEST_ID);
+			this.since = key(keys, TaskLocalDataSchema.SINCE);
+			this.lastTenant = key(keys, TaskLocalDataSchema.LAST_TENANT);
+			this.lastPriority = key(keys, TaskLocalDataSchema.LAST_PRIORITY);
+			this.lastSince = key(keys, TaskLocalDataSchema.LAST_SINCE);
+			this.lastUntil = key(keys, TaskLocalDataSchema.LAST_UNTIL);
+			this.others = keys.values().stream().filter((k) -> !NOT_OTHERS.contains(k.name())).toList();
+		}
+
+		private static TldKey key(Map<String, TldKey> keys, KeyDefinition definition) {
+			TldKey key = keys.get(definition.name());
+			if (key == null) {
+				throw new IllegalStateException("the runtime did not define " + definition.name());
+			}
+			return key;
+		}
+
+		void write(TldThread thread, RequestMetadata metadata, long now) {
+			thread.putLong(this.priority, metadata.priority());
+			thread.putString(this.requestId, metadata.requestId());
+			thread.putLong(this.since, now);
+			// tenant last: BPF attributes work by tenant, so it changes once the rest is
+			// in place
+			thread.putString(this.tenant, metadata.tenant());
+		}
+
+		/**
+		 * Record that the thread served {@code metadata} from {@code since} to
+		 * {@code until}, for BPF to charge it its part of the CPU slice in which it ended
+		 * (System.nanoTime() is CLOCK_MONOTONIC, bpf_ktime_get_ns()'s clock).
+		 */
+		void ended(TldThread thread, RequestMetadata metadata, long since, long until) {
+			thread.putString(this.lastTenant, metadata.tenant());
+			thread.putLong(this.lastPriority, metadata.priority());
+			thread.putLong(this.lastSince, since);
+			thread.putLong(this.lastUntil, until);
+		}
+
 	}
 
 }

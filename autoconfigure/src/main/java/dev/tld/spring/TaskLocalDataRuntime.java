@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package dev.tld.autoconfigure;
+package dev.tld.spring;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -16,6 +16,7 @@ import java.util.Map;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
 
 import dev.tld.core.BpfLink;
 import dev.tld.core.BpfMap;
@@ -52,25 +53,25 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 
 	private final State state;
 
-	private final String reason;
+	private final @Nullable String reason;
 
 	private final KernelSupport.Report support;
 
 	private final String pinPath;
 
-	private final TaskLocalData tld;
+	private final @Nullable TaskLocalData tld;
 
 	private final Map<String, TldKey> keys;
 
-	private final BpfObject trace;
+	private final @Nullable BpfObject trace;
 
-	private final BpfLink dumpTasks;
+	private final @Nullable BpfLink dumpTasks;
 
 	private final List<String> attachedPrograms;
 
-	private TaskLocalDataRuntime(State state, String reason, KernelSupport.Report support, String pinPath,
-			TaskLocalData tld, Map<String, TldKey> keys, BpfObject trace, BpfLink dumpTasks,
-			List<String> attachedPrograms) {
+	private TaskLocalDataRuntime(State state, @Nullable String reason, KernelSupport.Report support, String pinPath,
+			@Nullable TaskLocalData tld, Map<String, TldKey> keys, @Nullable BpfObject trace,
+			@Nullable BpfLink dumpTasks, List<String> attachedPrograms) {
 		this.state = state;
 		this.reason = reason;
 		this.support = support;
@@ -144,7 +145,7 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	}
 
 	private static TaskLocalDataRuntime unusable(State state, String reason, KernelSupport.Report support,
-			TaskLocalDataSettings settings, Throwable cause) {
+			TaskLocalDataSettings settings, @Nullable Throwable cause) {
 		if (settings.failFast()) {
 			throw new TaskLocalDataUnavailableException(reason, cause);
 		}
@@ -203,7 +204,7 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	 * Why the state is not {@link State#ACTIVE}.
 	 * @return the reason, or null when active
 	 */
-	public String reason() {
+	public @Nullable String reason() {
 		return this.reason;
 	}
 
@@ -227,7 +228,7 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	 * The task local data, or null when not {@link State#ACTIVE}.
 	 * @return the instance or null
 	 */
-	public TaskLocalData taskLocalData() {
+	public @Nullable TaskLocalData taskLocalData() {
 		return this.tld;
 	}
 
@@ -253,10 +254,11 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	 * @return the map id, or 0 when none
 	 */
 	public int dataMapId() {
-		if (this.tld == null) {
+		TaskLocalData tld = this.tld;
+		if (tld == null) {
 			return 0;
 		}
-		List<BpfMap> maps = this.tld.maps();
+		List<BpfMap> maps = tld.maps();
 		return maps.isEmpty() ? 0 : maps.get(0).id();
 	}
 
@@ -266,10 +268,11 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	 * @return one record per thread; empty when not active
 	 */
 	public List<ThreadRecord> readThreads() {
-		if (this.dumpTasks == null) {
+		BpfLink dump = this.dumpTasks;
+		if (dump == null) {
 			return List.of();
 		}
-		byte[] raw = this.dumpTasks.readIterator();
+		byte[] raw = dump.readIterator();
 		long self = ProcessHandle.current().pid();
 		ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
 		List<ThreadRecord> records = new ArrayList<>();
@@ -290,10 +293,11 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	 * @return the totals; empty when not active
 	 */
 	public List<TenantStats> readStats() {
-		if (this.trace == null) {
+		BpfObject trace = this.trace;
+		if (trace == null) {
 			return List.of();
 		}
-		BpfMap stats = this.trace.map("tld_stats");
+		BpfMap stats = trace.map("tld_stats");
 		Map<String, TenantStats> out = new HashMap<>();
 		for (byte[] key : stats.keys()) {
 			stats.lookupPerCpu(key).ifPresent((perCpu) -> {
@@ -326,11 +330,13 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	/** Detach the programs, unregister the threads and free what was loaded. */
 	@Override
 	public void close() {
-		if (this.trace != null) {
-			this.trace.close();
+		BpfObject trace = this.trace;
+		if (trace != null) {
+			trace.close();
 		}
-		if (this.tld != null) {
-			this.tld.close();
+		TaskLocalData tld = this.tld;
+		if (tld != null) {
+			tld.close();
 		}
 	}
 

@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
-package dev.tld.autoconfigure;
+package dev.tld.spring;
 
 import java.util.Objects;
 import java.util.regex.Pattern;
+
+import org.jspecify.annotations.Nullable;
 
 import dev.tld.core.TldLayout;
 
@@ -49,7 +51,7 @@ public record KeyDefinition(String name, KeyType type, int size) {
 	 * @throws IllegalArgumentException if it is not 1 to
 	 * {@value TldLayout#MAX_NAME_BYTES} letters, digits or {@code _ . : -}
 	 */
-	public static void checkName(String name) {
+	public static void checkName(@Nullable String name) {
 		if (name == null || !NAME.matcher(name).matches()) {
 			throw new IllegalArgumentException(
 					"a key name must be 1 to " + TldLayout.MAX_NAME_BYTES + " letters, digits or _ . : -");
