@@ -4,6 +4,7 @@ package dev.tld.autoconfigure;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.thread.Threading;
 import org.springframework.context.annotation.Bean;
 import org.springframework.core.env.Environment;
 import org.springframework.core.io.ResourceLoader;
@@ -22,20 +23,29 @@ import dev.tld.spring.TaskLocalDataSettings;
 @AutoConfiguration
 @ConditionalOnFlag("tld.enabled")
 @EnableConfigurationProperties(TaskLocalDataProperties.class)
-public class TaskLocalDataAutoConfiguration {
+public final class TaskLocalDataAutoConfiguration {
 
 	@Bean(destroyMethod = "close")
 	@ConditionalOnMissingBean
 	TaskLocalDataRuntime taskLocalDataRuntime(TaskLocalDataProperties properties, ResourceLoader resourceLoader,
 			Environment environment) {
 		ClassLoader loader = resourceLoader.getClassLoader();
-		return TaskLocalDataRuntime.start(
-				settings(properties, (loader != null) ? loader : TaskLocalDataRuntime.class.getClassLoader(),
-						environment.getProperty("spring.threads.virtual.enabled", Boolean.class, false)),
-				KernelSupport.probe());
+		return TaskLocalDataRuntime
+			.start(settings(properties, (loader != null) ? loader : TaskLocalDataRuntime.class.getClassLoader(),
+					Threading.VIRTUAL.isActive(environment)), KernelSupport.probe());
 	}
 
-	/** The runtime's settings: the properties, the application's class loader. */
+	@Bean
+	@ConditionalOnMissingBean
+	TaskLocalDataContext taskLocalDataContext(TaskLocalDataRuntime runtime) {
+		return new TaskLocalDataContext(runtime);
+	}
+
+	/**
+	 * The runtime's settings: the properties, the application's class loader, and whether
+	 * requests run on virtual threads as Spring Boot decides it
+	 * ({@code spring.threads.virtual.enabled} on Java 21+).
+	 */
 	static TaskLocalDataSettings settings(TaskLocalDataProperties properties, ClassLoader loader,
 			boolean virtualThreads) {
 		return TaskLocalDataSettings.builder()
@@ -47,12 +57,6 @@ public class TaskLocalDataAutoConfiguration {
 			.classLoader(loader)
 			.virtualThreads(virtualThreads)
 			.build();
-	}
-
-	@Bean
-	@ConditionalOnMissingBean
-	TaskLocalDataContext taskLocalDataContext(TaskLocalDataRuntime runtime) {
-		return new TaskLocalDataContext(runtime);
 	}
 
 }

@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledForJreRange;
+import org.junit.jupiter.api.condition.JRE;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
@@ -29,8 +31,9 @@ import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Faults the starter must survive with a clear message and a running application: virtual
- * threads, BPF objects missing from the classpath, a data map that does not pin UPTRs
- * (what a kernel without UPTR support creates), and who may write the pinned map.
+ * threads (where Spring Boot uses them: Java 21+), BPF objects missing from the
+ * classpath, a data map that does not pin UPTRs (what a kernel without UPTR support
+ * creates), and who may write the pinned map.
  */
 class FaultTests {
 
@@ -49,6 +52,19 @@ class FaultTests {
 
 	@Test
 	@EnabledOnBpf
+	@EnabledForJreRange(max = JRE.JAVA_20)
+	void beforeJava21TheVirtualThreadsPropertyIsIgnoredAsBootIgnoresIt() {
+		// Spring Boot runs requests on platform threads there, whatever the property says
+		this.runner.withPropertyValues("spring.threads.virtual.enabled=true").run((context) -> {
+			TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
+			assertThat(runtime.state()).as(runtime.reason()).isEqualTo(TaskLocalDataRuntime.State.ACTIVE);
+			assertThat(runtime.taskLocalData()).isNotNull();
+		});
+	}
+
+	@Test
+	@EnabledOnBpf
+	@EnabledForJreRange(min = JRE.JAVA_21)
 	void virtualThreadsAreRefusedClearly() {
 		this.runner.withPropertyValues("spring.threads.virtual.enabled=true").run((context) -> {
 			assertThat(context).hasNotFailed();

@@ -10,9 +10,11 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.diagnostics.FailureAnalyzer;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.io.support.SpringFactoriesLoader;
 
 import dev.tld.core.TldKey;
 import dev.tld.core.TldLayout;
@@ -254,6 +256,14 @@ class TaskLocalDataAutoConfigurationTests {
 				assertThat(analysis.getDescription()).contains("cannot be published to BPF");
 				assertThat(analysis.getAction()).contains("tld.fail-fast=false");
 			});
+	}
+
+	@Test
+	void theFailureAnalyzerIsRegistered() {
+		// Boot's own analyzers that need a bean factory are skipped here
+		assertThat(SpringFactoriesLoader.forDefaultResourceLocation(getClass().getClassLoader())
+			.load(FailureAnalyzer.class, null, SpringFactoriesLoader.FailureHandler.handleMessage((message, ex) -> {
+			}))).hasAtLeastOneElementOfType(TaskLocalDataFailureAnalyzer.class);
 	}
 
 	static String messages(Throwable t) {

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package dev.tld.autoconfigure;
+package dev.tld.autoconfigure.actuate.endpoint;
 
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -7,42 +7,28 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
-import org.springframework.boot.health.autoconfigure.contributor.ConditionalOnEnabledHealthIndicator;
-import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
-import org.springframework.context.annotation.Configuration;
 
+import dev.tld.autoconfigure.TaskLocalDataAutoConfiguration;
 import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.spring.actuate.endpoint.TaskLocalDataEndpoint;
-import dev.tld.spring.actuate.health.TaskLocalDataHealthIndicator;
 
 /**
- * The {@code tasklocaldata} Actuator endpoint and the {@code taskLocalData} health
- * indicator.
+ * The {@code tasklocaldata} Actuator endpoint, where it is available
+ * ({@code management.endpoint.tasklocaldata.access}, exposure). Like Spring Boot's own
+ * endpoints, it needs no ordering against the endpoint infrastructure, which discovers
+ * endpoint beans once the context is refreshed.
  */
 @AutoConfiguration(after = TaskLocalDataAutoConfiguration.class)
-@ConditionalOnClass(Endpoint.class)
+@ConditionalOnClass({ Endpoint.class, ConditionalOnAvailableEndpoint.class })
 @ConditionalOnBean(TaskLocalDataRuntime.class)
-public class TaskLocalDataActuatorAutoConfiguration {
+public final class TaskLocalDataEndpointAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
 	@ConditionalOnAvailableEndpoint
 	TaskLocalDataEndpoint taskLocalDataEndpoint(TaskLocalDataRuntime runtime) {
 		return new TaskLocalDataEndpoint(runtime);
-	}
-
-	@Configuration(proxyBeanMethods = false)
-	@ConditionalOnClass(HealthIndicator.class)
-	static class HealthConfiguration {
-
-		@Bean
-		@ConditionalOnMissingBean(name = "taskLocalDataHealthIndicator")
-		@ConditionalOnEnabledHealthIndicator("tasklocaldata")
-		TaskLocalDataHealthIndicator taskLocalDataHealthIndicator(TaskLocalDataRuntime runtime) {
-			return new TaskLocalDataHealthIndicator(runtime);
-		}
-
 	}
 
 }

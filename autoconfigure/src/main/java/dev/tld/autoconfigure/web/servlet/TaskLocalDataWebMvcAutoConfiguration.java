@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-package dev.tld.autoconfigure;
+package dev.tld.autoconfigure.web.servlet;
 
 import jakarta.servlet.DispatcherType;
 
@@ -7,6 +7,7 @@ import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingFilterBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplication;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
@@ -15,6 +16,8 @@ import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.servlet.config.annotation.AsyncSupportConfigurer;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
 
+import dev.tld.autoconfigure.TaskLocalDataAutoConfiguration;
+import dev.tld.autoconfigure.TaskLocalDataProperties;
 import dev.tld.spring.TaskLocalDataContext;
 import dev.tld.spring.web.servlet.HeaderRequestMetadataResolver;
 import dev.tld.spring.web.servlet.RequestMetadataCallableInterceptor;
@@ -22,30 +25,35 @@ import dev.tld.spring.web.servlet.RequestMetadataFilter;
 import dev.tld.spring.web.servlet.RequestMetadataResolver;
 
 /**
- * Publishes every servlet request's metadata on the thread serving it: a filter ahead of
- * the others, for request, async and error dispatches, and a callable interceptor for
- * Spring MVC's async processing.
+ * Publishes every servlet request's metadata on the thread serving it: a
+ * {@link RequestMetadataFilter} ahead of the others, for request, async and error
+ * dispatches, and a {@link RequestMetadataCallableInterceptor} for Spring MVC's async
+ * processing. A {@link RequestMetadataResolver} bean replaces the header-based one; a
+ * {@link RequestMetadataFilter} bean, or a registration of one, replaces the filter's
+ * registration.
  */
-@AutoConfiguration(after = TaskLocalDataAutoConfiguration.class)
+@AutoConfiguration(after = TaskLocalDataAutoConfiguration.class,
+		afterName = "org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration")
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass({ OncePerRequestFilter.class, FilterRegistrationBean.class })
 @ConditionalOnBean(TaskLocalDataContext.class)
-public class TaskLocalDataWebMvcAutoConfiguration {
+public final class TaskLocalDataWebMvcAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean
-	RequestMetadataResolver tldRequestResolver(TaskLocalDataProperties properties) {
+	RequestMetadataResolver requestMetadataResolver(TaskLocalDataProperties properties) {
 		TaskLocalDataProperties.Headers headers = properties.getHeaders();
 		return new HeaderRequestMetadataResolver(headers.getTenant(), headers.getPriority(), headers.getRequestId(),
 				properties.getDefaultTenant(), properties.getDefaultPriority());
 	}
 
 	@Bean
-	FilterRegistrationBean<RequestMetadataFilter> tldRequestFilter(TaskLocalDataContext context,
+	@ConditionalOnMissingFilterBean(RequestMetadataFilter.class)
+	FilterRegistrationBean<RequestMetadataFilter> requestMetadataFilter(TaskLocalDataContext context,
 			RequestMetadataResolver resolver) {
 		FilterRegistrationBean<RequestMetadataFilter> registration = new FilterRegistrationBean<>(
 				new RequestMetadataFilter(context, resolver));
-		registration.setName("tldRequestFilter");
+		registration.setName("requestMetadataFilter");
 		registration.setOrder(RequestMetadataFilter.DEFAULT_ORDER);
 		registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ASYNC, DispatcherType.ERROR);
 		return registration;
@@ -56,7 +64,7 @@ public class TaskLocalDataWebMvcAutoConfiguration {
 	static class AsyncConfiguration {
 
 		@Bean
-		WebMvcConfigurer tldAsyncSupportConfigurer(TaskLocalDataContext context) {
+		WebMvcConfigurer requestMetadataAsyncSupportConfigurer(TaskLocalDataContext context) {
 			return new WebMvcConfigurer() {
 				@Override
 				public void configureAsyncSupport(AsyncSupportConfigurer configurer) {
