@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -13,22 +12,19 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
 
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import dev.tld.autoconfigure.app.TestApplication;
 import dev.tld.core.BpfLink;
 import dev.tld.core.BpfObject;
 import dev.tld.spring.TaskLocalDataRuntime;
-import dev.tld.test.BpfPins;
-import dev.tld.test.EnabledOnBpf;
+import dev.tld.test.spring.IsolatedDataMap;
+import dev.tld.test.spring.IsolatedDataMapContextCustomizerFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,26 +36,16 @@ import static org.assertj.core.api.Assertions.assertThat;
 @SpringBootTest(classes = TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "server.tomcat.threads.max=4", "server.tomcat.threads.min-spare=4",
 				"tld.maintenance-interval=1h" })
-@EnabledOnBpf(bpffs = true)
+@IsolatedDataMap
 class PinReplacedTests {
 
-	private static final Path PIN = BpfPins.dataMap("tld-replaced");
+	private static final Path PIN = IsolatedDataMapContextCustomizerFactory.pinPath(PinReplacedTests.class);
 
 	@LocalServerPort
 	int port;
 
 	@Autowired
 	TaskLocalDataRuntime runtime;
-
-	@DynamicPropertySource
-	static void pinPath(DynamicPropertyRegistry registry) {
-		registry.add("tld.pin-path", PIN::toString);
-	}
-
-	@AfterAll
-	static void unpin() throws IOException {
-		BpfPins.remove(PIN);
-	}
 
 	private String work(String tenant) throws Exception {
 		HttpResponse<String> r = HttpClient.newHttpClient()

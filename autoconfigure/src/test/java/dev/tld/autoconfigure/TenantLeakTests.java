@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,7 +17,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.servlet.Filter;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -29,8 +27,6 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -40,8 +36,8 @@ import dev.tld.core.BpfMap;
 import dev.tld.core.BpfObject;
 import dev.tld.core.internal.Natives;
 import dev.tld.spring.TaskLocalDataRuntime;
-import dev.tld.test.BpfPins;
-import dev.tld.test.EnabledOnBpf;
+import dev.tld.test.spring.IsolatedDataMap;
+import dev.tld.test.spring.IsolatedDataMapContextCustomizerFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -57,30 +53,20 @@ import static org.assertj.core.api.Assertions.assertThat;
 		webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "server.tomcat.threads.max=4", "server.tomcat.threads.min-spare=4",
 				"server.tomcat.accept-count=1000", "tld.tracing.enabled=false" })
-@EnabledOnBpf(bpffs = true)
+@IsolatedDataMap
 class TenantLeakTests {
 
 	static final long MAGIC = 0x4b52414d444c54L;
 
 	static final int TENANTS = 16;
 
-	private static final Path PIN = BpfPins.dataMap("tld-leak");
+	private static final Path PIN = IsolatedDataMapContextCustomizerFactory.pinPath(TenantLeakTests.class);
 
 	@LocalServerPort
 	int port;
 
 	@Autowired
 	TaskLocalDataRuntime runtime;
-
-	@DynamicPropertySource
-	static void pinPath(DynamicPropertyRegistry registry) {
-		registry.add("tld.pin-path", PIN::toString);
-	}
-
-	@AfterAll
-	static void unpin() throws IOException {
-		BpfPins.remove(PIN);
-	}
 
 	/** getpid(MAGIC, index): getpid ignores its arguments; tld_marker reads them. */
 	static void marker(int index) {

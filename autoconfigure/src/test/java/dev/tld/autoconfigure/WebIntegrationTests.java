@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -17,22 +16,19 @@ import java.util.concurrent.Executors;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 
 import dev.tld.autoconfigure.app.TestApplication;
 import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.spring.TaskLocalDataRuntime.ThreadRecord;
 import dev.tld.spring.metrics.TaskLocalDataMetrics;
-import dev.tld.test.BpfPins;
-import dev.tld.test.EnabledOnBpf;
+import dev.tld.test.spring.IsolatedDataMap;
+import dev.tld.test.spring.IsolatedDataMapContextCustomizerFactory;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -47,10 +43,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 		properties = { "server.tomcat.threads.max=4", "server.tomcat.threads.min-spare=4",
 				"management.endpoints.web.exposure.include=health,tasklocaldata,metrics",
 				"management.endpoint.health.show-details=always", "tld.metrics.refresh-interval=1h" })
-@EnabledOnBpf(bpffs = true)
+@IsolatedDataMap
 class WebIntegrationTests {
 
-	private static final Path PIN = BpfPins.dataMap("tld-it");
+	private static final Path PIN = IsolatedDataMapContextCustomizerFactory.pinPath(WebIntegrationTests.class);
 
 	@LocalServerPort
 	int port;
@@ -65,16 +61,6 @@ class WebIntegrationTests {
 	MeterRegistry registry;
 
 	private final HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
-
-	@DynamicPropertySource
-	static void pinPath(DynamicPropertyRegistry registry) {
-		registry.add("tld.pin-path", PIN::toString);
-	}
-
-	@AfterAll
-	static void unpin() throws IOException {
-		BpfPins.remove(PIN);
-	}
 
 	private CompletableFuture<HttpResponse<String>> get(String path, String tenant, int priority, String id) {
 		HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + path));
