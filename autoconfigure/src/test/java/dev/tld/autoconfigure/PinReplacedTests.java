@@ -1,10 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -18,6 +14,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.test.web.servlet.client.RestTestClient;
 
 import dev.tld.autoconfigure.app.TestApplication;
 import dev.tld.core.BpfLink;
@@ -47,13 +44,21 @@ class PinReplacedTests {
 	@Autowired
 	TaskLocalDataRuntime runtime;
 
-	private String work(String tenant) throws Exception {
-		HttpResponse<String> r = HttpClient.newHttpClient()
-			.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + "/work?iterations=1000"))
-				.header("X-Tenant", tenant)
-				.build(), HttpResponse.BodyHandlers.ofString());
-		assertThat(r.statusCode()).isEqualTo(200);
-		return r.body();
+	private String work(String tenant) {
+		String body = RestTestClient.bindToServer()
+			.baseUrl("http://localhost:" + this.port)
+			.build()
+			.get()
+			.uri("/work?iterations=1000")
+			.header("X-Tenant", tenant)
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody(String.class)
+			.returnResult()
+			.getResponseBody();
+		assertThat(body).isNotNull();
+		return body;
 	}
 
 	@Test

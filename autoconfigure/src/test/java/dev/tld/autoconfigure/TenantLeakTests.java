@@ -92,6 +92,10 @@ class TenantLeakTests {
 			}
 			marker.program("tld_marker").attach();
 
+			// A plain java.net.http client, not RestTestClient: 100,000 asynchronous
+			// requests
+			// with 16 in flight, some given up on by the client after 5 ms (a per-request
+			// timeout); RestTestClient's calls block, and its timeouts are the client's.
 			HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(4)).build();
 			Semaphore inFlight = new Semaphore(16);
 			AtomicLong ok = new AtomicLong();
