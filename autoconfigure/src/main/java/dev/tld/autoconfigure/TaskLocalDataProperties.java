@@ -6,8 +6,11 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
+
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -95,7 +98,7 @@ public class TaskLocalDataProperties implements InitializingBean {
 		return this.pinPath;
 	}
 
-	public void setPinPath(String pinPath) {
+	public void setPinPath(@Nullable String pinPath) {
 		this.pinPath = (pinPath != null) ? pinPath.trim() : "";
 	}
 
@@ -111,7 +114,7 @@ public class TaskLocalDataProperties implements InitializingBean {
 		return this.defaultTenant;
 	}
 
-	public void setDefaultTenant(String defaultTenant) {
+	public void setDefaultTenant(@Nullable String defaultTenant) {
 		this.defaultTenant = (defaultTenant != null) ? defaultTenant : "";
 	}
 
@@ -185,18 +188,23 @@ public class TaskLocalDataProperties implements InitializingBean {
 		for (int i = 0; i < this.customKeys.size(); i++) {
 			CustomKey k = this.customKeys.get(i);
 			String prefix = "tld.custom-keys[" + i + "]";
+			String name = k.name;
+			if (name == null) {
+				invalid(prefix + ".name", null, "every custom key needs a name");
+				return;
+			}
 			try {
-				KeyDefinition.checkName(k.name);
+				KeyDefinition.checkName(name);
 			}
 			catch (IllegalArgumentException ex) {
-				invalid(prefix + ".name", k.name, ex.getMessage());
+				invalid(prefix + ".name", name, ex.getMessage());
 			}
-			if (TaskLocalDataSchema.isReserved(k.name)) {
-				invalid(prefix + ".name", k.name, "the prefix '" + TaskLocalDataSchema.RESERVED_PREFIX
+			if (TaskLocalDataSchema.isReserved(name)) {
+				invalid(prefix + ".name", name, "the prefix '" + TaskLocalDataSchema.RESERVED_PREFIX
 						+ "' is reserved for the starter's own keys");
 			}
-			if (!names.add(k.name)) {
-				invalid(prefix + ".name", k.name, "another custom key has the same name");
+			if (!names.add(name)) {
+				invalid(prefix + ".name", name, "another custom key has the same name");
 			}
 			int size = k.effectiveSize();
 			try {
@@ -220,22 +228,24 @@ public class TaskLocalDataProperties implements InitializingBean {
 	 * @return the definitions, in order
 	 */
 	List<KeyDefinition> customKeyDefinitions() {
-		return this.customKeys.stream().map((k) -> new KeyDefinition(k.name, k.type, k.effectiveSize())).toList();
+		return this.customKeys.stream()
+			.map((k) -> new KeyDefinition(Objects.requireNonNull(k.name, "validated"), k.type, k.effectiveSize()))
+			.toList();
 	}
 
-	private static void positive(String name, Duration d) {
+	private static void positive(String name, @Nullable Duration d) {
 		if (d == null || d.isNegative() || d.isZero()) {
 			invalid(name, d, "must be a positive duration");
 		}
 	}
 
-	private static void headerName(String name, String value) {
+	private static void headerName(String name, @Nullable String value) {
 		if (value == null || !HEADER_NAME.matcher(value).matches()) {
 			invalid(name, value, "must be a valid HTTP header name");
 		}
 	}
 
-	private static void invalid(String name, Object value, String reason) {
+	private static void invalid(String name, @Nullable Object value, @Nullable String reason) {
 		throw new InvalidConfigurationPropertyValueException(name, value, reason);
 	}
 
@@ -294,7 +304,7 @@ public class TaskLocalDataProperties implements InitializingBean {
 		 * Key name as BPF programs look it up: 1 to 59 of [A-Za-z0-9_.:-]; the "tld."
 		 * prefix is reserved.
 		 */
-		private String name;
+		private @Nullable String name;
 
 		/**
 		 * Value type; decides how the value is encoded.
@@ -305,13 +315,13 @@ public class TaskLocalDataProperties implements InitializingBean {
 		 * Size in bytes; defaults to the type's natural size (8 for long, 4 for int, 32
 		 * for string and bytes).
 		 */
-		private Integer size;
+		private @Nullable Integer size;
 
-		public String getName() {
+		public @Nullable String getName() {
 			return this.name;
 		}
 
-		public void setName(String name) {
+		public void setName(@Nullable String name) {
 			this.name = name;
 		}
 
@@ -323,11 +333,11 @@ public class TaskLocalDataProperties implements InitializingBean {
 			this.type = type;
 		}
 
-		public Integer getSize() {
+		public @Nullable Integer getSize() {
 			return this.size;
 		}
 
-		public void setSize(Integer size) {
+		public void setSize(@Nullable Integer size) {
 			this.size = size;
 		}
 
