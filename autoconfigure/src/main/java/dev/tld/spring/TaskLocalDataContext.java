@@ -81,33 +81,50 @@ public final class TaskLocalDataContext {
 		Keys keys = this.keys;
 		TldThread thread = thread();
 		if (keys != null && thread != null) {
-			long now = System.nanoTime();
-			long started = thread.getLong(keys.since);
-			keys.write(thread, metadata, now);
-			if (previous != null) {
-				keys.ended(thread, previous, started, now);
+			try {
+				long now = System.nanoTime();
+				long started = thread.getLong(keys.since);
+				keys.write(thread, metadata, now);
+				if (previous != null) {
+					keys.ended(thread, previous, started, now);
+				}
+			}
+			catch (IllegalStateException ex) {
+				this.unpublished.incrementAndGet(); // closed meanwhile (shutdown)
 			}
 		}
 		return () -> {
 			this.current.set(previous);
 			if (keys != null && thread != null) {
-				long now = System.nanoTime();
-				long started = thread.getLong(keys.since);
-				if (previous != null) {
-					keys.write(thread, previous, now);
+				try {
+					restore(keys, thread, metadata, previous);
 				}
-				else {
-					// tenant first: from this store on, BPF sees the thread as idle
-					thread.clear(keys.tenant);
-					for (TldKey k : keys.others) {
-						thread.clear(k);
-					}
+				catch (IllegalStateException ex) {
+					// The runtime closed while the scope was open (shutdown): nothing is
+					// published any more, and the request must not fail for it.
+					this.unpublished.incrementAndGet();
 				}
-				// after the tenant changed, so that a request that ended is never seen as
-				// still served
-				keys.ended(thread, metadata, started, now);
 			}
 		};
+	}
+
+	private static void restore(Keys keys, TldThread thread, RequestMetadata metadata,
+			@Nullable RequestMetadata previous) {
+		long now = System.nanoTime();
+		long started = thread.getLong(keys.since);
+		if (previous != null) {
+			keys.write(thread, previous, now);
+		}
+		else {
+			// tenant first: from this store on, BPF sees the thread as idle
+			thread.clear(keys.tenant);
+			for (TldKey k : keys.others) {
+				thread.clear(k);
+			}
+		}
+		// after the tenant changed, so that a request that ended is never seen as still
+		// served
+		keys.ended(thread, metadata, started, now);
 	}
 
 	/**

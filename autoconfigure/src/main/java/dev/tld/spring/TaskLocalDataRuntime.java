@@ -2,14 +2,10 @@
 package dev.tld.spring;
 
 import java.io.IOException;
-import java.nio.ByteBuffer;
-import java.nio.ByteOrder;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Collections;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,12 +14,13 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
-import dev.tld.core.BpfLink;
 import dev.tld.core.BpfMap;
-import dev.tld.core.BpfObject;
 import dev.tld.core.KernelSupport;
 import dev.tld.core.TaskLocalData;
 import dev.tld.core.TldKey;
+import dev.tld.core.trace.TenantStats;
+import dev.tld.core.trace.ThreadRecord;
+import dev.tld.core.trace.Tracer;
 
 /**
  * The starter's state: the {@link TaskLocalData} with its keys, the loaded BPF objects
@@ -33,11 +30,7 @@ import dev.tld.core.TldKey;
  */
 public final class TaskLocalDataRuntime implements AutoCloseable {
 
-	static final String TRACE_OBJECT = "/dev/tld/bpf/tld_trace.bpf.o";
-
 	private static final Log logger = LogFactory.getLog(TaskLocalDataRuntime.class);
-
-	private static final int RECORD_SIZE = 104;
 
 	/** Whether task local data reaches BPF. */
 	public enum State {
@@ -63,24 +56,17 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 
 	private final Map<String, TldKey> keys;
 
-	private final @Nullable BpfObject trace;
-
-	private final @Nullable BpfLink dumpTasks;
-
-	private final List<String> attachedPrograms;
+	private final @Nullable Tracer tracer;
 
 	private TaskLocalDataRuntime(State state, @Nullable String reason, KernelSupport.Report support, String pinPath,
-			@Nullable TaskLocalData tld, Map<String, TldKey> keys, @Nullable BpfObject trace,
-			@Nullable BpfLink dumpTasks, List<String> attachedPrograms) {
+			@Nullable TaskLocalData tld, Map<String, TldKey> keys, @Nullable Tracer tracer) {
 		this.state = state;
 		this.reason = reason;
 		this.support = support;
 		this.pinPath = pinPath;
 		this.tld = tld;
 		this.keys = keys;
-		this.trace = trace;
-		this.dumpTasks = dumpTasks;
-		this.attachedPrograms = attachedPrograms;
+		this.tracer = tracer;
 	}
 
 	/**
@@ -104,41 +90,34 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 					+ "is per OS thread, so nothing is published rather than something wrong", support, settings, null);
 		}
 		TaskLocalData tld = null;
-		BpfObject trace = null;
+		Tracer tracer = null;
 		try {
 			tld = TaskLocalData.create(settings.maintenanceInterval());
 			Map<String, TldKey> keys = defineKeys(tld, settings);
-			trace = BpfObject.openResource(settings.classLoader(), TRACE_OBJECT);
-			if (!pin.isEmpty()) {
-				trace.pinMap("tld_data_map", Path.of(pin));
-			}
-			trace.load();
-			// Our programs read the object's map: it stays attached whatever happens to
+			tracer = Tracer.load(settings.classLoader(), pin.isEmpty() ? null : Path.of(pin));
+			// Our programs read the tracer's map: it stays attached whatever happens to
 			// the pin.
-			tld.attach(trace.map("tld_data_map"));
+			tld.attach(tracer.dataMap());
 			if (!pin.isEmpty()) {
 				// A tool that restarts and pins a fresh map gets every thread registered
 				// too.
 				tld.attachPinned(Path.of(pin));
 			}
-			BpfLink dump = trace.program("tld_dump_task").attach();
-			List<String> attached = new ArrayList<>(List.of("tld_dump_task"));
+			tracer.attachDump();
 			if (settings.tracing()) {
-				for (String program : List.of("tld_sched_switch", "tld_sys_enter")) {
-					trace.program(program).attach();
-					attached.add(program);
-				}
+				tracer.attachAccounting();
 			}
-			logger.info("Task local data active: data map " + describeMap(tld) + ", programs " + attached);
-			return new TaskLocalDataRuntime(State.ACTIVE, null, support, pin, tld, keys, trace, dump,
-					List.copyOf(attached));
+			logger.info(
+					"Task local data active: data map " + describeMap(tld) + ", programs " + tracer.attachedPrograms());
+			return new TaskLocalDataRuntime(State.ACTIVE, null, support, pin, tld, keys, tracer);
 		}
 		catch (RuntimeException ex) {
-			if (trace != null) {
-				trace.close();
-			}
+			// The instance first: it unregisters its threads from the tracer's map.
 			if (tld != null) {
 				tld.close();
+			}
+			if (tracer != null) {
+				tracer.close();
 			}
 			return unusable(State.FAILED, ex.getMessage() + hint(pin), support, settings, ex);
 		}
@@ -154,8 +133,7 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 		// Without BPF, requests are still tracked in Java (current(), wrap()), but
 		// nothing is
 		// mapped or registered.
-		return new TaskLocalDataRuntime(state, reason, support, settings.pinPath(), null, Map.of(), null, null,
-				List.of());
+		return new TaskLocalDataRuntime(state, reason, support, settings.pinPath(), null, Map.of(), null);
 	}
 
 	private static String hint(String pin) {
@@ -246,7 +224,8 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	 * @return program names
 	 */
 	public List<String> attachedPrograms() {
-		return this.attachedPrograms;
+		Tracer tracer = this.tracer;
+		return (tracer != null) ? tracer.attachedPrograms() : List.of();
 	}
 
 	/**
@@ -268,106 +247,34 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	 * @return one record per thread; empty when not active
 	 */
 	public List<ThreadRecord> readThreads() {
-		BpfLink dump = this.dumpTasks;
-		if (dump == null) {
-			return List.of();
-		}
-		byte[] raw = dump.readIterator();
-		long self = ProcessHandle.current().pid();
-		ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
-		List<ThreadRecord> records = new ArrayList<>();
-		for (int off = 0; off + RECORD_SIZE <= raw.length; off += RECORD_SIZE) {
-			int pid = b.getInt(off);
-			if (pid != self) {
-				continue;
-			}
-			records.add(new ThreadRecord(b.getInt(off + 4), cString(raw, off + 88, 16), (b.getInt(off + 12) & 1) != 0,
-					cString(raw, off + 16, 32), b.getInt(off + 8), cString(raw, off + 48, 40)));
-		}
-		return records;
+		Tracer tracer = this.tracer;
+		return (tracer != null) ? tracer.readThreads(ProcessHandle.current().pid()) : List.of();
 	}
 
 	/**
 	 * The per (tenant, priority) totals the tracing programs accumulated, summed over
-	 * CPUs.
+	 * CPUs, the most CPU time first.
 	 * @return the totals; empty when not active
 	 */
 	public List<TenantStats> readStats() {
-		BpfObject trace = this.trace;
-		if (trace == null) {
-			return List.of();
-		}
-		BpfMap stats = trace.map("tld_stats");
-		Map<String, TenantStats> out = new HashMap<>();
-		for (byte[] key : stats.keys()) {
-			stats.lookupPerCpu(key).ifPresent((perCpu) -> {
-				long[] sum = new long[5];
-				for (byte[] v : perCpu) {
-					ByteBuffer b = ByteBuffer.wrap(v).order(ByteOrder.LITTLE_ENDIAN);
-					for (int i = 0; i < sum.length; i++) {
-						sum[i] += b.getLong(i * 8);
-					}
-				}
-				String tenant = cString(key, 0, 32);
-				int priority = ByteBuffer.wrap(key, 32, 4).order(ByteOrder.LITTLE_ENDIAN).getInt();
-				out.put(tenant + "\0" + priority,
-						new TenantStats(tenant, priority, sum[0], sum[1], sum[2], sum[3], sum[4]));
-			});
-		}
-		List<TenantStats> list = new ArrayList<>(out.values());
-		list.sort((x, y) -> Long.compare(y.cpuNanos(), x.cpuNanos()));
-		return list;
+		Tracer tracer = this.tracer;
+		return (tracer != null) ? tracer.readStats() : List.of();
 	}
 
-	private static String cString(byte[] raw, int off, int len) {
-		int n = 0;
-		while (n < len && raw[off + n] != 0) {
-			n++;
-		}
-		return new String(raw, off, n, StandardCharsets.UTF_8);
-	}
-
-	/** Detach the programs, unregister the threads and free what was loaded. */
+	/**
+	 * Unregister the threads, then detach the programs and free what was loaded: in that
+	 * order, so that no element is deleted through a closed map.
+	 */
 	@Override
 	public void close() {
-		BpfObject trace = this.trace;
-		if (trace != null) {
-			trace.close();
-		}
 		TaskLocalData tld = this.tld;
 		if (tld != null) {
 			tld.close();
 		}
-	}
-
-	/**
-	 * What BPF reads for one thread.
-	 *
-	 * @param tid thread id
-	 * @param name thread name as the kernel knows it (15 characters at most)
-	 * @param serving whether the thread publishes a tenant right now
-	 * @param tenant the tenant
-	 * @param priority the priority
-	 * @param requestId the request id
-	 */
-	public record ThreadRecord(int tid, String name, boolean serving, String tenant, int priority, String requestId) {
-	}
-
-	/**
-	 * What the tracing programs measured for one (tenant, priority) since they were
-	 * loaded.
-	 *
-	 * @param tenant the tenant
-	 * @param priority the priority
-	 * @param cpuNanos on-CPU time
-	 * @param syscalls system calls entered
-	 * @param offCpuNanos time off the CPU (blocked or runnable) in the middle of a
-	 * request
-	 * @param preemptions involuntary context switches
-	 * @param switchesIn times a thread got a CPU while serving
-	 */
-	public record TenantStats(String tenant, int priority, long cpuNanos, long syscalls, long offCpuNanos,
-			long preemptions, long switchesIn) {
+		Tracer tracer = this.tracer;
+		if (tracer != null) {
+			tracer.close();
+		}
 	}
 
 }

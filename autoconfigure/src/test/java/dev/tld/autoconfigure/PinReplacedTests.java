@@ -19,6 +19,7 @@ import org.springframework.test.web.servlet.client.RestTestClient;
 import dev.tld.autoconfigure.app.TestApplication;
 import dev.tld.core.BpfLink;
 import dev.tld.core.BpfObject;
+import dev.tld.core.trace.Tracer;
 import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.test.spring.IsolatedDataMap;
 import dev.tld.test.spring.IsolatedDataMapContextCustomizerFactory;
@@ -75,7 +76,7 @@ class PinReplacedTests {
 		assertThat(work("during")).as("still served and published to our own programs").startsWith("during|");
 
 		// A tool restarts: it pins a fresh map where the old one was.
-		try (BpfObject tool = BpfObject.openResource("/dev/tld/bpf/tld_trace.bpf.o")) {
+		try (BpfObject tool = BpfObject.openResource(Tracer.OBJECT_RESOURCE)) {
 			tool.pinMap("tld_data_map", PIN);
 			tool.load();
 			assertThat(tool.map("tld_data_map").id()).isNotEqualTo(ownMap);

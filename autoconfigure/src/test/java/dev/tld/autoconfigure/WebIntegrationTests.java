@@ -27,7 +27,7 @@ import org.springframework.test.web.servlet.client.RestTestClient;
 
 import dev.tld.autoconfigure.app.TestApplication;
 import dev.tld.spring.TaskLocalDataRuntime;
-import dev.tld.spring.TaskLocalDataRuntime.ThreadRecord;
+import dev.tld.core.trace.ThreadRecord;
 import dev.tld.spring.metrics.TaskLocalDataMetrics;
 import dev.tld.test.spring.IsolatedDataMap;
 import dev.tld.test.spring.IsolatedDataMapContextCustomizerFactory;

@@ -6,7 +6,7 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.function.ToDoubleFunction;
 
-import dev.tld.spring.TaskLocalDataRuntime.ThreadRecord;
+import dev.tld.core.trace.ThreadRecord;
 import dev.tld.spring.actuate.endpoint.TaskLocalDataEndpoint;
 
 /**

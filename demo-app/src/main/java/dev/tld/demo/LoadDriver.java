@@ -29,8 +29,8 @@ import java.util.concurrent.atomic.AtomicReference;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
-import dev.tld.spring.TaskLocalDataRuntime.TenantStats;
-import dev.tld.spring.TaskLocalDataRuntime.ThreadRecord;
+import dev.tld.core.trace.TenantStats;
+import dev.tld.core.trace.ThreadRecord;
 import dev.tld.spring.actuate.endpoint.TaskLocalDataEndpoint;
 
 /**

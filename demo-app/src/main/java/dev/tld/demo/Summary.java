@@ -7,7 +7,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.OptionalDouble;
 
-import dev.tld.spring.TaskLocalDataRuntime.ThreadRecord;
+import dev.tld.core.trace.ThreadRecord;
 import dev.tld.spring.actuate.endpoint.TaskLocalDataEndpoint;
 
 /**

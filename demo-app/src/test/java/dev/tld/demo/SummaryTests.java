@@ -13,8 +13,8 @@ import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
 
 import dev.tld.core.KernelSupport;
-import dev.tld.spring.TaskLocalDataRuntime.TenantStats;
-import dev.tld.spring.TaskLocalDataRuntime.ThreadRecord;
+import dev.tld.core.trace.TenantStats;
+import dev.tld.core.trace.ThreadRecord;
 import dev.tld.spring.actuate.endpoint.TaskLocalDataEndpoint;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -21,7 +21,7 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import dev.tld.spring.TaskLocalDataRuntime;
-import dev.tld.spring.TaskLocalDataRuntime.TenantStats;
+import dev.tld.core.trace.TenantStats;
 
 /**
  * Micrometer meters fed from the BPF tracing programs' per (tenant, priority) totals.

@@ -12,7 +12,7 @@ import org.springframework.web.bind.annotation.RestController;
 
 import dev.tld.core.TaskLocalData;
 import dev.tld.spring.TaskLocalDataRuntime;
-import dev.tld.spring.TaskLocalDataRuntime.ThreadRecord;
+import dev.tld.core.trace.ThreadRecord;
 
 /**
  * A web application using the starter, for the integration tests. Its endpoints report

@@ -11,8 +11,8 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 import dev.tld.core.KernelSupport;
 import dev.tld.core.TaskLocalData;
 import dev.tld.spring.TaskLocalDataRuntime;
-import dev.tld.spring.TaskLocalDataRuntime.TenantStats;
-import dev.tld.spring.TaskLocalDataRuntime.ThreadRecord;
+import dev.tld.core.trace.TenantStats;
+import dev.tld.core.trace.ThreadRecord;
 
 /**
  * {@code /actuator/tasklocaldata}: kernel support and BPF status, the pinned map, the key
