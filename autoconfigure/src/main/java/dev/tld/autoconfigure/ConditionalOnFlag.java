@@ -18,7 +18,7 @@ import org.springframework.context.annotation.Conditional;
 @Retention(RetentionPolicy.RUNTIME)
 @Documented
 @Conditional(OnFlagCondition.class)
-@interface ConditionalOnFlag {
+public @interface ConditionalOnFlag {
 
 	/**
 	 * The property.

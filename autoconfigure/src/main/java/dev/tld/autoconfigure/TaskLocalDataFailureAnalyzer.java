@@ -4,6 +4,8 @@ package dev.tld.autoconfigure;
 import org.springframework.boot.diagnostics.AbstractFailureAnalyzer;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 
+import dev.tld.spring.TaskLocalDataUnavailableException;
+
 /**
  * Explains a startup refused because of {@code tld.fail-fast}.
  */

@@ -6,12 +6,21 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Objects;
 import java.util.Set;
 import java.util.regex.Pattern;
+
+import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+
+import dev.tld.core.TldLayout;
+import dev.tld.spring.KeyDefinition;
+import dev.tld.spring.KeyType;
+import dev.tld.spring.TaskLocalDataContext;
+import dev.tld.spring.TaskLocalDataSchema;
 
 /**
  * Configuration of task local data, under the {@code tld} prefix. Validated once bound:
@@ -21,11 +30,6 @@ import org.springframework.boot.context.properties.source.InvalidConfigurationPr
 public class TaskLocalDataProperties implements InitializingBean {
 
 	private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
-
-	private static final Pattern KEY_NAME = Pattern.compile("[A-Za-z0-9_.:-]{1,59}");
-
-	/** Longest tenant that fits in the {@code tld.tenant} key (32 bytes with its NUL). */
-	static final int MAX_TENANT_BYTES = 31;
 
 	/**
 	 * Whether to publish task local data at all.
@@ -94,7 +98,7 @@ public class TaskLocalDataProperties implements InitializingBean {
 		return this.pinPath;
 	}
 
-	public void setPinPath(String pinPath) {
+	public void setPinPath(@Nullable String pinPath) {
 		this.pinPath = (pinPath != null) ? pinPath.trim() : "";
 	}
 
@@ -110,7 +114,7 @@ public class TaskLocalDataProperties implements InitializingBean {
 		return this.defaultTenant;
 	}
 
-	public void setDefaultTenant(String defaultTenant) {
+	public void setDefaultTenant(@Nullable String defaultTenant) {
 		this.defaultTenant = (defaultTenant != null) ? defaultTenant : "";
 	}
 
@@ -154,9 +158,9 @@ public class TaskLocalDataProperties implements InitializingBean {
 			invalid("tld.pin-path", this.pinPath, "must be an absolute file path in bpffs, or empty for no pin");
 		}
 		positive("tld.maintenance-interval", this.maintenanceInterval);
-		if (this.defaultTenant.getBytes(StandardCharsets.UTF_8).length > MAX_TENANT_BYTES) {
+		if (this.defaultTenant.getBytes(StandardCharsets.UTF_8).length > TaskLocalDataSchema.MAX_TENANT_BYTES) {
 			invalid("tld.default-tenant", this.defaultTenant,
-					"must be at most " + MAX_TENANT_BYTES + " bytes of UTF-8");
+					"must be at most " + TaskLocalDataSchema.MAX_TENANT_BYTES + " bytes of UTF-8");
 		}
 		headerName("tld.headers.tenant", this.headers.tenant);
 		headerName("tld.headers.priority", this.headers.priority);
@@ -168,57 +172,80 @@ public class TaskLocalDataProperties implements InitializingBean {
 		validateCustomKeys();
 	}
 
+	/**
+	 * The checks of {@link KeyDefinition} and
+	 * {@link TaskLocalDataSchema#checkCustomKeys}, each failure naming the property at
+	 * fault.
+	 */
 	private void validateCustomKeys() {
-		if (this.customKeys.size() > 55) {
+		if (this.customKeys.size() > TaskLocalDataSchema.MAX_CUSTOM_KEYS) {
 			invalid("tld.custom-keys", this.customKeys.size() + " keys",
-					"at most 55 custom keys fit next to the starter's 8 (63 in all)");
+					"at most " + TaskLocalDataSchema.MAX_CUSTOM_KEYS + " custom keys fit next to the starter's "
+							+ TaskLocalDataSchema.KEYS.size() + " (" + TldLayout.MAX_KEYS + " in all)");
 		}
 		Set<String> names = new HashSet<>();
-		// tld.tenant, tld.priority, tld.request_id, tld.since,
-		// tld.last_{tenant,priority,since,until}
-		int used = 32 + 8 + 40 + 8 + 32 + 8 + 8 + 8;
+		int used = TaskLocalDataSchema.KEYS_BYTES;
 		for (int i = 0; i < this.customKeys.size(); i++) {
 			CustomKey k = this.customKeys.get(i);
 			String prefix = "tld.custom-keys[" + i + "]";
-			if (k.name == null || !KEY_NAME.matcher(k.name).matches()) {
-				invalid(prefix + ".name", k.name,
-						"every custom key needs a name of 1 to 59 letters, digits or _ . : -");
+			String name = k.name;
+			if (name == null) {
+				invalid(prefix + ".name", null, "every custom key needs a name");
+				return;
 			}
-			if (k.name.startsWith("tld.")) {
-				invalid(prefix + ".name", k.name, "the prefix 'tld.' is reserved for the starter's own keys");
+			try {
+				KeyDefinition.checkName(name);
 			}
-			if (!names.add(k.name)) {
-				invalid(prefix + ".name", k.name, "another custom key has the same name");
+			catch (IllegalArgumentException ex) {
+				invalid(prefix + ".name", name, ex.getMessage());
+			}
+			if (TaskLocalDataSchema.isReserved(name)) {
+				invalid(prefix + ".name", name, "the prefix '" + TaskLocalDataSchema.RESERVED_PREFIX
+						+ "' is reserved for the starter's own keys");
+			}
+			if (!names.add(name)) {
+				invalid(prefix + ".name", name, "another custom key has the same name");
 			}
 			int size = k.effectiveSize();
-			if (size < 1 || size > 4080) {
-				invalid(prefix + ".size", size, "must be between 1 and 4080 bytes");
+			try {
+				KeyDefinition.checkSize(k.type, size);
 			}
-			int min = (k.type == KeyType.LONG) ? 8 : (k.type == KeyType.INT) ? 4 : 1;
-			if (size < min) {
-				invalid(prefix + ".size", size, "a " + k.type + " key needs at least " + min + " bytes");
+			catch (IllegalArgumentException ex) {
+				invalid(prefix + ".size", size, ex.getMessage());
 			}
-			used += (size + 7) & -8;
-			if (used > 4080) {
+			used += TldLayout.alignedKeySize(size);
+			if (used > TldLayout.DATA_CAPACITY) {
 				invalid(prefix + ".size", size,
-						"the keys declared up to here need " + used + " bytes, more than the 4080 of a thread's block");
+						"the keys declared up to here, the starter's " + TaskLocalDataSchema.KEYS_BYTES
+								+ " bytes included, need " + used + " bytes, more than the " + TldLayout.DATA_CAPACITY
+								+ " of a thread's block");
 			}
 		}
 	}
 
-	private static void positive(String name, Duration d) {
+	/**
+	 * The custom keys, as the runtime defines them.
+	 * @return the definitions, in order
+	 */
+	List<KeyDefinition> customKeyDefinitions() {
+		return this.customKeys.stream()
+			.map((k) -> new KeyDefinition(Objects.requireNonNull(k.name, "validated"), k.type, k.effectiveSize()))
+			.toList();
+	}
+
+	private static void positive(String name, @Nullable Duration d) {
 		if (d == null || d.isNegative() || d.isZero()) {
 			invalid(name, d, "must be a positive duration");
 		}
 	}
 
-	private static void headerName(String name, String value) {
+	private static void headerName(String name, @Nullable String value) {
 		if (value == null || !HEADER_NAME.matcher(value).matches()) {
 			invalid(name, value, "must be a valid HTTP header name");
 		}
 	}
 
-	private static void invalid(String name, Object value, String reason) {
+	private static void invalid(String name, @Nullable Object value, @Nullable String reason) {
 		throw new InvalidConfigurationPropertyValueException(name, value, reason);
 	}
 
@@ -277,7 +304,7 @@ public class TaskLocalDataProperties implements InitializingBean {
 		 * Key name as BPF programs look it up: 1 to 59 of [A-Za-z0-9_.:-]; the "tld."
 		 * prefix is reserved.
 		 */
-		private String name;
+		private @Nullable String name;
 
 		/**
 		 * Value type; decides how the value is encoded.
@@ -288,13 +315,13 @@ public class TaskLocalDataProperties implements InitializingBean {
 		 * Size in bytes; defaults to the type's natural size (8 for long, 4 for int, 32
 		 * for string and bytes).
 		 */
-		private Integer size;
+		private @Nullable Integer size;
 
-		public String getName() {
+		public @Nullable String getName() {
 			return this.name;
 		}
 
-		public void setName(String name) {
+		public void setName(@Nullable String name) {
 			this.name = name;
 		}
 
@@ -306,39 +333,17 @@ public class TaskLocalDataProperties implements InitializingBean {
 			this.type = type;
 		}
 
-		public Integer getSize() {
+		public @Nullable Integer getSize() {
 			return this.size;
 		}
 
-		public void setSize(Integer size) {
+		public void setSize(@Nullable Integer size) {
 			this.size = size;
 		}
 
 		/** The size to define, after defaults. */
 		int effectiveSize() {
-			return (this.size != null) ? this.size : this.type.defaultSize;
-		}
-
-	}
-
-	/**
-	 * How a custom key's value is encoded.
-	 */
-	public enum KeyType {
-
-		/** 8-byte little-endian signed integer. */
-		LONG(8),
-		/** 4-byte little-endian signed integer. */
-		INT(4),
-		/** NUL-terminated UTF-8, truncated to size - 1 bytes at a character boundary. */
-		STRING(32),
-		/** Raw bytes, zero-padded. */
-		BYTES(32);
-
-		final int defaultSize;
-
-		KeyType(int defaultSize) {
-			this.defaultSize = defaultSize;
+			return (this.size != null) ? this.size : this.type.defaultSize();
 		}
 
 	}

@@ -12,6 +12,8 @@ import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledForJreRange;
+import org.junit.jupiter.api.condition.JRE;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.test.context.FilteredClassLoader;
@@ -19,14 +21,19 @@ import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.core.io.ClassPathResource;
 
 import dev.tld.core.BpfObject;
+import dev.tld.spring.TaskLocalDataRuntime;
+import dev.tld.spring.actuate.health.TaskLocalDataHealthIndicator;
+import dev.tld.test.BpfPins;
+import dev.tld.test.EnabledOnBpf;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Faults the starter must survive with a clear message and a running application: virtual
- * threads, BPF objects missing from the classpath, a data map that does not pin UPTRs
- * (what a kernel without UPTR support creates), and who may write the pinned map.
+ * threads (where Spring Boot uses them: Java 21+), BPF objects missing from the
+ * classpath, a data map that does not pin UPTRs (what a kernel without UPTR support
+ * creates), and who may write the pinned map.
  */
 class FaultTests {
 
@@ -44,8 +51,21 @@ class FaultTests {
 	}
 
 	@Test
+	@EnabledOnBpf
+	@EnabledForJreRange(max = JRE.JAVA_20)
+	void beforeJava21TheVirtualThreadsPropertyIsIgnoredAsBootIgnoresIt() {
+		// Spring Boot runs requests on platform threads there, whatever the property says
+		this.runner.withPropertyValues("spring.threads.virtual.enabled=true").run((context) -> {
+			TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
+			assertThat(runtime.state()).as(runtime.reason()).isEqualTo(TaskLocalDataRuntime.State.ACTIVE);
+			assertThat(runtime.taskLocalData()).isNotNull();
+		});
+	}
+
+	@Test
+	@EnabledOnBpf
+	@EnabledForJreRange(min = JRE.JAVA_21)
 	void virtualThreadsAreRefusedClearly() {
-		TaskLocalDataAutoConfigurationTests.assumeBpf();
 		this.runner.withPropertyValues("spring.threads.virtual.enabled=true").run((context) -> {
 			assertThat(context).hasNotFailed();
 			TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
@@ -63,11 +83,9 @@ class FaultTests {
 	}
 
 	@Test
+	@EnabledOnBpf
 	void bpfObjectsMissingFromTheClasspath() {
-		TaskLocalDataAutoConfigurationTests.assumeBpf();
-		this.runner
-			.withClassLoader(
-					new FilteredClassLoader(new ClassPathResource(TaskLocalDataRuntime.TRACE_OBJECT.substring(1))))
+		this.runner.withClassLoader(new FilteredClassLoader(new ClassPathResource("dev/tld/bpf/tld_trace.bpf.o")))
 			.run((context) -> {
 				assertThat(context).hasNotFailed();
 				TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
@@ -77,8 +95,8 @@ class FaultTests {
 	}
 
 	@Test
+	@EnabledOnBpf(bpffs = true)
 	void pinnedMapWithoutUptrFailsWithTheVerifiersWords() {
-		BpfPins.assumeBpffs();
 		// A tld_data_map of the right shape whose value type has no uptr tag (tld-core's
 		// test
 		// object tld_nouptr), pinned where the starter looks: what a kernel without UPTR
@@ -101,8 +119,8 @@ class FaultTests {
 	}
 
 	@Test
+	@EnabledOnBpf(bpffs = true)
 	void thePinIsPrivateToRootAndAnUnprivilegedProcessCannotWriteIt() throws Exception {
-		BpfPins.assumeBpffs();
 		assumeTrue(Files.isExecutable(Path.of("/usr/bin/setpriv")), "setpriv (util-linux) is not installed");
 		this.runner.withPropertyValues("tld.pin-path=" + PIN).run((context) -> {
 			TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);

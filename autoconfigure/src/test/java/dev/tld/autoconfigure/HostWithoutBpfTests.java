@@ -3,10 +3,6 @@ package dev.tld.autoconfigure;
 
 import java.io.IOException;
 import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -18,6 +14,9 @@ import java.util.stream.Stream;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+
+import org.springframework.test.web.servlet.client.RestTestClient;
+import org.springframework.web.client.ResourceAccessException;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -53,8 +52,10 @@ class HostWithoutBpfTests {
 				"--clear-groups", "--inh-caps=-all", "--bounding-set=-all"));
 		command.addAll(javaCommand(classpathOf(dir), port, "/tmp"));
 		start(command);
-		String report = awaitReport(port);
-		assertThat(report).contains("\"state\":\"UNAVAILABLE\"").contains("lacks CAP_BPF and CAP_PERFMON");
+		awaitReport(port).jsonPath("$.state")
+			.isEqualTo("UNAVAILABLE")
+			.jsonPath("$.reason")
+			.value((String reason) -> assertThat(reason).contains("lacks CAP_BPF and CAP_PERFMON"));
 		assertServesAndHealthExplains(port, "CAP_BPF");
 	}
 
@@ -71,19 +72,34 @@ class HostWithoutBpfTests {
 		String java = String.join(" ", javaCommand(classpathOf(null), port, "/tmp"));
 		start(List.of("unshare", "-m", "--propagation", "private", "--", "/bin/sh", "-c",
 				"mount --bind /dev/null " + real + " && exec " + java));
-		String report = awaitReport(port);
-		assertThat(report).contains("\"state\":\"UNAVAILABLE\"").contains("libbpf1 is not available");
+		awaitReport(port).jsonPath("$.state")
+			.isEqualTo("UNAVAILABLE")
+			.jsonPath("$.reason")
+			.value((String reason) -> assertThat(reason).contains("libbpf1 is not available"));
 		assertServesAndHealthExplains(port, "libbpf1");
 	}
 
-	private void assertServesAndHealthExplains(int port, String reason) throws Exception {
-		HttpResponse<String> work = get(port, "/work?iterations=1000");
-		assertThat(work.statusCode()).as(work.body()).isEqualTo(200);
-		assertThat(work.body()).startsWith("none|unpublished");
-		HttpResponse<String> health = get(port, "/actuator/health");
-		assertThat(health.statusCode()).as("the application is healthy: " + health.body()).isEqualTo(200);
-		assertThat(health.body()).contains("\"status\":\"UP\"");
-		assertThat(health.body()).contains("\"taskLocalData\":{").contains("\"status\":\"UNKNOWN\"").contains(reason);
+	private void assertServesAndHealthExplains(int port, String reason) {
+		RestTestClient client = client(port);
+		client.get()
+			.uri("/work?iterations=1000")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody(String.class)
+			.value((body) -> assertThat(body).startsWith("none|unpublished"));
+		client.get()
+			.uri("/actuator/health")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.status")
+			.isEqualTo("UP")
+			.jsonPath("$.components.taskLocalData.status")
+			.isEqualTo("UNKNOWN")
+			.jsonPath("$.components.taskLocalData.details.reason")
+			.value((String r) -> assertThat(r).contains(reason));
 	}
 
 	private void start(List<String> command) throws IOException {
@@ -91,20 +107,22 @@ class HostWithoutBpfTests {
 		this.app = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(this.log.toFile()).start();
 	}
 
-	private String awaitReport(int port) throws Exception {
+	/** The endpoint's report, once the application answers. */
+	private RestTestClient.BodyContentSpec awaitReport(int port) throws Exception {
+		RestTestClient client = client(port);
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(90);
 		while (System.nanoTime() < deadline) {
 			if (!this.app.isAlive()) {
 				throw new AssertionError("the application exited with " + this.app.exitValue() + ":\n" + tail());
 			}
 			try {
-				HttpResponse<String> r = get(port, "/actuator/tasklocaldata");
-				if (r.statusCode() == 200) {
-					return r.body();
-				}
+				return client.get().uri("/actuator/tasklocaldata").exchange().expectStatus().isOk().expectBody();
 			}
-			catch (IOException ex) {
+			catch (ResourceAccessException ex) {
 				// not listening yet
+			}
+			catch (AssertionError ex) {
+				// listening, not ready yet
 			}
 			Thread.sleep(250);
 		}
@@ -116,10 +134,8 @@ class HostWithoutBpfTests {
 		return String.join("\n", lines.subList(Math.max(0, lines.size() - 40), lines.size()));
 	}
 
-	private static HttpResponse<String> get(int port, String path) throws Exception {
-		return HttpClient.newHttpClient()
-			.send(HttpRequest.newBuilder(URI.create("http://localhost:" + port + path)).build(),
-					HttpResponse.BodyHandlers.ofString());
+	private static RestTestClient client(int port) {
+		return RestTestClient.bindToServer().baseUrl("http://localhost:" + port).build();
 	}
 
 	private static List<String> javaCommand(String classpath, int port, String pinDir) {

@@ -1,11 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.file.Files;
@@ -13,20 +8,21 @@ import java.nio.file.Path;
 import java.util.HashSet;
 import java.util.Set;
 
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.servlet.client.RestTestClient;
 
 import dev.tld.autoconfigure.app.TestApplication;
 import dev.tld.core.BpfLink;
 import dev.tld.core.BpfObject;
+import dev.tld.core.trace.Tracer;
+import dev.tld.spring.TaskLocalDataRuntime;
+import dev.tld.test.spring.IsolatedDataMap;
+import dev.tld.test.spring.IsolatedDataMapContextCustomizerFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,11 +31,13 @@ import static org.assertj.core.api.Assertions.assertThat;
  * application serves requests: it reports the missing pin, keeps serving and publishing
  * to its own programs, and registers every thread with the tool's new map.
  */
-@SpringBootTest(classes = TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT, properties = {
-		"server.tomcat.threads.max=4", "server.tomcat.threads.min-spare=4", "tld.maintenance-interval=1h" })
+@SpringBootTest(classes = TestApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
+		properties = { "server.tomcat.threads.max=4", "server.tomcat.threads.min-spare=4",
+				"tld.maintenance-interval=1h" })
+@IsolatedDataMap
 class PinReplacedTests {
 
-	private static final Path PIN = BpfPins.dataMap("tld-replaced");
+	private static final Path PIN = IsolatedDataMapContextCustomizerFactory.pinPath(PinReplacedTests.class);
 
 	@LocalServerPort
 	int port;
@@ -47,28 +45,21 @@ class PinReplacedTests {
 	@Autowired
 	TaskLocalDataRuntime runtime;
 
-	@BeforeAll
-	static void assumeBpf() {
-		BpfPins.assumeBpffs();
-	}
-
-	@DynamicPropertySource
-	static void pinPath(DynamicPropertyRegistry registry) {
-		registry.add("tld.pin-path", PIN::toString);
-	}
-
-	@AfterAll
-	static void unpin() throws IOException {
-		BpfPins.remove(PIN);
-	}
-
-	private String work(String tenant) throws Exception {
-		HttpResponse<String> r = HttpClient.newHttpClient()
-			.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + "/work?iterations=1000"))
-				.header("X-Tenant", tenant)
-				.build(), HttpResponse.BodyHandlers.ofString());
-		assertThat(r.statusCode()).isEqualTo(200);
-		return r.body();
+	private String work(String tenant) {
+		String body = RestTestClient.bindToServer()
+			.baseUrl("http://localhost:" + this.port)
+			.build()
+			.get()
+			.uri("/work?iterations=1000")
+			.header("X-Tenant", tenant)
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody(String.class)
+			.returnResult()
+			.getResponseBody();
+		assertThat(body).isNotNull();
+		return body;
 	}
 
 	@Test
@@ -85,7 +76,7 @@ class PinReplacedTests {
 		assertThat(work("during")).as("still served and published to our own programs").startsWith("during|");
 
 		// A tool restarts: it pins a fresh map where the old one was.
-		try (BpfObject tool = BpfObject.openResource(TaskLocalDataRuntime.TRACE_OBJECT)) {
+		try (BpfObject tool = BpfObject.openResource(Tracer.OBJECT_RESOURCE)) {
 			tool.pinMap("tld_data_map", PIN);
 			tool.load();
 			assertThat(tool.map("tld_data_map").id()).isNotEqualTo(ownMap);

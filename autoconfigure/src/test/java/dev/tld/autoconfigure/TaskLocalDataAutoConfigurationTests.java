@@ -10,14 +10,24 @@ import org.junit.jupiter.params.provider.MethodSource;
 
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
+import org.springframework.boot.diagnostics.FailureAnalyzer;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.io.support.SpringFactoriesLoader;
 
-import dev.tld.core.KernelSupport;
+import dev.tld.core.TldKey;
+import dev.tld.core.TldLayout;
+import dev.tld.spring.KeyDefinition;
+import dev.tld.spring.RequestMetadata;
+import dev.tld.spring.TaskLocalDataContext;
+import dev.tld.spring.TaskLocalDataRuntime;
+import dev.tld.spring.TaskLocalDataSchema;
+import dev.tld.spring.TaskLocalDataSettings;
+import dev.tld.spring.TaskLocalDataUnavailableException;
+import dev.tld.test.EnabledOnBpf;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 /**
  * Conditions and properties of {@link TaskLocalDataAutoConfiguration}. Contexts use an
@@ -29,14 +39,9 @@ class TaskLocalDataAutoConfigurationTests {
 		.withConfiguration(AutoConfigurations.of(TaskLocalDataAutoConfiguration.class))
 		.withPropertyValues("tld.pin-path=", "tld.tracing.enabled=false");
 
-	static void assumeBpf() {
-		KernelSupport.Report report = KernelSupport.probe();
-		assumeTrue(report.available(), () -> "BPF task local data unavailable: " + report.reason());
-	}
-
 	@Test
+	@EnabledOnBpf
 	void createsAnActiveRuntimeAndAContext() {
-		assumeBpf();
 		this.runner.run((context) -> {
 			assertThat(context).hasSingleBean(TaskLocalDataRuntime.class).hasSingleBean(TaskLocalDataContext.class);
 			TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
@@ -49,8 +54,8 @@ class TaskLocalDataAutoConfigurationTests {
 	}
 
 	@Test
+	@EnabledOnBpf
 	void tracingPropertyAttachesTheTracingPrograms() {
-		assumeBpf();
 		this.runner.withPropertyValues("tld.tracing.enabled=true")
 			.run((context) -> assertThat(context.getBean(TaskLocalDataRuntime.class).attachedPrograms())
 				.containsExactly("tld_dump_task", "tld_sched_switch", "tld_sys_enter"));
@@ -82,8 +87,8 @@ class TaskLocalDataAutoConfigurationTests {
 	}
 
 	@Test
+	@EnabledOnBpf
 	void customKeysAreDefinedAndWritable() {
-		assumeBpf();
 		this.runner
 			.withPropertyValues("tld.custom-keys[0].name=app.region", "tld.custom-keys[0].size=16",
 					"tld.custom-keys[1].name=app.shard", "tld.custom-keys[1].type=long",
@@ -166,8 +171,62 @@ class TaskLocalDataAutoConfigurationTests {
 	}
 
 	@Test
+	@EnabledOnBpf
+	void customKeyLimitsAreWhatTheCoreCanDefine() {
+		// as many keys as the key table has room for: all defined
+		String[] most = new String[TaskLocalDataSchema.MAX_CUSTOM_KEYS];
+		for (int i = 0; i < most.length; i++) {
+			most[i] = "tld.custom-keys[" + i + "].name=k" + i;
+		}
+		this.runner.withPropertyValues(most).run((context) -> {
+			TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
+			assertThat(runtime.state()).as(runtime.reason()).isEqualTo(TaskLocalDataRuntime.State.ACTIVE);
+			assertThat(runtime.taskLocalData().keys()).hasSize(TldLayout.MAX_KEYS);
+		});
+		// one more is refused before the core is asked
+		this.runner.withPropertyValues(most)
+			.withPropertyValues("tld.custom-keys[" + most.length + "].name=one-too-many")
+			.run((context) -> assertThat(messages(context.getStartupFailure())).contains("tld.custom-keys")
+				.contains("at most " + TaskLocalDataSchema.MAX_CUSTOM_KEYS));
+		// exactly the bytes the starter's keys leave: the block is full
+		this.runner
+			.withPropertyValues("tld.custom-keys[0].name=all",
+					"tld.custom-keys[0].size=" + TaskLocalDataSchema.CUSTOM_KEYS_CAPACITY)
+			.run((context) -> {
+				TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
+				assertThat(runtime.state()).as(runtime.reason()).isEqualTo(TaskLocalDataRuntime.State.ACTIVE);
+				assertThat(runtime.taskLocalData().freeBytes()).isZero();
+			});
+		this.runner
+			.withPropertyValues("tld.custom-keys[0].name=all",
+					"tld.custom-keys[0].size=" + (TaskLocalDataSchema.CUSTOM_KEYS_CAPACITY + 1))
+			.run((context) -> assertThat(messages(context.getStartupFailure())).contains("tld.custom-keys[0].size")
+				.contains(String.valueOf(TldLayout.DATA_CAPACITY)));
+	}
+
+	@Test
+	@EnabledOnBpf
+	void withoutCustomKeysTheSchemaLeavesItsCapacityFree() {
+		this.runner.run((context) -> {
+			TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
+			assertThat(runtime.taskLocalData().keys()).extracting(TldKey::name)
+				.containsExactlyElementsOf(TaskLocalDataSchema.KEYS.stream().map(KeyDefinition::name).toList());
+			assertThat(runtime.taskLocalData().keys()).extracting(TldKey::size)
+				.containsExactlyElementsOf(TaskLocalDataSchema.KEYS.stream().map(KeyDefinition::size).toList());
+			assertThat(runtime.taskLocalData().freeBytes()).isEqualTo(TaskLocalDataSchema.CUSTOM_KEYS_CAPACITY);
+		});
+	}
+
+	@Test
+	void propertyDefaultsAreTheSettingsDefaults() {
+		ClassLoader loader = getClass().getClassLoader();
+		assertThat(TaskLocalDataAutoConfiguration.settings(new TaskLocalDataProperties(), loader, false))
+			.isEqualTo(TaskLocalDataSettings.builder().classLoader(loader).build());
+	}
+
+	@Test
+	@EnabledOnBpf
 	void loadFailureIsReportedAndTheApplicationStarts() {
-		assumeBpf();
 		// /tmp is not bpffs: libbpf refuses to pin there
 		this.runner.withPropertyValues("tld.pin-path=/tmp/tld-not-bpffs/tld_data_map").run((context) -> {
 			assertThat(context).hasNotFailed();
@@ -184,8 +243,8 @@ class TaskLocalDataAutoConfigurationTests {
 	}
 
 	@Test
+	@EnabledOnBpf
 	void failFastRefusesToStartAndExplainsWhy() {
-		assumeBpf();
 		this.runner.withPropertyValues("tld.pin-path=/tmp/tld-not-bpffs/tld_data_map", "tld.fail-fast=true")
 			.run((context) -> {
 				assertThat(context).hasFailed();
@@ -197,6 +256,14 @@ class TaskLocalDataAutoConfigurationTests {
 				assertThat(analysis.getDescription()).contains("cannot be published to BPF");
 				assertThat(analysis.getAction()).contains("tld.fail-fast=false");
 			});
+	}
+
+	@Test
+	void theFailureAnalyzerIsRegistered() {
+		// Boot's own analyzers that need a bean factory are skipped here
+		assertThat(SpringFactoriesLoader.forDefaultResourceLocation(getClass().getClassLoader())
+			.load(FailureAnalyzer.class, null, SpringFactoriesLoader.FailureHandler.handleMessage((message, ex) -> {
+			}))).hasAtLeastOneElementOfType(TaskLocalDataFailureAnalyzer.class);
 	}
 
 	static String messages(Throwable t) {

@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
-import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -18,8 +17,6 @@ import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicLong;
 
 import jakarta.servlet.Filter;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
@@ -30,8 +27,6 @@ import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.core.Ordered;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -40,6 +35,9 @@ import dev.tld.autoconfigure.app.TestApplication;
 import dev.tld.core.BpfMap;
 import dev.tld.core.BpfObject;
 import dev.tld.core.internal.Natives;
+import dev.tld.spring.TaskLocalDataRuntime;
+import dev.tld.test.spring.IsolatedDataMap;
+import dev.tld.test.spring.IsolatedDataMapContextCustomizerFactory;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -52,36 +50,23 @@ import static org.assertj.core.api.Assertions.assertThat;
  * tenant at all. Zero mismatches allowed.
  */
 @SpringBootTest(classes = { TestApplication.class, TenantLeakTests.LeakEndpoints.class },
-		webEnvironment = WebEnvironment.RANDOM_PORT, properties = { "server.tomcat.threads.max=4",
-				"server.tomcat.threads.min-spare=4", "server.tomcat.accept-count=1000", "tld.tracing.enabled=false" })
+		webEnvironment = WebEnvironment.RANDOM_PORT,
+		properties = { "server.tomcat.threads.max=4", "server.tomcat.threads.min-spare=4",
+				"server.tomcat.accept-count=1000", "tld.tracing.enabled=false" })
+@IsolatedDataMap
 class TenantLeakTests {
 
 	static final long MAGIC = 0x4b52414d444c54L;
 
 	static final int TENANTS = 16;
 
-	private static final Path PIN = BpfPins.dataMap("tld-leak");
+	private static final Path PIN = IsolatedDataMapContextCustomizerFactory.pinPath(TenantLeakTests.class);
 
 	@LocalServerPort
 	int port;
 
 	@Autowired
 	TaskLocalDataRuntime runtime;
-
-	@BeforeAll
-	static void assumeBpf() {
-		BpfPins.assumeBpffs();
-	}
-
-	@DynamicPropertySource
-	static void pinPath(DynamicPropertyRegistry registry) {
-		registry.add("tld.pin-path", PIN::toString);
-	}
-
-	@AfterAll
-	static void unpin() throws IOException {
-		BpfPins.remove(PIN);
-	}
 
 	/** getpid(MAGIC, index): getpid ignores its arguments; tld_marker reads them. */
 	static void marker(int index) {
@@ -107,6 +92,10 @@ class TenantLeakTests {
 			}
 			marker.program("tld_marker").attach();
 
+			// A plain java.net.http client, not RestTestClient: 100,000 asynchronous
+			// requests
+			// with 16 in flight, some given up on by the client after 5 ms (a per-request
+			// timeout); RestTestClient's calls block, and its timeouts are the client's.
 			HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(4)).build();
 			Semaphore inFlight = new Semaphore(16);
 			AtomicLong ok = new AtomicLong();

@@ -1,36 +1,38 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
-import java.io.IOException;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.MeterRegistry;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import org.jspecify.annotations.Nullable;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.web.servlet.client.EntityExchangeResult;
+import org.springframework.test.web.servlet.client.RestTestClient;
 
-import dev.tld.autoconfigure.TaskLocalDataRuntime.ThreadRecord;
 import dev.tld.autoconfigure.app.TestApplication;
+import dev.tld.spring.TaskLocalDataRuntime;
+import dev.tld.core.trace.ThreadRecord;
+import dev.tld.spring.metrics.TaskLocalDataMetrics;
+import dev.tld.test.spring.IsolatedDataMap;
+import dev.tld.test.spring.IsolatedDataMapContextCustomizerFactory;
 
+import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -44,9 +46,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 		properties = { "server.tomcat.threads.max=4", "server.tomcat.threads.min-spare=4",
 				"management.endpoints.web.exposure.include=health,tasklocaldata,metrics",
 				"management.endpoint.health.show-details=always", "tld.metrics.refresh-interval=1h" })
+@IsolatedDataMap
 class WebIntegrationTests {
 
-	private static final Path PIN = BpfPins.dataMap("tld-it");
+	private static final Path PIN = IsolatedDataMapContextCustomizerFactory.pinPath(WebIntegrationTests.class);
 
 	@LocalServerPort
 	int port;
@@ -60,48 +63,57 @@ class WebIntegrationTests {
 	@Autowired
 	MeterRegistry registry;
 
-	private final HttpClient http = HttpClient.newBuilder().executor(Executors.newFixedThreadPool(8)).build();
+	private RestTestClient client;
 
-	@BeforeAll
-	static void assumeBpf() {
-		BpfPins.assumeBpffs();
+	/** Sends requests concurrently, each a blocking call of the client. */
+	private final ExecutorService load = Executors.newFixedThreadPool(16);
+
+	@BeforeEach
+	void client() {
+		this.client = RestTestClient.bindToServer().baseUrl("http://localhost:" + this.port).build();
 	}
 
-	@DynamicPropertySource
-	static void pinPath(DynamicPropertyRegistry registry) {
-		registry.add("tld.pin-path", PIN::toString);
+	@AfterEach
+	void stopLoad() {
+		this.load.shutdownNow();
 	}
 
-	@AfterAll
-	static void unpin() throws IOException {
-		BpfPins.remove(PIN);
+	private EntityExchangeResult<String> get(String path, @Nullable String tenant, int priority, @Nullable String id) {
+		return this.client.get().uri(path).headers((h) -> {
+			if (tenant != null) {
+				h.add("X-Tenant", tenant);
+				h.add("X-Priority", String.valueOf(priority));
+				h.add("X-Request-Id", id);
+			}
+		}).exchange().expectBody(String.class).returnResult();
 	}
 
-	private CompletableFuture<HttpResponse<String>> get(String path, String tenant, int priority, String id) {
-		HttpRequest.Builder b = HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + path));
-		if (tenant != null) {
-			b.header("X-Tenant", tenant).header("X-Priority", String.valueOf(priority)).header("X-Request-Id", id);
-		}
-		return this.http.sendAsync(b.build(), HttpResponse.BodyHandlers.ofString());
+	private Future<EntityExchangeResult<String>> submit(String path, String tenant, int priority, String id) {
+		return this.load.submit(() -> get(path, tenant, priority, id));
+	}
+
+	private static String body(EntityExchangeResult<String> r) {
+		String body = r.getResponseBody();
+		return (body != null) ? body : "";
 	}
 
 	@Test
 	void eachRequestThreadCarriesItsOwnTenantWhileServingAndNothingAfter() throws Exception {
 		assertEquals(TaskLocalDataRuntime.State.ACTIVE, this.runtime.state(), this.runtime.reason());
 		String[] tenants = { "alpha", "beta", "gamma", "delta" };
-		List<CompletableFuture<HttpResponse<String>>> responses = new ArrayList<>();
+		List<Future<EntityExchangeResult<String>>> responses = new ArrayList<>();
 		List<String> expected = new ArrayList<>();
 		for (int i = 0; i < 200; i++) {
 			int t = i % tenants.length;
 			String id = "req-" + i;
 			expected.add(tenants[t] + "|" + (t + 1) + "|" + id + "|");
-			responses.add(get("/work?iterations=200000", tenants[t], t + 1, id));
+			responses.add(submit("/work?iterations=200000", tenants[t], t + 1, id));
 		}
 		Set<String> tids = new HashSet<>();
 		for (int i = 0; i < responses.size(); i++) {
-			HttpResponse<String> r = responses.get(i).join();
-			assertEquals(200, r.statusCode(), r.body());
-			String body = r.body().trim();
+			EntityExchangeResult<String> r = responses.get(i).get();
+			assertEquals(200, r.getStatus().value(), body(r));
+			String body = body(r).trim();
 			assertTrue(body.startsWith(expected.get(i)), "request " + i + ": BPF should read " + expected.get(i)
 					+ "<tid> on the serving thread, read " + body);
 			tids.add(body.substring(body.lastIndexOf('|') + 1));
@@ -112,14 +124,14 @@ class WebIntegrationTests {
 
 	@Test
 	void errorsAndAsyncRequestsPublishWhileTheyRunAndClearAfter() throws Exception {
-		HttpResponse<String> failed = get("/fail", "epsilon", 9, "boom").join();
-		assertEquals(500, failed.statusCode());
-		HttpResponse<String> async = get("/async", "zeta", 7, "later").join();
-		assertEquals(200, async.statusCode(), async.body());
-		assertTrue(async.body().startsWith("zeta|7|later|"),
-				"the async executor thread carried the request's tenant: " + async.body());
-		HttpResponse<String> anonymous = get("/work", null, 0, null).join();
-		assertTrue(anonymous.body().startsWith("unknown|0|"), "default tenant: " + anonymous.body());
+		EntityExchangeResult<String> failed = get("/fail", "epsilon", 9, "boom");
+		assertEquals(500, failed.getStatus().value());
+		EntityExchangeResult<String> async = get("/async", "zeta", 7, "later");
+		assertEquals(200, async.getStatus().value(), body(async));
+		assertTrue(body(async).startsWith("zeta|7|later|"),
+				"the async executor thread carried the request's tenant: " + body(async));
+		EntityExchangeResult<String> anonymous = get("/work", null, 0, null);
+		assertTrue(body(anonymous).startsWith("unknown|0|"), "default tenant: " + body(anonymous));
 		assertNothingPublished();
 	}
 
@@ -129,7 +141,7 @@ class WebIntegrationTests {
 	 * chain (the response is committed first), so allow the server up to 2 s to finish.
 	 */
 	private void assertNothingPublished() throws InterruptedException {
-		long deadline = System.nanoTime() + java.time.Duration.ofSeconds(2).toNanos();
+		long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
 		List<ThreadRecord> serving;
 		do {
 			List<ThreadRecord> records = this.runtime.readThreads();
@@ -150,17 +162,17 @@ class WebIntegrationTests {
 	void cpuTimeIsAttributedInProportionToEachTenantsWork() throws Exception {
 		long unit = 40_000_000; // about 30-60 ms of CPU once compiled
 		for (int i = 0; i < 8; i++) {
-			get("/work?iterations=" + unit, "warmup", 0, "w" + i).join(); // JIT-compile
-																			// the loop
-																			// first
+			get("/work?iterations=" + unit, "warmup", 0, "w" + i); // JIT-compile
+																	// the loop
+																	// first
 		}
-		List<CompletableFuture<HttpResponse<String>>> all = new ArrayList<>();
+		List<Future<EntityExchangeResult<String>>> all = new ArrayList<>();
 		for (int i = 0; i < 12; i++) {
-			all.add(get("/work?iterations=" + (3 * unit), "heavy", 1, "h" + i));
-			all.add(get("/work?iterations=" + unit, "light", 1, "l" + i));
+			all.add(submit("/work?iterations=" + (3 * unit), "heavy", 1, "h" + i));
+			all.add(submit("/work?iterations=" + unit, "light", 1, "l" + i));
 		}
-		for (CompletableFuture<HttpResponse<String>> f : all) {
-			assertEquals(200, f.join().statusCode());
+		for (Future<EntityExchangeResult<String>> f : all) {
+			assertEquals(200, f.get().getStatus().value());
 		}
 		this.metrics.refresh();
 		double heavy = cpu("heavy");
@@ -184,10 +196,10 @@ class WebIntegrationTests {
 		long measured = 0;
 		for (int i = 0; i < 44; i++) {
 			String tenant = (i < 4) ? "warmup" : "solo";
-			HttpResponse<String> r = get("/cpu?iterations=3000000", tenant, 5, "s" + i).join();
-			assertEquals(200, r.statusCode(), r.body());
-			measured += (i < 4) ? 0 : Long.parseLong(r.body().trim());
-			get("/cpu?iterations=0", "empty", 5, "e" + i).join();
+			EntityExchangeResult<String> r = get("/cpu?iterations=3000000", tenant, 5, "s" + i);
+			assertEquals(200, r.getStatus().value(), body(r));
+			measured += (i < 4) ? 0 : Long.parseLong(body(r).trim());
+			get("/cpu?iterations=0", "empty", 5, "e" + i);
 			Thread.sleep(30); // the serving thread idles
 		}
 		this.metrics.refresh();
@@ -206,25 +218,45 @@ class WebIntegrationTests {
 	}
 
 	@Test
-	void endpointAndHealthReportWhatBpfSees() throws Exception {
-		get("/work", "eta", 3, "e1").join();
-		HttpResponse<String> report = get("/actuator/tasklocaldata", null, 0, null).join();
-		assertEquals(200, report.statusCode(), report.body());
-		String body = report.body();
-		assertTrue(body.contains("\"state\":\"ACTIVE\""), body);
-		assertTrue(body.contains("\"name\":\"tld.tenant\""), body);
-		assertTrue(body.contains("\"pinPath\":\"" + PIN + "\""), body);
-		assertTrue(body.contains("\"tenant\":\"eta\""), "per-tenant totals include eta: " + body);
-		assertTrue(body.contains("\"threads\":[{"), "threads read through iter/task: " + body);
-		HttpResponse<String> health = get("/actuator/health/taskLocalData", null, 0, null).join();
-		assertEquals(200, health.statusCode(), health.body());
-		assertTrue(health.body().contains("\"status\":\"UP\""), health.body());
+	void endpointAndHealthReportWhatBpfSees() {
+		get("/work", "eta", 3, "e1");
+		this.client.get()
+			.uri("/actuator/tasklocaldata")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.state")
+			.isEqualTo("ACTIVE")
+			.jsonPath("$.pinPath")
+			.isEqualTo(PIN.toString())
+			.jsonPath("$.keys[*].name")
+			.value((List<String> names) -> assertThat(names).contains("tld.tenant"))
+			.jsonPath("$.tenants[*].tenant")
+			.value((List<String> tenants) -> assertThat(tenants).as("per-tenant totals measured by BPF")
+				.contains("eta"))
+			.jsonPath("$.threads[*].tid")
+			.value((List<Integer> tids) -> assertThat(tids).as("threads read through iter/task").isNotEmpty());
+		assertThat(PIN).as("the data map is pinned where the test's context said").exists();
+		this.client.get()
+			.uri("/actuator/health/taskLocalData")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.status")
+			.isEqualTo("UP");
 		this.metrics.refresh();
-		HttpResponse<String> meter = get("/actuator/metrics/tld.syscalls?tag=tenant:eta", null, 0, null).join();
-		assertEquals(200, meter.statusCode(), meter.body());
-		java.util.regex.Matcher count = java.util.regex.Pattern.compile("\"value\":([0-9.]+)").matcher(meter.body());
-		assertTrue(count.find() && Double.parseDouble(count.group(1)) >= 1,
-				"the request of tenant eta made system calls: " + meter.body());
+		this.client.get()
+			.uri("/actuator/metrics/tld.syscalls?tag=tenant:eta")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.measurements[?(@.statistic == 'COUNT')].value")
+			.value((List<Number> count) -> assertThat(count).as("the request of tenant eta made system calls")
+				.singleElement()
+				.satisfies((c) -> assertThat(c.doubleValue()).isGreaterThanOrEqualTo(1)));
 	}
 
 }

@@ -6,8 +6,8 @@ import java.util.Optional;
 import java.util.OptionalDouble;
 import java.util.function.ToDoubleFunction;
 
-import dev.tld.autoconfigure.TaskLocalDataEndpoint;
-import dev.tld.autoconfigure.TaskLocalDataRuntime.ThreadRecord;
+import dev.tld.core.trace.ThreadRecord;
+import dev.tld.spring.actuate.endpoint.TaskLocalDataEndpoint;
 
 /**
  * Everything one run of the {@link LoadDriver} sent and read.

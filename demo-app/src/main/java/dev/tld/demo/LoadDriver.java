@@ -29,9 +29,9 @@ import java.util.concurrent.atomic.AtomicReference;
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.json.JsonMapper;
 
-import dev.tld.autoconfigure.TaskLocalDataEndpoint;
-import dev.tld.autoconfigure.TaskLocalDataRuntime.TenantStats;
-import dev.tld.autoconfigure.TaskLocalDataRuntime.ThreadRecord;
+import dev.tld.core.trace.TenantStats;
+import dev.tld.core.trace.ThreadRecord;
+import dev.tld.spring.actuate.endpoint.TaskLocalDataEndpoint;
 
 /**
  * The demo's load generator: sends several tenants, each with its own priority, the same

@@ -7,8 +7,8 @@ import java.util.List;
 import java.util.Locale;
 import java.util.OptionalDouble;
 
-import dev.tld.autoconfigure.TaskLocalDataEndpoint;
-import dev.tld.autoconfigure.TaskLocalDataRuntime.ThreadRecord;
+import dev.tld.core.trace.ThreadRecord;
+import dev.tld.spring.actuate.endpoint.TaskLocalDataEndpoint;
 
 /**
  * The text the load driver prints: the starter's state, a few threads as BPF read them,

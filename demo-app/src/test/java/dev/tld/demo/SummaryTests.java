@@ -12,10 +12,10 @@ import javax.xml.parsers.DocumentBuilderFactory;
 import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
 
-import dev.tld.autoconfigure.TaskLocalDataEndpoint;
-import dev.tld.autoconfigure.TaskLocalDataRuntime.TenantStats;
-import dev.tld.autoconfigure.TaskLocalDataRuntime.ThreadRecord;
 import dev.tld.core.KernelSupport;
+import dev.tld.core.trace.TenantStats;
+import dev.tld.core.trace.ThreadRecord;
+import dev.tld.spring.actuate.endpoint.TaskLocalDataEndpoint;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

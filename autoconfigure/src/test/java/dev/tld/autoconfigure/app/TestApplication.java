@@ -10,9 +10,9 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
-import dev.tld.autoconfigure.TaskLocalDataRuntime;
-import dev.tld.autoconfigure.TaskLocalDataRuntime.ThreadRecord;
 import dev.tld.core.TaskLocalData;
+import dev.tld.spring.TaskLocalDataRuntime;
+import dev.tld.core.trace.ThreadRecord;
 
 /**
  * A web application using the starter, for the integration tests. Its endpoints report

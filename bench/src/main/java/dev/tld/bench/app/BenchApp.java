@@ -13,7 +13,7 @@ import org.springframework.boot.web.server.context.WebServerPortFileWriter;
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 
-import dev.tld.autoconfigure.TaskLocalDataWebMvcAutoConfiguration;
+import dev.tld.spring.web.servlet.RequestMetadataFilter;
 
 /**
  * The application the request benchmark loads: the starter, Spring MVC and one demo-like
@@ -50,7 +50,7 @@ public class BenchApp {
 		FilterRegistrationBean<MapUpdateFilter> registration = new FilterRegistrationBean<>(
 				new MapUpdateFilter(HintMap.load()));
 		registration.setName("mapUpdateFilter");
-		registration.setOrder(TaskLocalDataWebMvcAutoConfiguration.FILTER_ORDER);
+		registration.setOrder(RequestMetadataFilter.DEFAULT_ORDER);
 		registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ASYNC, DispatcherType.ERROR);
 		return registration;
 	}

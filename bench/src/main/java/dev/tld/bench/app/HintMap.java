@@ -5,9 +5,9 @@ import java.nio.charset.StandardCharsets;
 
 import jnr.ffi.Pointer;
 
-import dev.tld.autoconfigure.RequestMetadata;
 import dev.tld.bench.Native;
 import dev.tld.core.BpfObject;
+import dev.tld.spring.RequestMetadata;
 
 /**
  * The hint-map scheme's publisher: the request metadata of each thread in a hash map

@@ -10,20 +10,20 @@ import jakarta.servlet.http.HttpServletResponse;
 
 import org.springframework.web.filter.OncePerRequestFilter;
 
-import dev.tld.autoconfigure.HeaderRequestResolver;
-import dev.tld.autoconfigure.RequestMetadata;
-import dev.tld.autoconfigure.TaskLocalDataProperties;
+import dev.tld.spring.RequestMetadata;
+import dev.tld.spring.web.servlet.HeaderRequestMetadataResolver;
 
 /**
  * The syscall-per-request scheme: resolve the request's metadata exactly as the starter
- * does ({@link HeaderRequestResolver} with the default {@code tld.*} headers), publish it
- * with one {@code bpf_map_update_elem} before the chain and clear it with another after.
+ * does ({@link HeaderRequestMetadataResolver} with the default {@code tld.*} headers),
+ * publish it with one {@code bpf_map_update_elem} before the chain and clear it with
+ * another after.
  */
 public class MapUpdateFilter extends OncePerRequestFilter {
 
 	private final HintMap map;
 
-	private final HeaderRequestResolver resolver = new HeaderRequestResolver(new TaskLocalDataProperties());
+	private final HeaderRequestMetadataResolver resolver = new HeaderRequestMetadataResolver();
 
 	/**
 	 * Create the filter.

@@ -1,0 +1,80 @@
+// SPDX-License-Identifier: Apache-2.0
+package dev.tld.spring.actuate.endpoint;
+
+import java.util.List;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
+import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
+
+import dev.tld.core.KernelSupport;
+import dev.tld.core.TaskLocalData;
+import dev.tld.spring.TaskLocalDataRuntime;
+import dev.tld.core.trace.TenantStats;
+import dev.tld.core.trace.ThreadRecord;
+
+/**
+ * {@code /actuator/tasklocaldata}: kernel support and BPF status, the pinned map, the key
+ * table, the registered threads with what BPF currently reads for each (through the
+ * {@code iter/task} program), and per-tenant totals.
+ */
+@Endpoint(id = "tasklocaldata")
+public class TaskLocalDataEndpoint {
+
+	private final TaskLocalDataRuntime runtime;
+
+	/**
+	 * Create the endpoint.
+	 * @param runtime the starter's runtime
+	 */
+	public TaskLocalDataEndpoint(TaskLocalDataRuntime runtime) {
+		this.runtime = runtime;
+	}
+
+	/**
+	 * The report.
+	 * @return everything the starter knows, read now
+	 */
+	@ReadOperation
+	public Report report() {
+		TaskLocalDataRuntime r = this.runtime;
+		List<Key> keys = r.keys().values().stream().map((k) -> new Key(k.name(), k.size(), k.offset())).toList();
+		TaskLocalData tld = r.taskLocalData();
+		int registered = (tld != null) ? tld.registeredThreads() : 0;
+		String lastError = (tld != null) ? tld.lastError() : null;
+		return new Report(r.state().name(), r.reason(), r.support(), r.pinPath(), r.dataMapId(), r.attachedPrograms(),
+				keys, registered, lastError, r.readThreads(), r.readStats());
+	}
+
+	/**
+	 * The endpoint's body.
+	 *
+	 * @param state ACTIVE, UNAVAILABLE or FAILED
+	 * @param reason why not active, or null
+	 * @param kernel what the host offers
+	 * @param pinPath where the data map is pinned ("" for unpinned)
+	 * @param dataMapId the kernel id of the data map, 0 if none
+	 * @param programs attached BPF programs
+	 * @param keys the key table
+	 * @param registeredThreads threads with a block, as Java counts them
+	 * @param lastError last registration or maintenance error, or null
+	 * @param threads what BPF reads for each thread of this process
+	 * @param tenants per (tenant, priority) totals measured by BPF
+	 */
+	public record Report(String state, @Nullable String reason, KernelSupport.Report kernel, String pinPath,
+			int dataMapId, List<String> programs, List<Key> keys, int registeredThreads, @Nullable String lastError,
+			List<ThreadRecord> threads, List<TenantStats> tenants) {
+	}
+
+	/**
+	 * One key of the key table.
+	 *
+	 * @param name the name BPF programs look up
+	 * @param size its size in bytes
+	 * @param offset its offset in each thread's block
+	 */
+	public record Key(String name, int size, int offset) {
+	}
+
+}

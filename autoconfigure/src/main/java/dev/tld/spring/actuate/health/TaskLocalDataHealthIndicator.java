@@ -1,0 +1,47 @@
+// SPDX-License-Identifier: Apache-2.0
+package dev.tld.spring.actuate.health;
+
+import org.springframework.boot.health.contributor.Health;
+import org.springframework.boot.health.contributor.HealthIndicator;
+
+import dev.tld.core.TaskLocalData;
+import dev.tld.spring.TaskLocalDataRuntime;
+
+/**
+ * UP while threads publish to an attached data map; otherwise UNKNOWN with the reason
+ * (task local data is an observability feature: its absence does not make the application
+ * unhealthy).
+ */
+public class TaskLocalDataHealthIndicator implements HealthIndicator {
+
+	private final TaskLocalDataRuntime runtime;
+
+	/**
+	 * Create the indicator.
+	 * @param runtime the starter's runtime
+	 */
+	public TaskLocalDataHealthIndicator(TaskLocalDataRuntime runtime) {
+		this.runtime = runtime;
+	}
+
+	@Override
+	public Health health() {
+		TaskLocalDataRuntime r = this.runtime;
+		TaskLocalData tld = r.taskLocalData();
+		if (r.state() == TaskLocalDataRuntime.State.ACTIVE && tld != null && r.dataMapId() != 0) {
+			Health.Builder up = Health.up()
+				.withDetail("dataMapId", r.dataMapId())
+				.withDetail("pinPath", r.pinPath())
+				.withDetail("programs", r.attachedPrograms())
+				.withDetail("registeredThreads", tld.registeredThreads());
+			String lastError = tld.lastError();
+			if (lastError != null) {
+				up.withDetail("lastError", lastError);
+			}
+			return up.build();
+		}
+		String reason = (r.reason() != null) ? r.reason() : "no data map is attached";
+		return Health.unknown().withDetail("state", r.state().name()).withDetail("reason", reason).build();
+	}
+
+}
