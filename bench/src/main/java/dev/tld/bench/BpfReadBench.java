@@ -10,14 +10,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import jnr.ffi.Pointer;
-
 import dev.tld.core.BpfMap;
 import dev.tld.core.BpfObject;
 import dev.tld.core.BpfProgram;
 import dev.tld.core.TaskLocalData;
 import dev.tld.core.TldKey;
 import dev.tld.core.TldThread;
+import dev.tld.core.internal.LibC;
+import dev.tld.core.internal.NativeBlock;
+import dev.tld.core.internal.Natives;
 
 /**
  * The BPF side: what one read of one cached key costs in each scheme, from
@@ -155,16 +156,16 @@ public final class BpfReadBench {
 		}
 
 		// The floor: a bare task-storage map whose value is one UPTR to a page of our
-		// own, the
-		// value at the same offset as bench.value in a TLD block.
-		Pointer page = Native.mapPage(4096);
-		int pidfd = Native.pidfdOfCurrentThread();
+		// own, the value at the same offset as bench.value in a TLD block.
+		Natives natives = Natives.get();
+		NativeBlock page = NativeBlock.map(4096);
+		int pidfd = pidfdOfCurrentThread(natives);
 		try {
-			page.putLong(16, VALUE);
+			page.pointer().putLong(16, VALUE);
 			obj.map("floor_map").update(le32(pidfd), le64(page.address()), BpfMap.ANY);
 
 			// The hint map: tid -> value, with other entries beside ours.
-			int tid = Native.gettid();
+			int tid = natives.libc().gettid();
 			BpfMap hash = obj.map("hash_tid_map");
 			hash.update(le32(tid), le64(VALUE), BpfMap.ANY);
 			for (int i = 1; i <= HASH_FILLER; i++) {
@@ -175,11 +176,24 @@ public final class BpfReadBench {
 			return measure(obj, page.address() + 16);
 		}
 		finally {
-			Native.close(pidfd);
+			natives.libc().close(pidfd);
 			// Safe while floor_map still pins it: the kernel keeps its own reference to
 			// the page.
-			Native.unmap(page);
+			page.unmap();
 		}
+	}
+
+	/**
+	 * A pidfd for the calling thread, as the core opens one when it registers a thread.
+	 */
+	private static int pidfdOfCurrentThread(Natives natives) {
+		int tid = natives.libc().gettid();
+		int fd = (int) natives.libc().syscall(LibC.SYS_PIDFD_OPEN, tid, LibC.PIDFD_THREAD);
+		if (fd < 0) {
+			throw new IllegalStateException(
+					"pidfd_open(" + tid + ", PIDFD_THREAD) failed: " + natives.strerror(natives.errno()));
+		}
+		return fd;
 	}
 
 	/** Both keys read back through tld.bpf.h as Java wrote them. */
