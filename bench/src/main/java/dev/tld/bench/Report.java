@@ -17,10 +17,15 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
+import dev.tld.tools.BarChart;
+import dev.tld.tools.BarChart.Bar;
+import dev.tld.tools.BarChart.Panel;
+import dev.tld.tools.BarChart.Scale;
+
 /**
  * The results of one run and how they are written: {@code results.json},
- * {@code results.svg} (a bar chart per group, drawn here) and {@code results.md} (the
- * table for the README).
+ * {@code results.svg} (a bar chart per group) and {@code results.md} (the table for the
+ * README).
  */
 public final class Report {
 
@@ -157,7 +162,7 @@ public final class Report {
 	public void write(Path dir) throws IOException {
 		Files.createDirectories(dir);
 		Files.writeString(dir.resolve("results.json"), json(), StandardCharsets.UTF_8);
-		Files.writeString(dir.resolve("results.svg"), Svg.render(this), StandardCharsets.UTF_8);
+		Files.writeString(dir.resolve("results.svg"), svg(), StandardCharsets.UTF_8);
 		Files.writeString(dir.resolve("results.md"), markdown(), StandardCharsets.UTF_8);
 	}
 
@@ -280,6 +285,40 @@ public final class Report {
 			}
 		}
 		b.append('"');
+	}
+
+	// ---- SVG
+
+	/**
+	 * The report as a picture ({@link BarChart}): a panel per group, a bar per case, the
+	 * group's floor grey, task local data's cases blue, the other schemes orange; a
+	 * logarithmic scale where a group spans more than {@value BarChart#LOG_ABOVE}x.
+	 * @return the SVG document
+	 */
+	public String svg() {
+		BarChart chart = new BarChart("tld-bench: " + this.machine.get("cpu_model") + ", " + this.machine.get("nproc")
+				+ " CPUs, Linux " + this.machine.get("kernel_release") + ", Java " + this.machine.get("java_version")
+				+ ", " + this.machine.get("date"));
+		List<Result> all = ordered();
+		for (String group : all.stream().map(Result::group).distinct().toList()) {
+			String floor = FLOORS.get(group);
+			List<Bar> bars = new ArrayList<>();
+			for (Result r : all) {
+				if (!r.group().equals(group)) {
+					continue;
+				}
+				String color = r.caseName().equals(floor) ? "#9e9e9e"
+						: r.caseName().startsWith("tld") ? "#1f77b4" : "#ff7f0e";
+				double ratio = ratioToFloor(r);
+				String label = human(r.nsPerOp())
+						+ (Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "  (%.2fx)", ratio));
+				bars.add(new Bar(r.caseName(), r.nsPerOp(), color, label, r.name() + ": " + label));
+			}
+			chart.panel(Panel.of(group + ": " + title(group),
+					"label: time per operation" + ((floor != null) ? ", ratio to " + group + "/" + floor : ""),
+					Scale.AUTO, Report::human, bars));
+		}
+		return chart.render();
 	}
 
 	// ---- Markdown
