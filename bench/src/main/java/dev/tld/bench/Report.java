@@ -17,6 +17,13 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.databind.SerializationContext;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.module.SimpleModule;
+import tools.jackson.databind.ser.std.StdSerializer;
+
 import dev.tld.tools.BarChart;
 import dev.tld.tools.BarChart.Bar;
 import dev.tld.tools.BarChart.Panel;
@@ -169,41 +176,47 @@ public final class Report {
 	// ---- JSON
 
 	/**
+	 * Writes the report: indented, maps in insertion order, every double rounded to 4
+	 * decimals and NaN or infinite as null (JSON has neither).
+	 */
+	private static final JsonMapper JSON = JsonMapper.builder()
+		.enable(SerializationFeature.INDENT_OUTPUT)
+		.addModule(new SimpleModule("tld-bench").addSerializer(Double.class, new RoundedDouble())
+			.addSerializer(Double.TYPE, new RoundedDouble()))
+		.build();
+
+	/**
 	 * The report as JSON.
 	 * @return the document
 	 */
 	public String json() {
-		StringBuilder b = new StringBuilder(4096);
-		b.append("{\n  \"schema\": \"tld-bench/1\",\n  \"machine\": ");
-		object(b, this.machine, "  ");
-		b.append(",\n  \"settings\": ");
-		object(b, this.settings, "  ");
-		b.append(",\n  \"results\": [");
-		List<Result> all = ordered();
-		for (int i = 0; i < all.size(); i++) {
-			Result r = all.get(i);
+		Map<String, Object> root = new LinkedHashMap<>();
+		root.put("schema", "tld-bench/1");
+		root.put("machine", this.machine);
+		root.put("settings", this.settings);
+		List<Map<String, Object>> results = new ArrayList<>();
+		for (Result r : ordered()) {
 			Map<String, Object> o = new LinkedHashMap<>();
 			o.put("name", r.name());
 			o.put("ns_per_op", r.nsPerOp());
 			o.put("ratio_to_floor", ratioToFloor(r));
 			o.putAll(r.extra());
-			b.append((i == 0) ? "\n    " : ",\n    ");
-			object(b, o, "    ");
+			results.add(o);
 		}
-		b.append("\n  ],\n  \"goals\": [");
-		List<Goal> goals = goals();
-		for (int i = 0; i < goals.size(); i++) {
-			Goal g = goals.get(i);
+		root.put("results", results);
+		List<Map<String, Object>> goals = new ArrayList<>();
+		for (Goal g : goals()) {
 			Map<String, Object> o = new LinkedHashMap<>();
 			o.put("goal", g.goal());
 			o.put("measured", g.measured());
 			o.put("limit", g.limit());
 			o.put("verdict", g.verdict());
-			b.append((i == 0) ? "\n    " : ",\n    ");
-			object(b, o, "    ");
+			goals.add(o);
 		}
-		b.append("\n  ]\n}\n");
-		return b.toString();
+		root.put("goals", goals);
+		synchronized (this) {
+			return JSON.writeValueAsString(root) + "\n";
+		}
 	}
 
 	private List<Result> ordered() {
@@ -216,75 +229,26 @@ public final class Report {
 		return all;
 	}
 
-	private static void object(StringBuilder b, Map<String, Object> map, String indent) {
-		b.append('{');
-		boolean first = true;
-		for (Map.Entry<String, Object> e : map.entrySet()) {
-			b.append(first ? "\n" : ",\n").append(indent).append("  ");
-			first = false;
-			string(b, e.getKey());
-			b.append(": ");
-			value(b, e.getValue(), indent + "  ");
-		}
-		b.append('\n').append(indent).append('}');
-	}
+	/** A finite double with at most 4 decimals, in plain notation; null if not finite. */
+	private static final class RoundedDouble extends StdSerializer<Double> {
 
-	@SuppressWarnings("unchecked")
-	private static void value(StringBuilder b, Object v, String indent) {
-		if (v == null) {
-			b.append("null");
+		RoundedDouble() {
+			super(Double.class);
 		}
-		else if (v instanceof Double || v instanceof Float) {
-			b.append(number(((Number) v).doubleValue()));
-		}
-		else if (v instanceof Number || v instanceof Boolean) {
-			b.append(v);
-		}
-		else if (v instanceof Map<?, ?> m) {
-			object(b, (Map<String, Object>) m, indent);
-		}
-		else if (v instanceof List<?> l) {
-			b.append('[');
-			for (int i = 0; i < l.size(); i++) {
-				b.append((i == 0) ? "" : ", ");
-				value(b, l.get(i), indent);
+
+		@Override
+		public void serialize(Double value, JsonGenerator gen, SerializationContext context) {
+			if (value.isNaN() || value.isInfinite()) {
+				gen.writeNull();
 			}
-			b.append(']');
-		}
-		else {
-			string(b, v.toString());
-		}
-	}
-
-	/** A finite number with at most 4 decimals, or null (JSON has no NaN). */
-	static String number(double d) {
-		if (Double.isNaN(d) || Double.isInfinite(d)) {
-			return "null";
-		}
-		return BigDecimal.valueOf(d).setScale(4, RoundingMode.HALF_EVEN).stripTrailingZeros().toPlainString();
-	}
-
-	private static void string(StringBuilder b, String s) {
-		b.append('"');
-		for (int i = 0; i < s.length(); i++) {
-			char c = s.charAt(i);
-			switch (c) {
-				case '"' -> b.append("\\\"");
-				case '\\' -> b.append("\\\\");
-				case '\n' -> b.append("\\n");
-				case '\r' -> b.append("\\r");
-				case '\t' -> b.append("\\t");
-				default -> {
-					if (c < 0x20) {
-						b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-					}
-					else {
-						b.append(c);
-					}
-				}
+			else {
+				gen.writeNumber(BigDecimal.valueOf(value)
+					.setScale(4, RoundingMode.HALF_EVEN)
+					.stripTrailingZeros()
+					.toPlainString());
 			}
 		}
-		b.append('"');
+
 	}
 
 	// ---- SVG

@@ -13,11 +13,14 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+import dev.tld.bench.LoadGenerator.Served;
 
 /**
  * Per request: the bench application ({@code dev.tld.bench.app.BenchApp}) under the same
@@ -103,66 +106,49 @@ public final class RequestBench {
 	 */
 	public List<Result> run() throws Exception {
 		Files.createDirectories(this.logDir);
-		Map<String, List<Map<String, String>>> runs = new LinkedHashMap<>();
-		for (Case c : CASES) {
-			runs.put(c.name(), new ArrayList<>());
-		}
+		List<CpuAccounting.Measured<List<Served>>> sessions = new ArrayList<>();
 		for (int round = 0; round < this.rounds; round++) {
 			int r0 = round;
-			CpuAccounting.Measured<List<Map<String, String>>> m = CpuAccounting
-				.quietly("request session " + (round + 1), () -> session(r0));
+			CpuAccounting.Measured<List<Served>> m = CpuAccounting.quietly("request session " + (round + 1),
+					() -> session(r0));
 			for (int k = 0; k < CASES.size(); k++) {
-				Case c = CASES.get(k);
-				Map<String, String> r = new HashMap<>(m.value().get(k));
-				r.put("foreign_cpu_share", Double.toString(m.foreignShare()));
-				r.put("attempts", Integer.toString(m.attempts()));
-				r.put("foreign_bpf_links", Integer.toString(m.foreignLinks()));
-				System.out.printf(
-						"request/%s session %d: %s req/s, p50 %s ns, p99 %s ns, server CPU %s ns/req (http threads %s), util %s%n",
-						c.name(), round + 1, r.get("requests_per_s"), r.get("p50_ns"), r.get("p99_ns"),
-						r.get("server_cpu_ns_per_op"), r.get("server_http_cpu_ns_per_op"), r.get("server_cpu_util"));
-				runs.get(c.name()).add(r);
+				Served r = m.value().get(k);
+				System.out.printf(Locale.ROOT,
+						"request/%s session %d: %.1f req/s, p50 %d ns, p99 %d ns, server CPU %.1f ns/req (http threads %.1f), util %.4f%n",
+						CASES.get(k).name(), round + 1, r.requestsPerS(), r.p50Ns(), r.p99Ns(), r.serverCpuNsPerOp(),
+						r.serverHttpCpuNsPerOp(), r.serverCpuUtil());
 			}
+			sessions.add(m);
 		}
 		String[] split = cpuSplit();
 		List<Result> results = new ArrayList<>();
-		for (Case c : CASES) {
-			List<Map<String, String>> rs = runs.get(c.name());
-			double tput = median(rs, "requests_per_s");
+		for (int k = 0; k < CASES.size(); k++) {
+			Case c = CASES.get(k);
+			int index = k;
+			List<Served> rs = sessions.stream().map((m) -> m.value().get(index)).toList();
+			double tput = median(rs, Served::requestsPerS);
 			Map<String, Object> extra = new LinkedHashMap<>();
 			extra.put("requests_per_s", tput);
-			extra.put("p50_ns", median(rs, "p50_ns"));
-			extra.put("p99_ns", median(rs, "p99_ns"));
-			extra.put("p999_ns", median(rs, "p999_ns"));
-			extra.put("server_cpu_ns_per_op", median(rs, "server_cpu_ns_per_op"));
-			extra.put("server_http_threads_cpu_ns_per_op", median(rs, "server_http_cpu_ns_per_op"));
-			extra.put("server_cpu_util", median(rs, "server_cpu_util"));
-			List<Double> each = new ArrayList<>();
-			for (Map<String, String> r : rs) {
-				each.add(Double.parseDouble(r.get("requests_per_s")));
-			}
-			extra.put("requests_per_s_each_session", each);
-			if (!c.name().equals("off")) {
+			extra.put("p50_ns", median(rs, Served::p50Ns));
+			extra.put("p99_ns", median(rs, Served::p99Ns));
+			extra.put("p999_ns", median(rs, Served::p999Ns));
+			extra.put("server_cpu_ns_per_op", median(rs, Served::serverCpuNsPerOp));
+			extra.put("server_http_threads_cpu_ns_per_op", median(rs, Served::serverHttpCpuNsPerOp));
+			extra.put("server_cpu_util", median(rs, Served::serverCpuUtil));
+			extra.put("requests_per_s_each_session", rs.stream().map(Served::requestsPerS).toList());
+			if (k > 0) {
 				List<Double> paired = new ArrayList<>();
-				List<Map<String, String>> off = runs.get("off");
-				for (int i = 0; i < rs.size(); i++) {
-					paired.add(Double.parseDouble(rs.get(i).get("requests_per_s"))
-							/ Double.parseDouble(off.get(i).get("requests_per_s")));
+				for (CpuAccounting.Measured<List<Served>> m : sessions) {
+					paired.add(m.value().get(index).requestsPerS() / m.value().get(0).requestsPerS());
 				}
 				extra.put("throughput_vs_off_each_session", paired);
 			}
-			int attempts = 0;
-			int links = 0;
-			double foreign = 0;
-			for (Map<String, String> r : rs) {
-				attempts += Integer.parseInt(r.get("attempts"));
-				links = Math.max(links, Integer.parseInt(r.get("foreign_bpf_links")));
-				foreign = Math.max(foreign, Double.parseDouble(r.get("foreign_cpu_share")));
-			}
 			extra.put("sessions", this.rounds);
-			extra.put("session_attempts", attempts);
-			extra.put("foreign_cpu_share_max", foreign);
-			extra.put("foreign_bpf_links", links);
+			extra.put("session_attempts", sessions.stream().mapToInt(CpuAccounting.Measured::attempts).sum());
+			extra.put("foreign_cpu_share_max",
+					sessions.stream().mapToDouble(CpuAccounting.Measured::foreignShare).max().orElse(Double.NaN));
+			extra.put("foreign_bpf_links",
+					sessions.stream().mapToInt(CpuAccounting.Measured::foreignLinks).max().orElse(0));
 			extra.put("concurrency", this.concurrency);
 			extra.put("measured_s_per_session", this.measure.toMillis() / 1000.0);
 			extra.put("server_cpus", (split != null) ? split[0] : "all");
@@ -175,19 +161,14 @@ public final class RequestBench {
 		return results;
 	}
 
-	private static double median(List<Map<String, String>> runs, String key) {
-		double[] v = new double[runs.size()];
-		for (int i = 0; i < v.length; i++) {
-			String s = runs.get(i).get(key);
-			v[i] = (s != null) ? Double.parseDouble(s) : Double.NaN;
-		}
-		return Stats.median(v);
+	private static double median(List<Served> runs, ToDoubleFunction<Served> value) {
+		return Stats.median(runs.stream().mapToDouble(value).toArray());
 	}
 
 	/**
 	 * One session: a server per case, one load generator taking turns; one map per case.
 	 */
-	private List<Map<String, String>> session(int round) throws IOException, InterruptedException {
+	private List<Served> session(int round) throws IOException, InterruptedException {
 		String[] split = cpuSplit();
 		List<Process> servers = new ArrayList<>();
 		List<Path> portFiles = new ArrayList<>();
@@ -234,7 +215,7 @@ public final class RequestBench {
 		}
 	}
 
-	private List<Map<String, String>> load(List<Integer> ports, List<Process> servers, int round, String[] split)
+	private List<Served> load(List<Integer> ports, List<Process> servers, int round, String[] split)
 			throws IOException, InterruptedException {
 		List<String> urls = new ArrayList<>();
 		List<String> pids = new ArrayList<>();
@@ -256,33 +237,26 @@ public final class RequestBench {
 				Integer.toString(warmupCycles), "--measure-cycles", Integer.toString(measureCycles)));
 		Path log = this.logDir.resolve("load-" + (round + 1) + ".log");
 		Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
-		List<Map<String, String>> results = new ArrayList<>();
-		for (int k = 0; k < n; k++) {
-			results.add(null);
-		}
+		Served[] results = new Served[n];
 		try (BufferedReader out = new BufferedReader(
 				new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
 			String line;
 			while ((line = out.readLine()) != null) {
-				if (line.startsWith("RESULT ")) {
-					Map<String, String> r = new HashMap<>();
-					for (String kv : line.substring(7).trim().split(" ")) {
-						int eq = kv.indexOf('=');
-						r.put(kv.substring(0, eq), kv.substring(eq + 1));
-					}
-					results.set(Integer.parseInt(r.get("case")), r);
+				Served r = Served.parse(line);
+				if (r != null) {
+					results[r.server()] = r;
 				}
 			}
 		}
 		int rc = p.waitFor();
 		for (int k = 0; k < n; k++) {
-			Map<String, String> r = results.get(k);
-			if (rc != 0 || r == null || !"0".equals(r.get("errors")) || "0".equals(r.get("completed"))) {
+			Served r = results[k];
+			if (rc != 0 || r == null || r.errors() != 0 || r.completed() == 0) {
 				throw new IllegalStateException("load generator (exit " + rc + ") for request/" + CASES.get(k).name()
 						+ " in session " + (round + 1) + ": " + r + ", see " + log);
 			}
 		}
-		return results;
+		return List.of(results);
 	}
 
 	private static int awaitPort(Process server, Path portFile, Path serverLog)
