@@ -18,7 +18,7 @@ import dev.tld.core.KernelSupport;
  * {@code results.md}.
  *
  * <pre>
- * BenchMain [--out DIR] [--quick] [--groups bpf_read,java_write,register,request]
+ * BenchMain [--out DIR] [--quick] [--groups bpf_read,register,java_write,request_filter,syscall,request]
  *           [--request-rounds N] [--request-seconds S]
  * </pre>
  *
@@ -42,35 +42,38 @@ public final class BenchMain {
 	 * @param registerOps threads per registration case
 	 * @param registerWarmups untimed threads first
 	 * @param requestRounds rounds of every request case
-	 * @param requestWarmup load before each measured window
-	 * @param requestMeasure measured window
+	 * @param requestWarmup load per server, alone, before the turns of a session
+	 * @param requestMeasure measured window per server and session
+	 * @param requestSlice one server's turn
 	 * @param requestConcurrency requests in flight
 	 * @param requestUnits {@code /cpu?units=}
-	 * @param quiet silence JMH
+	 * @param smoke a smoke, not a measurement: JMH silent, request servers started at
+	 * once and unpinned
 	 * @param attempts runs of a measurement disturbed by other processes before the least
 	 * disturbed is kept
 	 */
 	public record Settings(long bpfReads, int bpfLoads, int bpfRepeats, int bpfWarmups, int jmhForks, int jmhWarmups,
 			TimeValue jmhWarmupTime, int jmhIterations, TimeValue jmhIterationTime, int registerOps,
 			int registerWarmups, int requestRounds, Duration requestWarmup, Duration requestMeasure,
-			int requestConcurrency, int requestUnits, boolean quiet, int attempts) {
+			Duration requestSlice, int requestConcurrency, int requestUnits, boolean smoke, int attempts) {
 
 		/**
-		 * What {@code make bench} runs: some 10 minutes on 2 CPUs.
+		 * What {@code make bench} runs: some 12 minutes on 2 CPUs.
 		 * @return the settings
 		 */
 		public static Settings full() {
-			return new Settings(1_000_000, 9, 11, 2, 2, 5, TimeValue.seconds(1), 5, TimeValue.seconds(1), 3000, 300, 3,
-					Duration.ofSeconds(10), Duration.ofSeconds(10), 4, 2, false, 4);
+			return new Settings(1_000_000, 9, 11, 2, 2, 4, TimeValue.seconds(1), 4, TimeValue.seconds(1), 3000, 300, 3,
+					Duration.ofSeconds(8), Duration.ofSeconds(8), Duration.ofSeconds(1), 4, 2, false, 4);
 		}
 
 		/**
-		 * The smoke of {@code mvn verify}: every case, a few thousand operations each.
+		 * The smoke of {@code mvn verify}: every case, a few thousand operations or a few
+		 * tens of milliseconds each.
 		 * @return the settings
 		 */
 		public static Settings quick() {
-			return new Settings(2_000, 2, 3, 1, 0, 1, TimeValue.milliseconds(20), 1, TimeValue.milliseconds(50), 50, 5,
-					1, Duration.ofMillis(1500), Duration.ofSeconds(1), 2, 2, true, 1);
+			return new Settings(2_000, 2, 3, 1, 0, 1, TimeValue.milliseconds(10), 1, TimeValue.milliseconds(20), 50, 5,
+					1, Duration.ofMillis(200), Duration.ofMillis(400), Duration.ofMillis(200), 2, 2, true, 1);
 		}
 
 		/**
@@ -82,8 +85,8 @@ public final class BenchMain {
 		public Settings withRequests(int rounds, Duration measure) {
 			return new Settings(this.bpfReads, this.bpfLoads, this.bpfRepeats, this.bpfWarmups, this.jmhForks,
 					this.jmhWarmups, this.jmhWarmupTime, this.jmhIterations, this.jmhIterationTime, this.registerOps,
-					this.registerWarmups, rounds, this.requestWarmup, measure, this.requestConcurrency,
-					this.requestUnits, this.quiet, this.attempts);
+					this.registerWarmups, rounds, this.requestWarmup, measure, this.requestSlice,
+					this.requestConcurrency, this.requestUnits, this.smoke, this.attempts);
 		}
 
 		Map<String, Object> describe() {
@@ -98,11 +101,13 @@ public final class BenchMain {
 			m.put("request_rounds", this.requestRounds);
 			m.put("request_warmup_s", this.requestWarmup.toMillis() / 1000.0);
 			m.put("request_measure_s", this.requestMeasure.toMillis() / 1000.0);
+			m.put("request_slice_s", this.requestSlice.toMillis() / 1000.0);
+			m.put("smoke", this.smoke);
 			m.put("request_concurrency", this.requestConcurrency);
 			m.put("request_path", "/cpu?units=" + this.requestUnits);
 			m.put("max_attempts_if_disturbed", this.attempts);
 			m.put("disturbed_if_foreign_cpu_share_above", CpuAccounting.MAX_FOREIGN_SHARE);
-			String[] split = RequestBench.cpuSplit();
+			String[] split = this.smoke ? null : RequestBench.cpuSplit();
 			m.put("request_cpus",
 					(split == null) ? "shared" : "server on CPU " + split[0] + ", load on CPU " + split[1]);
 			return m;
@@ -111,7 +116,8 @@ public final class BenchMain {
 	}
 
 	/** Every group, in the order they run. */
-	public static final List<String> GROUPS = List.of("bpf_read", "register", "java_write", "request");
+	public static final List<String> GROUPS = List.of("bpf_read", "register", "java_write", "request_filter", "syscall",
+			"request");
 
 	private BenchMain() {
 	}
@@ -167,6 +173,7 @@ public final class BenchMain {
 		}
 		CpuAccounting.maxAttempts = settings.attempts();
 		Report report = new Report(settings.describe());
+		report.machine().put("calibration_at_start", Report.calibrate(settings.smoke()));
 		String load = Report.loadAverage();
 		if (!load.equals("unknown") && Double.parseDouble(load.split(" ")[0]) > 1.0) {
 			System.out.println("WARNING: load average " + load + ": other work on this machine skews every number");
@@ -190,7 +197,9 @@ public final class BenchMain {
 				failures.add(ex);
 				ex.printStackTrace();
 			}
-			report.note("seconds_" + g, (System.nanoTime() - start) / 1e9);
+			double seconds = (System.nanoTime() - start) / 1e9;
+			report.note("seconds_" + g, seconds);
+			System.out.printf("== %s: %.1f s%n", g, seconds);
 			double foreign = cpu.foreignShare();
 			report.note("foreign_cpu_share_" + g, foreign);
 			if (foreign > 0.05) {
@@ -198,6 +207,7 @@ public final class BenchMain {
 			}
 		}
 		report.machine().put("loadavg_at_end", Report.loadAverage());
+		report.machine().put("calibration_at_end", Report.calibrate(settings.smoke()));
 		report.write(out);
 		if (!failures.isEmpty()) {
 			Exception first = failures.get(0);
@@ -213,11 +223,11 @@ public final class BenchMain {
 		return switch (g) {
 			case "bpf_read" -> new BpfReadBench(s.bpfReads(), s.bpfLoads(), s.bpfRepeats(), s.bpfWarmups()).run();
 			case "register" -> quietly("register", () -> new RegisterBench(s.registerOps(), s.registerWarmups()).run());
-			case "java_write" -> quietly("java_write", () -> new JavaWriteRunner(s.jmhForks(), s.jmhWarmups(),
-					s.jmhWarmupTime(), s.jmhIterations(), s.jmhIterationTime(), s.quiet())
+			case "java_write", "request_filter", "syscall" -> quietly(g, () -> new JmhRunner(g, s.jmhForks(),
+					s.jmhWarmups(), s.jmhWarmupTime(), s.jmhIterations(), s.jmhIterationTime(), s.smoke())
 				.run());
 			case "request" -> new RequestBench(s.requestRounds(), s.requestWarmup(), s.requestMeasure(),
-					s.requestConcurrency(), s.requestUnits(), out.resolve("logs"))
+					s.requestSlice(), s.requestConcurrency(), s.requestUnits(), s.smoke(), out.resolve("logs"))
 				.run();
 			default -> throw new IllegalArgumentException(g);
 		};
@@ -242,7 +252,9 @@ public final class BenchMain {
 	/** Names of every case a full run reports, for the tests. */
 	static final Set<String> ALL_CASES = Set.of("bpf_read/floor", "bpf_read/tld", "bpf_read/two_lookup",
 			"bpf_read/hash_tid", "bpf_read/probe_read_tls", "java_write/floor", "java_write/jnr_pointer",
-			"java_write/tld", "java_write/map_update", "register/thread_floor", "register/tld", "request/off",
-			"request/tld", "request/map_update", "request/tld_no_tracing");
+			"java_write/tld", "java_write/map_update", "register/thread_floor", "register/tld", "request_filter/floor",
+			"request_filter/tld", "request_filter/map_update", "syscall/floor", "syscall/tld_tracing",
+			"syscall/tld_tracing_idle", "syscall/tld_tracing_other", "request/off", "request/tld", "request/map_update",
+			"request/tld_no_tracing", "request/off_again");
 
 }

@@ -25,7 +25,8 @@ import tools.jackson.databind.json.JsonMapper;
  * only, through one Java {@link HttpClient} (HTTP/1.1, keep-alive, a same-thread
  * executor) with the demo's headers. The servers take turns in an order that rotates and
  * reverses from cycle to cycle, so a machine that drifts (a busy neighbour, a slower
- * host) slows every case alike. After a warm-up of such cycles comes the measured part.
+ * host) slows every case alike. Before that, each server is warmed up alone, then a few
+ * unmeasured cycles settle.
  * <p>
  * A request counts for a case if it was sent and answered within one slice of that case:
  * the few in flight when a slice ends are dropped, alike for every case. The servers' CPU
@@ -78,7 +79,7 @@ public final class LoadGenerator {
 	 * Run.
 	 * @param args
 	 * {@code --urls U1,U2,... --server-pids P1,P2,... --concurrency C --slice-ms S
-	 * --warmup-cycles W --measure-cycles M}
+	 * --warmup-slices W --settle-cycles S --measure-cycles M}
 	 * @throws Exception if the load cannot be sent
 	 */
 	public static void main(String[] args) throws Exception {
@@ -92,23 +93,37 @@ public final class LoadGenerator {
 		}
 		long[] pids = Arrays.stream(a.get("--server-pids").split(",")).mapToLong(Long::parseLong).toArray();
 		Plan plan = new Plan(uris.size(), Long.parseLong(a.get("--slice-ms")) * 1_000_000L,
-				Integer.parseInt(a.get("--warmup-cycles")), Integer.parseInt(a.get("--measure-cycles")));
+				Integer.parseInt(a.get("--warmup-slices")), Integer.parseInt(a.get("--settle-cycles")),
+				Integer.parseInt(a.get("--measure-cycles")));
 		for (Served served : run(uris, pids, Integer.parseInt(a.get("--concurrency")), plan)) {
 			System.out.println("RESULT " + JSON.writeValueAsString(served));
 		}
 	}
 
-	/** The schedule: which server a slice belongs to. */
-	record Plan(int servers, long sliceNs, int warmupCycles, int measureCycles) {
+	/**
+	 * The schedule, in slices: first each server alone for {@code warmupSlices} slices in
+	 * a row (its JIT compiles while the others idle), then {@code settleCycles}
+	 * unmeasured and {@code measureCycles} measured cycles of one slice per server.
+	 */
+	record Plan(int servers, long sliceNs, int warmupSlices, int settleCycles, int measureCycles) {
 
-		int slices() {
-			return this.servers * (this.warmupCycles + this.measureCycles);
+		private int warmup() {
+			return this.servers * this.warmupSlices;
 		}
 
-		/** Server of a slice: cycle c is 0..n-1 rotated by c, reversed in odd cycles. */
+		int slices() {
+			return warmup() + this.servers * (this.settleCycles + this.measureCycles);
+		}
+
+		/**
+		 * Server of a slice; cycle c takes 0..n-1 rotated by c, reversed in odd cycles.
+		 */
 		int server(int slice) {
-			int cycle = slice / this.servers;
-			int pos = slice % this.servers;
+			if (slice < warmup()) {
+				return slice / this.warmupSlices;
+			}
+			int cycle = (slice - warmup()) / this.servers;
+			int pos = (slice - warmup()) % this.servers;
 			if ((cycle & 1) == 1) {
 				pos = this.servers - 1 - pos;
 			}
@@ -116,7 +131,7 @@ public final class LoadGenerator {
 		}
 
 		boolean measured(int slice) {
-			return slice >= this.servers * this.warmupCycles && slice < slices();
+			return slice >= warmup() + this.servers * this.settleCycles && slice < slices();
 		}
 
 	}

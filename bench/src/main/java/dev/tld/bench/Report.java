@@ -24,10 +24,13 @@ import tools.jackson.databind.json.JsonMapper;
 import tools.jackson.databind.module.SimpleModule;
 import tools.jackson.databind.ser.std.StdSerializer;
 
+import dev.tld.core.internal.LibC;
+import dev.tld.core.internal.Natives;
 import dev.tld.tools.BarChart;
 import dev.tld.tools.BarChart.Bar;
 import dev.tld.tools.BarChart.Panel;
 import dev.tld.tools.BarChart.Scale;
+import dev.tld.tools.CpuWork;
 
 /**
  * The results of one run and how they are written: {@code results.json},
@@ -38,15 +41,18 @@ public final class Report {
 
 	/** The case each group's {@code ratio_to_floor} is relative to. */
 	static final Map<String, String> FLOORS = Map.of("bpf_read", "floor", "java_write", "floor", "register",
-			"thread_floor", "request", "off");
+			"thread_floor", "request_filter", "floor", "syscall", "floor", "request", "off");
 
 	/** Groups in the order they are shown. */
-	static final List<String> GROUPS = List.of("bpf_read", "java_write", "register", "request");
+	static final List<String> GROUPS = List.of("bpf_read", "java_write", "register", "request_filter", "syscall",
+			"request");
 
 	private static final Map<String, String> GROUP_TITLES = Map.of("bpf_read",
 			"BPF side: one read of one cached key (loop cost subtracted)", "java_write",
 			"Java side: one write of one long (JMH, AverageTime)", "register",
-			"First use in a new thread (thread start and join subtracted)", "request",
+			"First use in a new thread (thread start and join subtracted)", "request_filter",
+			"Publishing one request in Java: the servlet filter alone (JMH)", "syscall",
+			"One getpid() with the starter's tracing programs attached (JMH)", "request",
 			"Per request: 1e9 / throughput (lower is better)");
 
 	private final List<Result> results = new ArrayList<>();
@@ -404,6 +410,42 @@ public final class Report {
 		m.put("java_vendor", System.getProperty("java.vendor"));
 		m.put("date", OffsetDateTime.now(ZoneOffset.UTC).withNano(0).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
 		m.put("loadavg_at_start", loadAverage());
+		return m;
+	}
+
+	/**
+	 * How fast this machine is right now, two ways: nanoseconds per iteration of
+	 * {@link CpuWork#spin} (pure CPU) and per {@code getpid()} system call through the
+	 * core's libc binding (the best of five runs each, or of one short run for a smoke).
+	 * On a virtual machine whose host is shared, both move with the neighbours, system
+	 * calls far more than arithmetic: compare them between runs before comparing the
+	 * runs' numbers.
+	 * @param brief one run a tenth as long, for a smoke
+	 * @return {@code spin_ns_per_iter}, {@code getpid_ns} and a checksum of both loops
+	 * (which keeps them from being optimized away)
+	 */
+	static Map<String, Object> calibrate(boolean brief) {
+		LibC libc = Natives.get().libc();
+		int runs = brief ? 1 : 5;
+		long spins = brief ? 2_000_000 : 20_000_000;
+		int calls = brief ? 10_000 : 100_000;
+		double spin = Double.MAX_VALUE;
+		double getpid = Double.MAX_VALUE;
+		long sink = 0;
+		for (int i = 0; i < runs; i++) {
+			long t0 = System.nanoTime();
+			sink += CpuWork.spin(spins);
+			spin = Math.min(spin, (System.nanoTime() - t0) / (double) spins);
+			t0 = System.nanoTime();
+			for (int k = 0; k < calls; k++) {
+				sink += libc.getpid();
+			}
+			getpid = Math.min(getpid, (System.nanoTime() - t0) / (double) calls);
+		}
+		Map<String, Object> m = new LinkedHashMap<>();
+		m.put("spin_ns_per_iter", spin);
+		m.put("getpid_ns", getpid);
+		m.put("checksum", sink);
 		return m;
 	}
 

@@ -20,30 +20,50 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.ToDoubleFunction;
 
+import tools.jackson.databind.json.JsonMapper;
+
 import dev.tld.bench.LoadGenerator.Served;
+import dev.tld.bench.app.BenchStats;
 
 /**
  * Per request: the bench application ({@code dev.tld.bench.app.BenchApp}) under the same
  * load in each configuration. A session starts one server per case, side by side, and one
- * load generator ({@link LoadGenerator}) that gives the servers the load in turns of one
- * slice each, the order rotating from cycle to cycle; each session has fresh JVMs, and
- * the sessions' medians are reported. Taking turns within seconds, instead of one case
- * after another, is what makes a few percent visible on a machine whose speed drifts by
- * tens of percent over minutes (measured on the 2-vCPU benchmark VM).
+ * load generator ({@link LoadGenerator}) that first warms each server up alone, then
+ * gives the servers the load in turns of one slice each, the order rotating from cycle to
+ * cycle; each session has fresh JVMs, and the sessions' medians are reported. Taking
+ * turns within seconds, instead of one case after another, is what makes a few percent
+ * visible on a machine whose speed drifts by tens of percent over minutes (measured on
+ * the 2-vCPU benchmark VM). {@code request/off_again}, a second server identical to
+ * {@code request/off}, shows how much of a difference is noise.
  * <p>
  * On a machine with 2 or more CPUs the servers are pinned to the last CPU and the load
  * generator to the others, with {@code taskset}: the loaded server's CPU is the
  * bottleneck, so throughput is the inverse of the server's CPU time per request, and what
  * the starter adds to it shows undiluted. Each server's CPU time in its own slices is
  * reported too; a utilization well below 1 would mean the load generator, not the server,
- * was the limit.
+ * was the limit. After the load, each server says how many system calls and context
+ * switches its tracing programs (if any) counted while serving ({@code /bench/stats}).
  * <p>
  * One side effect of running side by side: the tracing programs the {@code tld} server
  * attaches run on every system call and context switch of every process, the other
  * servers included, which for a process without task local data costs a task-storage
- * lookup that finds nothing. The other cases are charged that little.
+ * lookup that finds nothing ({@code syscall/tld_tracing_other}). The other cases are
+ * charged that little.
+ * <p>
+ * The smoke ({@code smoke}) starts the servers all at once, unpinned and with the C1
+ * compiler only, for a quick start, and has no settling cycles; its numbers mean nothing.
+ *
+ * @param rounds sessions (medians reported)
+ * @param warmup load per server, alone, before the turns of a session
+ * @param measure load per case measured in a session
+ * @param slice length of one server's turn
+ * @param concurrency requests in flight
+ * @param units {@code units} of {@code /cpu}
+ * @param smoke whether to start the servers for a smoke rather than a measurement
+ * @param logDir where the servers' and load generators' output goes
  */
-public final class RequestBench {
+public record RequestBench(int rounds, Duration warmup, Duration measure, Duration slice, int concurrency, int units,
+		boolean smoke, Path logDir) {
 
 	/** A configuration of the server. */
 	record Case(String name, List<String> args) {
@@ -52,39 +72,27 @@ public final class RequestBench {
 	static final List<Case> CASES = List.of(new Case("off", List.of("--tld.enabled=false")),
 			new Case("tld", List.of("--tld.enabled=true")),
 			new Case("map_update", List.of("--tld.enabled=false", "--bench.map-update=true")),
-			new Case("tld_no_tracing", List.of("--tld.enabled=true", "--tld.tracing.enabled=false")));
-
-	/** Length of one server's turn. */
-	static final Duration SLICE = Duration.ofSeconds(1);
-
-	private final int rounds;
-
-	private final Duration warmup;
-
-	private final Duration measure;
-
-	private final int concurrency;
-
-	private final int units;
-
-	private final Path logDir;
+			new Case("tld_no_tracing", List.of("--tld.enabled=true", "--tld.tracing.enabled=false")),
+			new Case("off_again", List.of("--tld.enabled=false")));
 
 	/**
-	 * A configuration.
-	 * @param rounds sessions (medians reported)
-	 * @param warmup load per case before the measured part of a session
-	 * @param measure load per case measured in a session
-	 * @param concurrency requests in flight
-	 * @param units {@code units} of {@code /cpu}
-	 * @param logDir where the servers' and load generators' output goes
+	 * Every server's arguments. Tomcat closes a keep-alive connection after 100 requests
+	 * by default; reconnecting costs more than anything measured here and added most of
+	 * the noise.
 	 */
-	public RequestBench(int rounds, Duration warmup, Duration measure, int concurrency, int units, Path logDir) {
-		this.rounds = rounds;
-		this.warmup = warmup;
-		this.measure = measure;
-		this.concurrency = concurrency;
-		this.units = units;
-		this.logDir = logDir;
+	private static final List<String> SERVER_ARGS = List.of("--server.port=0", "--server.address=127.0.0.1",
+			"--tld.pin-path=", "--spring.main.banner-mode=off", "--server.tomcat.max-keep-alive-requests=-1");
+
+	/**
+	 * Unmeasured cycles of turns between the warm-up and the measurement (none in a
+	 * smoke).
+	 */
+	static final int SETTLE_CYCLES = 2;
+
+	private static final JsonMapper JSON = JsonMapper.shared();
+
+	/** What one server did in one session. */
+	private record ServerRun(Served served, BenchStats stats) {
 	}
 
 	/**
@@ -99,6 +107,11 @@ public final class RequestBench {
 		return new String[] { Integer.toString(n - 1), (n == 2) ? "0" : "0-" + (n - 2) };
 	}
 
+	/** This run's split: none for a smoke. */
+	private String[] split() {
+		return this.smoke ? null : cpuSplit();
+	}
+
 	/**
 	 * Run {@code rounds} sessions of every case.
 	 * @return one result per case
@@ -106,13 +119,21 @@ public final class RequestBench {
 	 */
 	public List<Result> run() throws Exception {
 		Files.createDirectories(this.logDir);
-		List<CpuAccounting.Measured<List<Served>>> sessions = new ArrayList<>();
+		try (var old = Files.list(this.logDir)) {
+			for (Path f : (Iterable<Path>) old::iterator) {
+				String name = f.getFileName().toString();
+				if (name.startsWith("server-") || name.startsWith("load-")) {
+					Files.delete(f); // an earlier run's
+				}
+			}
+		}
+		List<CpuAccounting.Measured<List<ServerRun>>> sessions = new ArrayList<>();
 		for (int round = 0; round < this.rounds; round++) {
 			int r0 = round;
-			CpuAccounting.Measured<List<Served>> m = CpuAccounting.quietly("request session " + (round + 1),
+			CpuAccounting.Measured<List<ServerRun>> m = CpuAccounting.quietly("request session " + (round + 1),
 					() -> session(r0));
 			for (int k = 0; k < CASES.size(); k++) {
-				Served r = m.value().get(k);
+				Served r = m.value().get(k).served();
 				System.out.printf(Locale.ROOT,
 						"request/%s session %d: %.1f req/s, p50 %d ns, p99 %d ns, server CPU %.1f ns/req (http threads %.1f), util %.4f%n",
 						CASES.get(k).name(), round + 1, r.requestsPerS(), r.p50Ns(), r.p99Ns(), r.serverCpuNsPerOp(),
@@ -120,12 +141,13 @@ public final class RequestBench {
 			}
 			sessions.add(m);
 		}
-		String[] split = cpuSplit();
+		String[] split = split();
 		List<Result> results = new ArrayList<>();
 		for (int k = 0; k < CASES.size(); k++) {
 			Case c = CASES.get(k);
 			int index = k;
-			List<Served> rs = sessions.stream().map((m) -> m.value().get(index)).toList();
+			List<Served> rs = sessions.stream().map((m) -> m.value().get(index).served()).toList();
+			List<BenchStats> stats = sessions.stream().map((m) -> m.value().get(index).stats()).toList();
 			double tput = median(rs, Served::requestsPerS);
 			Map<String, Object> extra = new LinkedHashMap<>();
 			extra.put("requests_per_s", tput);
@@ -135,11 +157,17 @@ public final class RequestBench {
 			extra.put("server_cpu_ns_per_op", median(rs, Served::serverCpuNsPerOp));
 			extra.put("server_http_threads_cpu_ns_per_op", median(rs, Served::serverHttpCpuNsPerOp));
 			extra.put("server_cpu_util", median(rs, Served::serverCpuUtil));
+			if (stats.stream().allMatch((x) -> x.syscalls() != null && x.requests() > 0)) {
+				extra.put("syscalls_while_serving_per_request", Stats
+					.median(stats.stream().mapToDouble((x) -> x.syscalls() / (double) x.requests()).toArray()));
+				extra.put("switches_in_while_serving_per_request", Stats
+					.median(stats.stream().mapToDouble((x) -> x.switchesIn() / (double) x.requests()).toArray()));
+			}
 			extra.put("requests_per_s_each_session", rs.stream().map(Served::requestsPerS).toList());
 			if (k > 0) {
 				List<Double> paired = new ArrayList<>();
-				for (CpuAccounting.Measured<List<Served>> m : sessions) {
-					paired.add(m.value().get(index).requestsPerS() / m.value().get(0).requestsPerS());
+				for (CpuAccounting.Measured<List<ServerRun>> m : sessions) {
+					paired.add(m.value().get(index).served().requestsPerS() / m.value().get(0).served().requestsPerS());
 				}
 				extra.put("throughput_vs_off_each_session", paired);
 			}
@@ -156,6 +184,9 @@ public final class RequestBench {
 			if (c.name().equals("tld_no_tracing")) {
 				extra.put("note", "informational: the starter with tld.tracing.enabled=false");
 			}
+			if (c.name().equals("off_again")) {
+				extra.put("note", "control: a second server identical to request/off; their difference is noise");
+			}
 			results.add(new Result("request/" + c.name(), 1e9 / tput, extra));
 		}
 		return results;
@@ -168,10 +199,11 @@ public final class RequestBench {
 	/**
 	 * One session: a server per case, one load generator taking turns; one map per case.
 	 */
-	private List<Served> session(int round) throws IOException, InterruptedException {
-		String[] split = cpuSplit();
+	private List<ServerRun> session(int round) throws IOException, InterruptedException {
+		String[] split = split();
 		List<Process> servers = new ArrayList<>();
 		List<Path> portFiles = new ArrayList<>();
+		List<Path> serverLogs = new ArrayList<>();
 		try {
 			List<Integer> ports = new ArrayList<>();
 			for (Case c : CASES) {
@@ -180,24 +212,35 @@ public final class RequestBench {
 				Files.deleteIfExists(portFile);
 				portFiles.add(portFile);
 				Path serverLog = this.logDir.resolve("server-" + tag + ".log");
+				serverLogs.add(serverLog);
 				List<String> cmd = new ArrayList<>();
 				if (split != null) {
 					cmd.addAll(List.of("/usr/bin/taskset", "-c", split[0]));
 				}
-				cmd.addAll(List.of(java(), "-Xms256m", "-Xmx256m", "-XX:+UseSerialGC", "-cp", classpath(),
-						"dev.tld.bench.app.BenchApp", "--server.port=0", "--server.address=127.0.0.1",
-						"--bench.port-file=" + portFile, "--tld.pin-path=", "--spring.main.banner-mode=off"));
+				cmd.addAll(List.of(java(), "-Xms256m", "-Xmx256m", "-XX:+UseSerialGC"));
+				if (this.smoke) {
+					cmd.add("-XX:TieredStopAtLevel=1");
+				}
+				cmd.addAll(List.of("-cp", classpath(), "dev.tld.bench.app.BenchApp", "--bench.port-file=" + portFile));
+				cmd.addAll(SERVER_ARGS);
 				cmd.addAll(c.args());
-				Process server = new ProcessBuilder(cmd).redirectErrorStream(true)
-					.redirectOutput(serverLog.toFile())
-					.start();
-				servers.add(server);
-				// one at a time: they share one CPU, and starting is not what is measured
-				int port = awaitPort(server, portFile, serverLog);
-				checkServer(c, port, serverLog);
-				ports.add(port);
+				servers
+					.add(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(serverLog.toFile()).start());
+				if (!this.smoke) {
+					// one at a time: they share one CPU, and starting is not what is
+					// measured
+					ports.add(awaitServer(c, servers.get(servers.size() - 1), portFile, serverLog));
+				}
 			}
-			return load(ports, servers, round, split);
+			for (int k = ports.size(); k < CASES.size(); k++) {
+				ports.add(awaitServer(CASES.get(k), servers.get(k), portFiles.get(k), serverLogs.get(k)));
+			}
+			List<Served> served = load(ports, servers, round, split);
+			List<ServerRun> runs = new ArrayList<>();
+			for (int k = 0; k < ports.size(); k++) {
+				runs.add(new ServerRun(served.get(k), stats(ports.get(k))));
+			}
+			return runs;
 		}
 		finally {
 			for (Process p : servers) {
@@ -224,8 +267,8 @@ public final class RequestBench {
 			pids.add(Long.toString(servers.get(k).pid()));
 		}
 		int n = ports.size();
-		long sliceMs = SLICE.toMillis();
-		int warmupCycles = (int) Math.max(1, this.warmup.toMillis() / sliceMs);
+		long sliceMs = this.slice.toMillis();
+		int warmupSlices = (int) Math.max(1, this.warmup.toMillis() / sliceMs);
 		int measureCycles = (int) Math.max(1, this.measure.toMillis() / sliceMs);
 		List<String> cmd = new ArrayList<>();
 		if (split != null) {
@@ -233,8 +276,9 @@ public final class RequestBench {
 		}
 		cmd.addAll(List.of(java(), "-Xms128m", "-Xmx128m", "-cp", classpath(), LoadGenerator.class.getName(), "--urls",
 				String.join(",", urls), "--server-pids", String.join(",", pids), "--concurrency",
-				Integer.toString(this.concurrency), "--slice-ms", Long.toString(sliceMs), "--warmup-cycles",
-				Integer.toString(warmupCycles), "--measure-cycles", Integer.toString(measureCycles)));
+				Integer.toString(this.concurrency), "--slice-ms", Long.toString(sliceMs), "--warmup-slices",
+				Integer.toString(warmupSlices), "--settle-cycles", Integer.toString(this.smoke ? 0 : SETTLE_CYCLES),
+				"--measure-cycles", Integer.toString(measureCycles)));
 		Path log = this.logDir.resolve("load-" + (round + 1) + ".log");
 		Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
 		Served[] results = new Served[n];
@@ -257,6 +301,25 @@ public final class RequestBench {
 			}
 		}
 		return List.of(results);
+	}
+
+	/** A server's {@code /bench/stats}, after its load. */
+	private static BenchStats stats(int port) throws IOException, InterruptedException {
+		HttpResponse<String> r = HttpClient.newHttpClient()
+			.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/bench/stats")).build(),
+					HttpResponse.BodyHandlers.ofString());
+		if (r.statusCode() != 200) {
+			throw new IllegalStateException("GET /bench/stats answered " + r.statusCode() + " " + r.body());
+		}
+		return JSON.readValue(r.body(), BenchStats.class);
+	}
+
+	/** Wait for a server's port, then check it; returns the port. */
+	private static int awaitServer(Case c, Process server, Path portFile, Path serverLog)
+			throws IOException, InterruptedException {
+		int port = awaitPort(server, portFile, serverLog);
+		checkServer(c, port, serverLog);
+		return port;
 	}
 
 	private static int awaitPort(Process server, Path portFile, Path serverLog)

@@ -1,0 +1,147 @@
+// SPDX-License-Identifier: Apache-2.0
+package dev.tld.bench.jmh;
+
+import java.io.IOException;
+import java.util.concurrent.TimeUnit;
+
+import jakarta.servlet.FilterChain;
+import jakarta.servlet.ServletException;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import org.springframework.mock.web.MockHttpServletRequest;
+import org.springframework.mock.web.MockHttpServletResponse;
+
+import dev.tld.autoconfigure.HeaderRequestResolver;
+import dev.tld.autoconfigure.TaskLocalDataContext;
+import dev.tld.autoconfigure.TaskLocalDataProperties;
+import dev.tld.autoconfigure.TaskLocalDataRuntime;
+import dev.tld.autoconfigure.TldRequestFilter;
+import dev.tld.bench.app.HintMap;
+import dev.tld.bench.app.MapUpdateFilter;
+import dev.tld.core.KernelSupport;
+
+/**
+ * What publishing a request's metadata costs per request, in Java, without Tomcat, Spring
+ * MVC or a network around it: one pass through the servlet filter with the demo's headers
+ * and a chain that does nothing.
+ * <ul>
+ * <li>{@code floor}: the chain alone (no filter: the starter off);</li>
+ * <li>{@code tld}: the starter's {@link TldRequestFilter} (resolve the headers, publish
+ * tenant, priority and request id, clear them at the end) with the starter's runtime,
+ * tracing programs off (their cost is per system call: see {@link SyscallBench});</li>
+ * <li>{@code map_update}: the hint-map filter of {@code request/map_update}: the same
+ * resolver, one {@code bpf_map_update_elem} at the start and one at the end.</li>
+ * </ul>
+ * The request object is reused (a Spring {@link MockHttpServletRequest}); each op removes
+ * the metadata the filter cached on it, in every case alike.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class RequestFilterBench {
+
+	/** The starter's runtime and the filters, once per fork. */
+	@State(Scope.Benchmark)
+	public static class Filters {
+
+		TaskLocalDataRuntime runtime;
+
+		TldRequestFilter tld;
+
+		MapUpdateFilter mapUpdate;
+
+		/** Start the starter's runtime without tracing, and make both filters. */
+		@Setup(Level.Trial)
+		public void start() {
+			TaskLocalDataProperties properties = new TaskLocalDataProperties();
+			properties.setPinPath("");
+			properties.getTracing().setEnabled(false);
+			properties.afterPropertiesSet();
+			this.runtime = TaskLocalDataRuntime.start(properties, KernelSupport.probe());
+			if (this.runtime.state() != TaskLocalDataRuntime.State.ACTIVE) {
+				throw new IllegalStateException("starter not active: " + this.runtime.reason());
+			}
+			this.tld = new TldRequestFilter(new TaskLocalDataContext(this.runtime),
+					new HeaderRequestResolver(properties));
+			this.mapUpdate = new MapUpdateFilter(HintMap.load());
+		}
+
+		/** Stop the runtime. */
+		@TearDown(Level.Trial)
+		public void stop() {
+			this.runtime.close();
+		}
+
+	}
+
+	/** A request with the demo's headers, per benchmark thread. */
+	@State(Scope.Thread)
+	public static class Exchange {
+
+		MockHttpServletRequest request;
+
+		MockHttpServletResponse response;
+
+		FilterChain chain;
+
+		/** Make the request, the response and a chain that does nothing. */
+		@Setup(Level.Trial)
+		public void create() {
+			this.request = new MockHttpServletRequest("GET", "/cpu");
+			this.request.addParameter("units", "3");
+			this.request.addHeader("X-Tenant", "acme");
+			this.request.addHeader("X-Priority", "2");
+			this.request.addHeader("X-Request-Id", "bench-0-12345");
+			this.response = new MockHttpServletResponse();
+			this.chain = (req, res) -> {
+			};
+		}
+
+	}
+
+	/**
+	 * The chain alone.
+	 * @param x the request
+	 * @throws IOException never
+	 * @throws ServletException never
+	 */
+	@Benchmark
+	public void floor(Exchange x) throws IOException, ServletException {
+		x.chain.doFilter(x.request, x.response);
+		x.request.removeAttribute(TldRequestFilter.METADATA_ATTRIBUTE);
+	}
+
+	/**
+	 * The starter's filter.
+	 * @param f the filters
+	 * @param x the request
+	 * @throws IOException never
+	 * @throws ServletException never
+	 */
+	@Benchmark
+	public void tld(Filters f, Exchange x) throws IOException, ServletException {
+		f.tld.doFilter(x.request, x.response, x.chain);
+		x.request.removeAttribute(TldRequestFilter.METADATA_ATTRIBUTE);
+	}
+
+	/**
+	 * The hint-map filter: two system calls.
+	 * @param f the filters
+	 * @param x the request
+	 * @throws IOException never
+	 * @throws ServletException never
+	 */
+	@Benchmark
+	public void map_update(Filters f, Exchange x) throws IOException, ServletException {
+		f.mapUpdate.doFilter(x.request, x.response, x.chain);
+		x.request.removeAttribute(TldRequestFilter.METADATA_ATTRIBUTE);
+	}
+
+}
