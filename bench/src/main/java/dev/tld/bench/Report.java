@@ -40,16 +40,17 @@ import dev.tld.tools.CpuWork;
 public final class Report {
 
 	/** The case each group's {@code ratio_to_floor} is relative to. */
-	static final Map<String, String> FLOORS = Map.of("bpf_read", "floor", "java_write", "floor", "register",
-			"thread_floor", "request_filter", "floor", "syscall", "floor", "request", "off");
+	static final Map<String, String> FLOORS = Map.of("bpf_read", "floor", "java_write", "floor", "java_write_jdk25",
+			"floor", "register", "thread_floor", "request_filter", "floor", "syscall", "floor", "request", "off");
 
 	/** Groups in the order they are shown. */
-	static final List<String> GROUPS = List.of("bpf_read", "java_write", "register", "request_filter", "syscall",
-			"request");
+	static final List<String> GROUPS = List.of("bpf_read", "java_write", "java_write_jdk25", "register",
+			"request_filter", "syscall", "request");
 
 	private static final Map<String, String> GROUP_TITLES = Map.of("bpf_read",
 			"BPF side: one read of one cached key (loop cost subtracted)", "java_write",
-			"Java side: one write of one long (JMH, AverageTime)", "register",
+			"Java side: one write of one long (JMH, AverageTime)", "java_write_jdk25",
+			"The same on Java 25 (a child JVM, native access enabled)", "register",
 			"First use in a new thread (thread start and join subtracted)", "request_filter",
 			"Publishing one request in Java: the servlet filter alone (JMH)", "syscall",
 			"One getpid() with the starter's tracing programs attached (JMH)", "request",

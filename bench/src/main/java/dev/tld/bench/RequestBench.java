@@ -200,6 +200,7 @@ public record RequestBench(int rounds, Duration warmup, Duration measure, Durati
 	 * One session: a server per case, one load generator taking turns; one map per case.
 	 */
 	private List<ServerRun> session(int round) throws IOException, InterruptedException {
+		long start = System.nanoTime();
 		String[] split = split();
 		List<Process> servers = new ArrayList<>();
 		List<Path> portFiles = new ArrayList<>();
@@ -235,6 +236,8 @@ public record RequestBench(int rounds, Duration warmup, Duration measure, Durati
 			for (int k = ports.size(); k < CASES.size(); k++) {
 				ports.add(awaitServer(CASES.get(k), servers.get(k), portFiles.get(k), serverLogs.get(k)));
 			}
+			System.out.printf(Locale.ROOT, "request session %d: %d servers up in %.1f s%n", round + 1, ports.size(),
+					(System.nanoTime() - start) / 1e9);
 			List<Served> served = load(ports, servers, round, split);
 			List<ServerRun> runs = new ArrayList<>();
 			for (int k = 0; k < ports.size(); k++) {

@@ -47,7 +47,7 @@ final class ResultsFormat {
 		Set<String> names = new HashSet<>();
 		for (JsonNode r : root.get("results")) {
 			String name = r.get("name").stringValue();
-			assertTrue(name.matches("[a-z_]+/[a-z_]+"), "name is group/case: " + name);
+			assertTrue(name.matches("[a-z0-9_]+/[a-z_]+"), "name is group/case: " + name);
 			assertTrue(names.add(name), "one object per case: " + name);
 			assertTrue(r.get("ns_per_op").isNumber(), name + ": ns_per_op is a number: " + r.get("ns_per_op"));
 			assertTrue(r.has("ratio_to_floor"), name + ": ratio_to_floor");
