@@ -5,6 +5,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -25,10 +26,11 @@ import dev.tld.core.KernelSupport;
  * </pre>
  *
  * {@code --quick} is the smoke configuration of the tests: every case, tiny counts,
- * numbers meaningless. {@code make bench} runs the full configuration.
- * {@code java_write_jdk25} is {@code java_write} again on a Java 25 JVM ({@code --jdk25},
- * by default Temurin 25 where Debian installs it), in a child process ({@link ChildJvm});
- * without {@code --groups} it runs when that JVM is installed.
+ * numbers meaningless; the request group runs alongside the others. {@code make bench}
+ * runs the full configuration. {@code java_write_jdk25} is {@code java_write} again on a
+ * Java 25 JVM ({@code --jdk25}, by default Temurin 25 where Debian installs it), in a
+ * child process ({@link ChildJvm}); without {@code --groups} it runs when that JVM is
+ * installed.
  */
 public final class BenchMain {
 
@@ -218,33 +220,21 @@ public final class BenchMain {
 		if (!load.equals("unknown") && Double.parseDouble(load.split(" ")[0]) > 1.0) {
 			System.out.println("WARNING: load average " + load + ": other work on this machine skews every number");
 		}
-		List<Exception> failures = new ArrayList<>();
+		List<Exception> failures = Collections.synchronizedList(new ArrayList<>());
+		// A smoke runs the request group (mostly starting server JVMs) alongside the
+		// others.
+		Thread alongside = null;
+		if (settings.smoke() && groups.contains("request") && groups.size() > 1) {
+			alongside = new Thread(() -> runGroup("request", settings, out, report, failures), "bench-request");
+			alongside.start();
+		}
 		for (String g : GROUPS) {
-			if (!groups.contains(g)) {
-				continue;
+			if (groups.contains(g) && !(g.equals("request") && alongside != null)) {
+				runGroup(g, settings, out, report, failures);
 			}
-			long start = System.nanoTime();
-			CpuAccounting cpu = CpuAccounting.start();
-			System.out.println("== " + g);
-			try {
-				for (Result r : group(g, settings, out)) {
-					report.add(r);
-					System.out.printf("%-28s %12s%n", r.name(), Report.human(r.nsPerOp()));
-				}
-			}
-			catch (Exception ex) {
-				report.note("failed_" + g, ex.toString());
-				failures.add(ex);
-				ex.printStackTrace();
-			}
-			double seconds = (System.nanoTime() - start) / 1e9;
-			report.note("seconds_" + g, seconds);
-			System.out.printf("== %s: %.1f s%n", g, seconds);
-			double foreign = cpu.foreignShare();
-			report.note("foreign_cpu_share_" + g, foreign);
-			if (foreign > 0.05) {
-				System.out.printf("WARNING: other processes used %.0f%% of the CPUs while %s ran%n", foreign * 100, g);
-			}
+		}
+		if (alongside != null) {
+			alongside.join();
 		}
 		report.machine().put("loadavg_at_end", Report.loadAverage());
 		report.machine().put("calibration_at_end", Report.calibrate(settings.smoke()));
@@ -257,6 +247,32 @@ public final class BenchMain {
 			throw first;
 		}
 		return report;
+	}
+
+	/** Run a group into the report; a failure is noted, printed and kept. */
+	private static void runGroup(String g, Settings settings, Path out, Report report, List<Exception> failures) {
+		long start = System.nanoTime();
+		CpuAccounting cpu = CpuAccounting.start();
+		System.out.println("== " + g);
+		try {
+			for (Result r : group(g, settings, out)) {
+				report.add(r);
+				System.out.printf("%-28s %12s%n", r.name(), Report.human(r.nsPerOp()));
+			}
+		}
+		catch (Exception ex) {
+			report.note("failed_" + g, ex.toString());
+			failures.add(ex);
+			ex.printStackTrace();
+		}
+		double seconds = (System.nanoTime() - start) / 1e9;
+		report.note("seconds_" + g, seconds);
+		System.out.printf("== %s: %.1f s%n", g, seconds);
+		double foreign = cpu.foreignShare();
+		report.note("foreign_cpu_share_" + g, foreign);
+		if (foreign > 0.05) {
+			System.out.printf("WARNING: other processes used %.0f%% of the CPUs while %s ran%n", foreign * 100, g);
+		}
 	}
 
 	private static List<Result> group(String g, Settings s, Path out) throws Exception {
