@@ -196,17 +196,16 @@ public final class BpfReadBench {
 		return fd;
 	}
 
-	/** Both keys read back through tld.bpf.h as Java wrote them. */
+	/**
+	 * The second key read back through tld.bpf.h as Java wrote it (the first, the value,
+	 * is checked by every timed run).
+	 */
 	private static void check(BpfProgram checkProgram) {
 		byte[] ctx = new byte[CTX_SIZE];
 		int rc = checkProgram.testRun(ctx);
-		ByteBuffer b = ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN);
-		byte[] head = new byte[8];
-		b.get(24, head);
-		String text = new String(head, java.nio.charset.StandardCharsets.US_ASCII);
-		if (rc != 0 || b.getLong(16) != VALUE || !TEXT.startsWith(text)) {
-			throw new IllegalStateException("bench_check: rc " + rc + ", value 0x" + Long.toHexString(b.getLong(16))
-					+ ", text '" + text + "': the setup is wrong");
+		String text = new String(ctx, 24, 8, java.nio.charset.StandardCharsets.US_ASCII);
+		if (rc != 0 || !TEXT.startsWith(text)) {
+			throw new IllegalStateException("bench_check: rc " + rc + ", text '" + text + "': the setup is wrong");
 		}
 	}
 

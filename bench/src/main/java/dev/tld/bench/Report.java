@@ -313,27 +313,20 @@ public final class Report {
 			.append(".\n\n");
 		b.append("| case | ns/op | x floor | details |\n|---|---:|---:|---|\n");
 		for (Result r : ordered()) {
-			b.append("| `")
-				.append(r.name())
-				.append("` | ")
-				.append(human(r.nsPerOp()))
-				.append(" | ")
-				.append(Double.isNaN(ratioToFloor(r)) ? "" : String.format(Locale.ROOT, "%.2f", ratioToFloor(r)))
-				.append(" | ")
-				.append(details(r))
-				.append(" |\n");
+			double ratio = ratioToFloor(r);
+			row(b, "`" + r.name() + "`", human(r.nsPerOp()),
+					Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "%.2f", ratio), details(r));
 		}
 		b.append("\n| goal | measured | verdict |\n|---|---:|---|\n");
 		for (Goal g : goals()) {
-			b.append("| ")
-				.append(g.goal())
-				.append(" | ")
-				.append(Double.isNaN(g.measured()) ? "-" : String.format(Locale.ROOT, "%.3f", g.measured()))
-				.append(" | ")
-				.append(g.verdict())
-				.append(" |\n");
+			row(b, g.goal(), Double.isNaN(g.measured()) ? "-" : String.format(Locale.ROOT, "%.3f", g.measured()),
+					g.verdict());
 		}
 		return b.toString();
+	}
+
+	private static void row(StringBuilder b, String... cells) {
+		b.append("| ").append(String.join(" | ", cells)).append(" |\n");
 	}
 
 	private static String details(Result r) {
