@@ -84,7 +84,7 @@ public final class BenchMain {
 		 */
 		public static Settings quick() {
 			return new Settings(2_000, 2, 3, 1, 0, 1, TimeValue.milliseconds(10), 1, TimeValue.milliseconds(20), 50, 5,
-					1, Duration.ofMillis(200), Duration.ofMillis(400), Duration.ofMillis(200), 2, 2, true, 1,
+					1, Duration.ofMillis(100), Duration.ofMillis(300), Duration.ofMillis(100), 2, 2, true, 1,
 					TEMURIN_25);
 		}
 

@@ -34,7 +34,8 @@ record ChildJvm(Path java, String group, String as) {
 
 	/**
 	 * Run the group in the child.
-	 * @param smoke the smoke configuration, else the full one
+	 * @param smoke the smoke configuration (the child on the C1 compiler only), else the
+	 * full one
 	 * @param out the parent's output folder; the child writes into {@code out/<as>}
 	 * @return the child's results of the group, renamed {@code <as>/<case>}, each with
 	 * the child's Java version
@@ -50,6 +51,7 @@ record ChildJvm(Path java, String group, String as) {
 				"--enable-native-access=ALL-UNNAMED", "--sun-misc-unsafe-memory-access=allow", "-cp",
 				RequestBench.classpath(), BenchMain.class.getName(), "--out", dir.toString(), "--groups", this.group));
 		if (smoke) {
+			cmd.add(1, "-XX:TieredStopAtLevel=1");
 			cmd.add("--quick");
 		}
 		Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();

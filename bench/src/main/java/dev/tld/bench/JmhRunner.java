@@ -16,6 +16,7 @@ import org.openjdk.jmh.runner.options.TimeValue;
 import org.openjdk.jmh.runner.options.VerboseMode;
 
 import dev.tld.bench.jmh.JavaWriteBench;
+import dev.tld.bench.jmh.PerJvm;
 import dev.tld.bench.jmh.RequestFilterBench;
 import dev.tld.bench.jmh.SyscallBench;
 
@@ -62,6 +63,16 @@ public record JmhRunner(String group, int forks, int warmupIterations, TimeValue
 		}
 	}
 
+	/** What the benchmarks shared in this JVM, when run without forks. */
+	private static void closePerJvm() {
+		try {
+			PerJvm.closeAll();
+		}
+		catch (Exception ex) {
+			throw new IllegalStateException("cannot close what the benchmarks set up", ex);
+		}
+	}
+
 	/**
 	 * Run the benchmarks.
 	 * @return one result per benchmark method, in the order of {@link #CASES}
@@ -87,7 +98,13 @@ public record JmhRunner(String group, int forks, int warmupIterations, TimeValue
 			}
 			options.jvmArgs(jvmArgs.toArray(new String[0]));
 		}
-		Collection<RunResult> runs = new Runner(options.build()).run();
+		Collection<RunResult> runs;
+		try {
+			runs = new Runner(options.build()).run();
+		}
+		finally {
+			closePerJvm();
+		}
 		Map<String, Result> byCase = new LinkedHashMap<>();
 		for (RunResult run : runs) {
 			String bench = run.getParams().getBenchmark();

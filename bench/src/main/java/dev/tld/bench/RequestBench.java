@@ -51,7 +51,9 @@ import dev.tld.bench.app.BenchStats;
  * charged that little.
  * <p>
  * The smoke ({@code smoke}) starts the servers all at once, unpinned and with the C1
- * compiler only, for a quick start, and has no settling cycles; its numbers mean nothing.
+ * compiler only, for a quick start, lets cases with the same server arguments
+ * ({@code off} and {@code off_again}) share one server, and has no settling cycles; its
+ * numbers mean nothing.
  *
  * @param rounds sessions (medians reported)
  * @param warmup load per server, alone, before the turns of a session
@@ -208,6 +210,13 @@ public record RequestBench(int rounds, Duration warmup, Duration measure, Durati
 		try {
 			List<Integer> ports = new ArrayList<>();
 			for (Case c : CASES) {
+				int same = this.smoke ? sameServer(c) : -1;
+				if (same >= 0) {
+					servers.add(servers.get(same));
+					portFiles.add(portFiles.get(same));
+					serverLogs.add(serverLogs.get(same));
+					continue;
+				}
 				String tag = c.name() + "-" + (round + 1);
 				Path portFile = this.logDir.resolve("server-" + tag + ".port");
 				Files.deleteIfExists(portFile);
@@ -234,10 +243,12 @@ public record RequestBench(int rounds, Duration warmup, Duration measure, Durati
 				}
 			}
 			for (int k = ports.size(); k < CASES.size(); k++) {
-				ports.add(awaitServer(CASES.get(k), servers.get(k), portFiles.get(k), serverLogs.get(k)));
+				int same = servers.indexOf(servers.get(k));
+				ports.add((same < k) ? ports.get(same)
+						: awaitServer(CASES.get(k), servers.get(k), portFiles.get(k), serverLogs.get(k)));
 			}
-			System.out.printf(Locale.ROOT, "request session %d: %d servers up in %.1f s%n", round + 1, ports.size(),
-					(System.nanoTime() - start) / 1e9);
+			System.out.printf(Locale.ROOT, "request session %d: %d servers up in %.1f s%n", round + 1,
+					servers.stream().distinct().count(), (System.nanoTime() - start) / 1e9);
 			List<Served> served = load(ports, servers, round, split);
 			List<ServerRun> runs = new ArrayList<>();
 			for (int k = 0; k < ports.size(); k++) {
@@ -315,6 +326,16 @@ public record RequestBench(int rounds, Duration warmup, Duration measure, Durati
 			throw new IllegalStateException("GET /bench/stats answered " + r.statusCode() + " " + r.body());
 		}
 		return JSON.readValue(r.body(), BenchStats.class);
+	}
+
+	/** The first case with the same server arguments as {@code c}, if before it. */
+	private static int sameServer(Case c) {
+		for (int k = 0; CASES.get(k) != c; k++) {
+			if (CASES.get(k).args().equals(c.args())) {
+				return k;
+			}
+		}
+		return -1;
 	}
 
 	/** Wait for a server's port, then check it; returns the port. */

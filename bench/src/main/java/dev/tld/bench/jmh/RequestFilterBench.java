@@ -47,36 +47,60 @@ import dev.tld.core.KernelSupport;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 public class RequestFilterBench {
 
-	/** The starter's runtime and the filters, once per fork. */
-	@State(Scope.Benchmark)
-	public static class Filters {
+	/**
+	 * The starter's runtime (tracing off) and both filters, once per JVM
+	 * ({@link PerJvm}). The hint map's BPF object lives as long as the JVM, as in the
+	 * bench application.
+	 *
+	 * @param runtime the runtime
+	 * @param tld the starter's filter
+	 * @param mapUpdate the hint-map filter
+	 */
+	record Filters(TaskLocalDataRuntime runtime, TldRequestFilter tld,
+			MapUpdateFilter mapUpdate) implements AutoCloseable {
 
-		TaskLocalDataRuntime runtime;
+		/**
+		 * Make them, or use the ones this JVM made.
+		 * @return the filters
+		 */
+		static Filters get() {
+			return PerJvm.get(Filters.class, Filters::start);
+		}
 
-		TldRequestFilter tld;
-
-		MapUpdateFilter mapUpdate;
-
-		/** Start the starter's runtime without tracing, and make both filters. */
-		@Setup(Level.Trial)
-		public void start() {
+		private static Filters start() {
 			TaskLocalDataProperties properties = new TaskLocalDataProperties();
 			properties.setPinPath("");
 			properties.getTracing().setEnabled(false);
 			properties.afterPropertiesSet();
-			this.runtime = TaskLocalDataRuntime.start(properties, KernelSupport.probe());
-			if (this.runtime.state() != TaskLocalDataRuntime.State.ACTIVE) {
-				throw new IllegalStateException("starter not active: " + this.runtime.reason());
+			TaskLocalDataRuntime runtime = TaskLocalDataRuntime.start(properties, KernelSupport.probe());
+			if (runtime.state() != TaskLocalDataRuntime.State.ACTIVE) {
+				String reason = runtime.reason();
+				runtime.close();
+				throw new IllegalStateException("starter not active: " + reason);
 			}
-			this.tld = new TldRequestFilter(new TaskLocalDataContext(this.runtime),
-					new HeaderRequestResolver(properties));
-			this.mapUpdate = new MapUpdateFilter(HintMap.load());
+			return new Filters(runtime,
+					new TldRequestFilter(new TaskLocalDataContext(runtime), new HeaderRequestResolver(properties)),
+					new MapUpdateFilter(HintMap.load()));
 		}
 
 		/** Stop the runtime. */
-		@TearDown(Level.Trial)
-		public void stop() {
+		@Override
+		public void close() {
 			this.runtime.close();
+		}
+
+	}
+
+	/** The filters, for the benchmark. */
+	@State(Scope.Benchmark)
+	public static class Started {
+
+		Filters filters;
+
+		/** Make the filters, or use this JVM's. */
+		@Setup(Level.Trial)
+		public void start() {
+			this.filters = Filters.get();
 		}
 
 	}
@@ -126,8 +150,8 @@ public class RequestFilterBench {
 	 * @throws ServletException never
 	 */
 	@Benchmark
-	public void tld(Filters f, Exchange x) throws IOException, ServletException {
-		f.tld.doFilter(x.request, x.response, x.chain);
+	public void tld(Started f, Exchange x) throws IOException, ServletException {
+		f.filters.tld().doFilter(x.request, x.response, x.chain);
 		x.request.removeAttribute(TldRequestFilter.METADATA_ATTRIBUTE);
 	}
 
@@ -139,8 +163,8 @@ public class RequestFilterBench {
 	 * @throws ServletException never
 	 */
 	@Benchmark
-	public void map_update(Filters f, Exchange x) throws IOException, ServletException {
-		f.mapUpdate.doFilter(x.request, x.response, x.chain);
+	public void map_update(Started f, Exchange x) throws IOException, ServletException {
+		f.filters.mapUpdate().doFilter(x.request, x.response, x.chain);
 		x.request.removeAttribute(TldRequestFilter.METADATA_ATTRIBUTE);
 	}
 

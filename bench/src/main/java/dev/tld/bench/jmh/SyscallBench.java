@@ -48,21 +48,41 @@ public class SyscallBench {
 	private static final LibC LIBC = Natives.get().libc();
 
 	/**
-	 * The starter's runtime with its tracing programs attached.
-	 * @return the runtime
+	 * The starter's runtime with its tracing programs attached, once per JVM
+	 * ({@link PerJvm}).
+	 *
+	 * @param runtime the runtime
 	 */
-	static TaskLocalDataRuntime startTracing() {
-		TaskLocalDataProperties properties = new TaskLocalDataProperties();
-		properties.setPinPath("");
-		properties.afterPropertiesSet();
-		TaskLocalDataRuntime runtime = TaskLocalDataRuntime.start(properties, KernelSupport.probe());
-		if (runtime.state() != TaskLocalDataRuntime.State.ACTIVE
-				|| !runtime.attachedPrograms().contains("tld_sys_enter")) {
-			String reason = runtime.reason();
-			runtime.close();
-			throw new IllegalStateException("tracing not active: " + reason);
+	record Tracing(TaskLocalDataRuntime runtime) implements AutoCloseable {
+
+		/**
+		 * Start the runtime, or use the one this JVM started.
+		 * @return the runtime
+		 */
+		static TaskLocalDataRuntime get() {
+			return PerJvm.get(Tracing.class, Tracing::start).runtime();
 		}
-		return runtime;
+
+		private static Tracing start() {
+			TaskLocalDataProperties properties = new TaskLocalDataProperties();
+			properties.setPinPath("");
+			properties.afterPropertiesSet();
+			TaskLocalDataRuntime runtime = TaskLocalDataRuntime.start(properties, KernelSupport.probe());
+			if (runtime.state() != TaskLocalDataRuntime.State.ACTIVE
+					|| !runtime.attachedPrograms().contains("tld_sys_enter")) {
+				String reason = runtime.reason();
+				runtime.close();
+				throw new IllegalStateException("tracing not active: " + reason);
+			}
+			return new Tracing(runtime);
+		}
+
+		/** Detach the programs. */
+		@Override
+		public void close() {
+			this.runtime.close();
+		}
+
 	}
 
 	/** The programs attached, the benchmark thread never publishing. */
@@ -74,13 +94,7 @@ public class SyscallBench {
 		/** Attach the programs. */
 		@Setup(Level.Trial)
 		public void start() {
-			this.runtime = startTracing();
-		}
-
-		/** Detach them. */
-		@TearDown(Level.Trial)
-		public void stop() {
-			this.runtime.close();
+			this.runtime = Tracing.get();
 		}
 
 	}
@@ -98,26 +112,21 @@ public class SyscallBench {
 		/** Attach the programs and publish a request on the benchmark thread. */
 		@Setup(Level.Trial)
 		public void open() {
-			this.runtime = startTracing();
+			this.runtime = Tracing.get();
 			this.scope = new TaskLocalDataContext(this.runtime).open(new RequestMetadata(TENANT, 2, "bench-syscall"));
 		}
 
-		/** End the request, check that the programs counted its system calls, detach. */
+		/** End the request; the programs must have counted its system calls. */
 		@TearDown(Level.Trial)
 		public void close() {
-			try {
-				this.scope.close();
-				long counted = this.runtime.readStats()
-					.stream()
-					.filter((s) -> s.tenant().equals(TENANT))
-					.mapToLong(TaskLocalDataRuntime.TenantStats::syscalls)
-					.sum();
-				if (counted == 0) {
-					throw new IllegalStateException("the tracing programs counted no system call for " + TENANT);
-				}
-			}
-			finally {
-				this.runtime.close();
+			this.scope.close();
+			long counted = this.runtime.readStats()
+				.stream()
+				.filter((s) -> s.tenant().equals(TENANT))
+				.mapToLong(TaskLocalDataRuntime.TenantStats::syscalls)
+				.sum();
+			if (counted == 0) {
+				throw new IllegalStateException("the tracing programs counted no system call for " + TENANT);
 			}
 		}
 
@@ -127,21 +136,12 @@ public class SyscallBench {
 	@State(Scope.Thread)
 	public static class Idle {
 
-		TaskLocalDataRuntime runtime;
-
 		/**
 		 * Attach the programs; register the benchmark thread, leave it without a request.
 		 */
 		@Setup(Level.Trial)
 		public void register() {
-			this.runtime = startTracing();
-			new TaskLocalDataContext(this.runtime).open(new RequestMetadata(TENANT, 2, "bench-syscall")).close();
-		}
-
-		/** Detach the programs. */
-		@TearDown(Level.Trial)
-		public void stop() {
-			this.runtime.close();
+			new TaskLocalDataContext(Tracing.get()).open(new RequestMetadata(TENANT, 2, "bench-syscall")).close();
 		}
 
 	}
