@@ -262,8 +262,9 @@ public final class Report {
 
 	/**
 	 * The report as a picture ({@link BarChart}): a panel per group, a bar per case, the
-	 * group's floor grey, task local data's cases blue, the other schemes orange; a
-	 * logarithmic scale where a group spans more than {@value BarChart#LOG_ABOVE}x.
+	 * group's floor (and {@code request/off_again}, its control) grey, task local data's
+	 * cases blue, the other schemes orange; a logarithmic scale where a group spans more
+	 * than {@value BarChart#LOG_ABOVE}x.
 	 * @return the SVG document
 	 */
 	public String svg() {
@@ -278,8 +279,8 @@ public final class Report {
 				if (!r.group().equals(group)) {
 					continue;
 				}
-				String color = r.caseName().equals(floor) ? "#9e9e9e"
-						: r.caseName().startsWith("tld") ? "#1f77b4" : "#ff7f0e";
+				boolean floorLike = r.caseName().equals(floor) || r.caseName().equals(floor + "_again");
+				String color = floorLike ? "#9e9e9e" : r.caseName().startsWith("tld") ? "#1f77b4" : "#ff7f0e";
 				double ratio = ratioToFloor(r);
 				String label = human(r.nsPerOp())
 						+ (Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "  (%.2fx)", ratio));
