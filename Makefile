@@ -21,7 +21,8 @@ soak: deps
 demo: deps
 	bash scripts/demo.sh
 
-# The full benchmarks (some 8 minutes): bench/out/results.json and results.svg. See bench/README.md.
+# The full benchmarks (some 12 minutes undisturbed, java_write on Java 25 too where installed):
+# bench/out/results.json, results.svg and results.md. See bench/README.md.
 bench: deps
 	$(MVN) -Pbench -pl bench -am -DskipTests verify
 

@@ -26,8 +26,8 @@ import org.springframework.test.web.servlet.client.EntityExchangeResult;
 import org.springframework.test.web.servlet.client.RestTestClient;
 
 import dev.tld.autoconfigure.app.TestApplication;
-import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.core.trace.ThreadRecord;
+import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.spring.metrics.TaskLocalDataMetrics;
 import dev.tld.test.spring.IsolatedDataMap;
 import dev.tld.test.spring.IsolatedDataMapContextCustomizerFactory;

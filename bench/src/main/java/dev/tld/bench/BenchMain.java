@@ -1,9 +1,11 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.bench;
 
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,12 +20,17 @@ import dev.tld.core.KernelSupport;
  * {@code results.md}.
  *
  * <pre>
- * BenchMain [--out DIR] [--quick] [--groups bpf_read,java_write,register,request]
+ * BenchMain [--out DIR] [--quick] [--jdk25 JAVA]
+ *           [--groups bpf_read,register,java_write,java_write_jdk25,request_filter,syscall,request]
  *           [--request-rounds N] [--request-seconds S]
  * </pre>
  *
  * {@code --quick} is the smoke configuration of the tests: every case, tiny counts,
- * numbers meaningless. {@code make bench} runs the full configuration.
+ * numbers meaningless; the request group runs alongside the others. {@code make bench}
+ * runs the full configuration. {@code java_write_jdk25} is {@code java_write} again on a
+ * Java 25 JVM ({@code --jdk25}, by default Temurin 25 where Debian installs it), in a
+ * child process ({@link ChildJvm}); without {@code --groups} it runs when that JVM is
+ * installed.
  */
 public final class BenchMain {
 
@@ -42,35 +49,43 @@ public final class BenchMain {
 	 * @param registerOps threads per registration case
 	 * @param registerWarmups untimed threads first
 	 * @param requestRounds rounds of every request case
-	 * @param requestWarmup load before each measured window
-	 * @param requestMeasure measured window
+	 * @param requestWarmup load per server, alone, before the turns of a session
+	 * @param requestMeasure measured window per server and session
+	 * @param requestSlice one server's turn
 	 * @param requestConcurrency requests in flight
 	 * @param requestUnits {@code /cpu?units=}
-	 * @param quiet silence JMH
+	 * @param smoke a smoke, not a measurement: JMH silent, request servers started at
+	 * once and unpinned
 	 * @param attempts runs of a measurement disturbed by other processes before the least
 	 * disturbed is kept
+	 * @param jdk25 the {@code java} of the Java 25 JVM {@code java_write_jdk25} runs on
 	 */
 	public record Settings(long bpfReads, int bpfLoads, int bpfRepeats, int bpfWarmups, int jmhForks, int jmhWarmups,
 			TimeValue jmhWarmupTime, int jmhIterations, TimeValue jmhIterationTime, int registerOps,
 			int registerWarmups, int requestRounds, Duration requestWarmup, Duration requestMeasure,
-			int requestConcurrency, int requestUnits, boolean quiet, int attempts) {
+			Duration requestSlice, int requestConcurrency, int requestUnits, boolean smoke, int attempts, Path jdk25) {
+
+		/** Where Debian's Temurin 25 package puts {@code java}. */
+		public static final Path TEMURIN_25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
 
 		/**
-		 * What {@code make bench} runs: some 10 minutes on 2 CPUs.
+		 * What {@code make bench} runs: some 12 minutes on 2 CPUs.
 		 * @return the settings
 		 */
 		public static Settings full() {
-			return new Settings(1_000_000, 9, 11, 2, 2, 5, TimeValue.seconds(1), 5, TimeValue.seconds(1), 3000, 300, 3,
-					Duration.ofSeconds(10), Duration.ofSeconds(10), 4, 2, false, 4);
+			return new Settings(1_000_000, 9, 11, 2, 2, 4, TimeValue.seconds(1), 4, TimeValue.seconds(1), 3000, 300, 3,
+					Duration.ofSeconds(8), Duration.ofSeconds(8), Duration.ofSeconds(1), 4, 2, false, 4, TEMURIN_25);
 		}
 
 		/**
-		 * The smoke of {@code mvn verify}: every case, a few thousand operations each.
+		 * The smoke of {@code mvn verify}: every case, a few thousand operations or a few
+		 * tens of milliseconds each.
 		 * @return the settings
 		 */
 		public static Settings quick() {
-			return new Settings(2_000, 2, 3, 1, 0, 1, TimeValue.milliseconds(20), 1, TimeValue.milliseconds(50), 50, 5,
-					1, Duration.ofMillis(1500), Duration.ofSeconds(1), 2, 2, true, 1);
+			return new Settings(2_000, 2, 3, 1, 0, 1, TimeValue.milliseconds(10), 1, TimeValue.milliseconds(20), 50, 5,
+					1, Duration.ofMillis(100), Duration.ofMillis(300), Duration.ofMillis(100), 2, 2, true, 1,
+					TEMURIN_25);
 		}
 
 		/**
@@ -82,8 +97,29 @@ public final class BenchMain {
 		public Settings withRequests(int rounds, Duration measure) {
 			return new Settings(this.bpfReads, this.bpfLoads, this.bpfRepeats, this.bpfWarmups, this.jmhForks,
 					this.jmhWarmups, this.jmhWarmupTime, this.jmhIterations, this.jmhIterationTime, this.registerOps,
-					this.registerWarmups, rounds, this.requestWarmup, measure, this.requestConcurrency,
-					this.requestUnits, this.quiet, this.attempts);
+					this.registerWarmups, rounds, this.requestWarmup, measure, this.requestSlice,
+					this.requestConcurrency, this.requestUnits, this.smoke, this.attempts, this.jdk25);
+		}
+
+		/**
+		 * The same with another Java 25 JVM.
+		 * @param java its {@code java}
+		 * @return the settings
+		 */
+		public Settings withJdk25(Path java) {
+			return new Settings(this.bpfReads, this.bpfLoads, this.bpfRepeats, this.bpfWarmups, this.jmhForks,
+					this.jmhWarmups, this.jmhWarmupTime, this.jmhIterations, this.jmhIterationTime, this.registerOps,
+					this.registerWarmups, this.requestRounds, this.requestWarmup, this.requestMeasure,
+					this.requestSlice, this.requestConcurrency, this.requestUnits, this.smoke, this.attempts, java);
+		}
+
+		/**
+		 * The groups a run without {@code --groups} runs: all, but
+		 * {@code java_write_jdk25} only if {@link #jdk25()} is installed.
+		 * @return the groups, in their order
+		 */
+		public List<String> defaultGroups() {
+			return GROUPS.stream().filter((g) -> !g.equals(JDK25_GROUP) || Files.isExecutable(this.jdk25)).toList();
 		}
 
 		Map<String, Object> describe() {
@@ -98,11 +134,14 @@ public final class BenchMain {
 			m.put("request_rounds", this.requestRounds);
 			m.put("request_warmup_s", this.requestWarmup.toMillis() / 1000.0);
 			m.put("request_measure_s", this.requestMeasure.toMillis() / 1000.0);
+			m.put("request_slice_s", this.requestSlice.toMillis() / 1000.0);
+			m.put("smoke", this.smoke);
 			m.put("request_concurrency", this.requestConcurrency);
 			m.put("request_path", "/cpu?units=" + this.requestUnits);
 			m.put("max_attempts_if_disturbed", this.attempts);
+			m.put("jdk25", this.jdk25.toString());
 			m.put("disturbed_if_foreign_cpu_share_above", CpuAccounting.MAX_FOREIGN_SHARE);
-			String[] split = RequestBench.cpuSplit();
+			String[] split = this.smoke ? null : RequestBench.cpuSplit();
 			m.put("request_cpus",
 					(split == null) ? "shared" : "server on CPU " + split[0] + ", load on CPU " + split[1]);
 			return m;
@@ -110,8 +149,12 @@ public final class BenchMain {
 
 	}
 
+	/** {@code java_write} on the Java 25 JVM of {@link Settings#jdk25()}. */
+	public static final String JDK25_GROUP = "java_write_jdk25";
+
 	/** Every group, in the order they run. */
-	public static final List<String> GROUPS = List.of("bpf_read", "register", "java_write", "request");
+	public static final List<String> GROUPS = List.of("bpf_read", "register", "java_write", JDK25_GROUP,
+			"request_filter", "syscall", "request");
 
 	private BenchMain() {
 	}
@@ -124,22 +167,27 @@ public final class BenchMain {
 	public static void main(String[] args) throws Exception {
 		Path out = Path.of("bench/out");
 		Settings settings = Settings.full();
-		List<String> groups = GROUPS;
+		List<String> groups = null;
+		Path jdk25 = null;
 		for (int i = 0; i < args.length; i++) {
 			switch (args[i]) {
 				case "--out" -> out = Path.of(args[++i]);
 				case "--quick" -> settings = Settings.quick();
+				case "--jdk25" -> jdk25 = Path.of(args[++i]);
 				case "--groups" -> groups = List.of(args[++i].split(","));
 				case "--request-rounds" ->
 					settings = settings.withRequests(Integer.parseInt(args[++i]), settings.requestMeasure());
 				case "--request-seconds" -> settings = settings.withRequests(settings.requestRounds(),
 						Duration.ofSeconds(Integer.parseInt(args[++i])));
-				default -> throw new IllegalArgumentException(
-						"unknown argument " + args[i] + "; usage: BenchMain [--out DIR] [--quick] [--groups "
-								+ String.join(",", GROUPS) + "] [--request-rounds N] [--request-seconds S]");
+				default -> throw new IllegalArgumentException("unknown argument " + args[i]
+						+ "; usage: BenchMain [--out DIR] [--quick] [--jdk25 JAVA] [--groups "
+						+ String.join(",", GROUPS) + "] [--request-rounds N] [--request-seconds S]");
 			}
 		}
-		Report report = run(settings, groups, out);
+		if (jdk25 != null) {
+			settings = settings.withJdk25(jdk25);
+		}
+		Report report = run(settings, (groups != null) ? groups : settings.defaultGroups(), out);
 		System.out.println();
 		System.out.print(report.markdown());
 		System.out.println("\nWrote " + out.toAbsolutePath().resolve("results.json") + " and results.svg");
@@ -167,37 +215,29 @@ public final class BenchMain {
 		}
 		CpuAccounting.maxAttempts = settings.attempts();
 		Report report = new Report(settings.describe());
+		report.machine().put("calibration_at_start", Report.calibrate(settings.smoke()));
 		String load = Report.loadAverage();
 		if (!load.equals("unknown") && Double.parseDouble(load.split(" ")[0]) > 1.0) {
 			System.out.println("WARNING: load average " + load + ": other work on this machine skews every number");
 		}
-		List<Exception> failures = new ArrayList<>();
+		List<Exception> failures = Collections.synchronizedList(new ArrayList<>());
+		// A smoke runs the request group (mostly starting server JVMs) alongside the
+		// others.
+		Thread alongside = null;
+		if (settings.smoke() && groups.contains("request") && groups.size() > 1) {
+			alongside = new Thread(() -> runGroup("request", settings, out, report, failures), "bench-request");
+			alongside.start();
+		}
 		for (String g : GROUPS) {
-			if (!groups.contains(g)) {
-				continue;
-			}
-			long start = System.nanoTime();
-			CpuAccounting cpu = CpuAccounting.start();
-			System.out.println("== " + g);
-			try {
-				for (Result r : group(g, settings, out)) {
-					report.add(r);
-					System.out.printf("%-28s %12s%n", r.name(), Report.human(r.nsPerOp()));
-				}
-			}
-			catch (Exception ex) {
-				report.note("failed_" + g, ex.toString());
-				failures.add(ex);
-				ex.printStackTrace();
-			}
-			report.note("seconds_" + g, (System.nanoTime() - start) / 1e9);
-			double foreign = cpu.foreignShare();
-			report.note("foreign_cpu_share_" + g, foreign);
-			if (foreign > 0.05) {
-				System.out.printf("WARNING: other processes used %.0f%% of the CPUs while %s ran%n", foreign * 100, g);
+			if (groups.contains(g) && !(g.equals("request") && alongside != null)) {
+				runGroup(g, settings, out, report, failures);
 			}
 		}
+		if (alongside != null) {
+			alongside.join();
+		}
 		report.machine().put("loadavg_at_end", Report.loadAverage());
+		report.machine().put("calibration_at_end", Report.calibrate(settings.smoke()));
 		report.write(out);
 		if (!failures.isEmpty()) {
 			Exception first = failures.get(0);
@@ -209,15 +249,42 @@ public final class BenchMain {
 		return report;
 	}
 
+	/** Run a group into the report; a failure is noted, printed and kept. */
+	private static void runGroup(String g, Settings settings, Path out, Report report, List<Exception> failures) {
+		long start = System.nanoTime();
+		CpuAccounting cpu = CpuAccounting.start();
+		System.out.println("== " + g);
+		try {
+			for (Result r : group(g, settings, out)) {
+				report.add(r);
+				System.out.printf("%-28s %12s%n", r.name(), Report.human(r.nsPerOp()));
+			}
+		}
+		catch (Exception ex) {
+			report.note("failed_" + g, ex.toString());
+			failures.add(ex);
+			ex.printStackTrace();
+		}
+		double seconds = (System.nanoTime() - start) / 1e9;
+		report.note("seconds_" + g, seconds);
+		System.out.printf("== %s: %.1f s%n", g, seconds);
+		double foreign = cpu.foreignShare();
+		report.note("foreign_cpu_share_" + g, foreign);
+		if (foreign > 0.05) {
+			System.out.printf("WARNING: other processes used %.0f%% of the CPUs while %s ran%n", foreign * 100, g);
+		}
+	}
+
 	private static List<Result> group(String g, Settings s, Path out) throws Exception {
 		return switch (g) {
 			case "bpf_read" -> new BpfReadBench(s.bpfReads(), s.bpfLoads(), s.bpfRepeats(), s.bpfWarmups()).run();
 			case "register" -> quietly("register", () -> new RegisterBench(s.registerOps(), s.registerWarmups()).run());
-			case "java_write" -> quietly("java_write", () -> new JavaWriteRunner(s.jmhForks(), s.jmhWarmups(),
-					s.jmhWarmupTime(), s.jmhIterations(), s.jmhIterationTime(), s.quiet())
+			case JDK25_GROUP -> new ChildJvm(s.jdk25(), "java_write", JDK25_GROUP).run(s.smoke(), out);
+			case "java_write", "request_filter", "syscall" -> quietly(g, () -> new JmhRunner(g, s.jmhForks(),
+					s.jmhWarmups(), s.jmhWarmupTime(), s.jmhIterations(), s.jmhIterationTime(), s.smoke())
 				.run());
 			case "request" -> new RequestBench(s.requestRounds(), s.requestWarmup(), s.requestMeasure(),
-					s.requestConcurrency(), s.requestUnits(), out.resolve("logs"))
+					s.requestSlice(), s.requestConcurrency(), s.requestUnits(), s.smoke(), out.resolve("logs"))
 				.run();
 			default -> throw new IllegalArgumentException(g);
 		};
@@ -239,10 +306,13 @@ public final class BenchMain {
 		return results;
 	}
 
-	/** Names of every case a full run reports, for the tests. */
+	/** Names of every case of every group, for the tests. */
 	static final Set<String> ALL_CASES = Set.of("bpf_read/floor", "bpf_read/tld", "bpf_read/two_lookup",
 			"bpf_read/hash_tid", "bpf_read/probe_read_tls", "java_write/floor", "java_write/jnr_pointer",
-			"java_write/tld", "java_write/map_update", "register/thread_floor", "register/tld", "request/off",
-			"request/tld", "request/map_update", "request/tld_no_tracing");
+			"java_write/tld", "java_write/map_update", "java_write_jdk25/floor", "java_write_jdk25/jnr_pointer",
+			"java_write_jdk25/tld", "java_write_jdk25/map_update", "register/thread_floor", "register/tld",
+			"request_filter/floor", "request_filter/tld", "request_filter/map_update", "syscall/floor",
+			"syscall/tld_tracing", "syscall/tld_tracing_idle", "syscall/tld_tracing_other", "request/off",
+			"request/tld", "request/map_update", "request/tld_no_tracing", "request/off_again");
 
 }

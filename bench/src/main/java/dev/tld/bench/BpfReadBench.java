@@ -10,14 +10,15 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
-import jnr.ffi.Pointer;
-
 import dev.tld.core.BpfMap;
 import dev.tld.core.BpfObject;
 import dev.tld.core.BpfProgram;
 import dev.tld.core.TaskLocalData;
 import dev.tld.core.TldKey;
 import dev.tld.core.TldThread;
+import dev.tld.core.internal.LibC;
+import dev.tld.core.internal.NativeBlock;
+import dev.tld.core.internal.Natives;
 
 /**
  * The BPF side: what one read of one cached key costs in each scheme, from
@@ -155,16 +156,16 @@ public final class BpfReadBench {
 		}
 
 		// The floor: a bare task-storage map whose value is one UPTR to a page of our
-		// own, the
-		// value at the same offset as bench.value in a TLD block.
-		Pointer page = Native.mapPage(4096);
-		int pidfd = Native.pidfdOfCurrentThread();
+		// own, the value at the same offset as bench.value in a TLD block.
+		Natives natives = Natives.get();
+		NativeBlock page = NativeBlock.map(4096);
+		int pidfd = pidfdOfCurrentThread(natives);
 		try {
-			page.putLong(16, VALUE);
+			page.pointer().putLong(16, VALUE);
 			obj.map("floor_map").update(le32(pidfd), le64(page.address()), BpfMap.ANY);
 
 			// The hint map: tid -> value, with other entries beside ours.
-			int tid = Native.gettid();
+			int tid = natives.libc().gettid();
 			BpfMap hash = obj.map("hash_tid_map");
 			hash.update(le32(tid), le64(VALUE), BpfMap.ANY);
 			for (int i = 1; i <= HASH_FILLER; i++) {
@@ -175,24 +176,36 @@ public final class BpfReadBench {
 			return measure(obj, page.address() + 16);
 		}
 		finally {
-			Native.close(pidfd);
+			natives.libc().close(pidfd);
 			// Safe while floor_map still pins it: the kernel keeps its own reference to
 			// the page.
-			Native.unmap(page);
+			page.unmap();
 		}
 	}
 
-	/** Both keys read back through tld.bpf.h as Java wrote them. */
+	/**
+	 * A pidfd for the calling thread, as the core opens one when it registers a thread.
+	 */
+	private static int pidfdOfCurrentThread(Natives natives) {
+		int tid = natives.libc().gettid();
+		int fd = (int) natives.libc().syscall(LibC.SYS_PIDFD_OPEN, tid, LibC.PIDFD_THREAD);
+		if (fd < 0) {
+			throw new IllegalStateException(
+					"pidfd_open(" + tid + ", PIDFD_THREAD) failed: " + natives.strerror(natives.errno()));
+		}
+		return fd;
+	}
+
+	/**
+	 * The second key read back through tld.bpf.h as Java wrote it (the first, the value,
+	 * is checked by every timed run).
+	 */
 	private static void check(BpfProgram checkProgram) {
 		byte[] ctx = new byte[CTX_SIZE];
 		int rc = checkProgram.testRun(ctx);
-		ByteBuffer b = ByteBuffer.wrap(ctx).order(ByteOrder.LITTLE_ENDIAN);
-		byte[] head = new byte[8];
-		b.get(24, head);
-		String text = new String(head, java.nio.charset.StandardCharsets.US_ASCII);
-		if (rc != 0 || b.getLong(16) != VALUE || !TEXT.startsWith(text)) {
-			throw new IllegalStateException("bench_check: rc " + rc + ", value 0x" + Long.toHexString(b.getLong(16))
-					+ ", text '" + text + "': the setup is wrong");
+		String text = new String(ctx, 24, 8, java.nio.charset.StandardCharsets.US_ASCII);
+		if (rc != 0 || !TEXT.startsWith(text)) {
+			throw new IllegalStateException("bench_check: rc " + rc + ", text '" + text + "': the setup is wrong");
 		}
 	}
 

@@ -11,20 +11,12 @@ import java.nio.file.Path;
  * ran, from {@code /proc/stat} and {@code /proc/self/stat}, and whether other processes
  * had BPF programs attached ({@link ForeignBpf}). On a shared machine this says how far
  * to trust a number.
+ *
+ * @param busy0 the machine's busy ticks at the start
+ * @param own0 this process's and its reaped children's ticks at the start
+ * @param wall0 {@link System#nanoTime()} at the start
  */
-final class CpuAccounting {
-
-	private final long busy0;
-
-	private final long own0;
-
-	private final long wall0;
-
-	private CpuAccounting(long busy, long own, long wall) {
-		this.busy0 = busy;
-		this.own0 = own;
-		this.wall0 = wall;
-	}
+record CpuAccounting(long busy0, long own0, long wall0) {
 
 	/**
 	 * Start accounting.
@@ -46,9 +38,8 @@ final class CpuAccounting {
 		if (this.busy0 < 0 || this.own0 < 0 || seconds <= 0) {
 			return Double.NaN;
 		}
-		double total = seconds * 100 * java.lang.Runtime.getRuntime().availableProcessors(); // USER_HZ
-																								// =
-																								// 100
+		// USER_HZ = 100
+		double total = seconds * 100 * java.lang.Runtime.getRuntime().availableProcessors();
 		return Math.max(0, Math.min(1, (busy - own) / total));
 	}
 

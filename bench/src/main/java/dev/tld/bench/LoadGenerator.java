@@ -13,8 +13,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
+
+import org.HdrHistogram.Histogram;
+import tools.jackson.databind.json.JsonMapper;
 
 /**
  * The request benchmark's load generator, a process of its own. Several servers run side
@@ -23,28 +25,61 @@ import java.util.Map;
  * only, through one Java {@link HttpClient} (HTTP/1.1, keep-alive, a same-thread
  * executor) with the demo's headers. The servers take turns in an order that rotates and
  * reverses from cycle to cycle, so a machine that drifts (a busy neighbour, a slower
- * host) slows every case alike. After a warm-up of such cycles comes the measured part.
+ * host) slows every case alike. Before that, each server is warmed up alone, then a few
+ * unmeasured cycles settle.
  * <p>
  * A request counts for a case if it was sent and answered within one slice of that case:
  * the few in flight when a slice ends are dropped, alike for every case. The servers' CPU
  * time is sampled at every slice boundary, so each server is charged only with its own
  * slices.
  * <p>
- * Prints one line per server: {@code RESULT case=i key=value ...}.
+ * Latencies go into an HdrHistogram per worker and server (3 significant digits). Prints
+ * one line per server: {@code RESULT} and a {@link Served} as JSON.
  */
 public final class LoadGenerator {
 
 	private static final String[] TENANTS = { "acme", "globex", "initech", "umbrella", "hooli", "stark", "wayne",
 			"wonka" };
 
+	private static final JsonMapper JSON = JsonMapper.shared();
+
 	private LoadGenerator() {
+	}
+
+	/**
+	 * What one server did in its measured slices.
+	 *
+	 * @param server its index in {@code --urls}
+	 * @param completed requests answered within their slice
+	 * @param seconds measured time
+	 * @param requestsPerS completed / seconds
+	 * @param p50Ns median latency
+	 * @param p99Ns 99th percentile latency
+	 * @param p999Ns 99.9th percentile latency
+	 * @param errors requests answered other than 200, or failed, over all servers
+	 * @param serverCpuNsPerOp the server's CPU time per completed request
+	 * @param serverHttpCpuNsPerOp the same for its {@code http-nio} threads only
+	 * @param serverCpuUtil the server's CPU time over its measured slices' length
+	 */
+	record Served(int server, long completed, double seconds, double requestsPerS, long p50Ns, long p99Ns, long p999Ns,
+			long errors, double serverCpuNsPerOp, double serverHttpCpuNsPerOp, double serverCpuUtil) {
+
+		/**
+		 * Parse a line of the load generator's output.
+		 * @param line {@code RESULT {...}}
+		 * @return what it says, or null for another line
+		 */
+		static Served parse(String line) {
+			return line.startsWith("RESULT ") ? JSON.readValue(line.substring(7), Served.class) : null;
+		}
+
 	}
 
 	/**
 	 * Run.
 	 * @param args
 	 * {@code --urls U1,U2,... --server-pids P1,P2,... --concurrency C --slice-ms S
-	 * --warmup-cycles W --measure-cycles M}
+	 * --warmup-slices W --settle-cycles S --measure-cycles M}
 	 * @throws Exception if the load cannot be sent
 	 */
 	public static void main(String[] args) throws Exception {
@@ -58,23 +93,37 @@ public final class LoadGenerator {
 		}
 		long[] pids = Arrays.stream(a.get("--server-pids").split(",")).mapToLong(Long::parseLong).toArray();
 		Plan plan = new Plan(uris.size(), Long.parseLong(a.get("--slice-ms")) * 1_000_000L,
-				Integer.parseInt(a.get("--warmup-cycles")), Integer.parseInt(a.get("--measure-cycles")));
-		for (String line : run(uris, pids, Integer.parseInt(a.get("--concurrency")), plan)) {
-			System.out.println("RESULT " + line);
+				Integer.parseInt(a.get("--warmup-slices")), Integer.parseInt(a.get("--settle-cycles")),
+				Integer.parseInt(a.get("--measure-cycles")));
+		for (Served served : run(uris, pids, Integer.parseInt(a.get("--concurrency")), plan)) {
+			System.out.println("RESULT " + JSON.writeValueAsString(served));
 		}
 	}
 
-	/** The schedule: which server a slice belongs to. */
-	record Plan(int servers, long sliceNs, int warmupCycles, int measureCycles) {
+	/**
+	 * The schedule, in slices: first each server alone for {@code warmupSlices} slices in
+	 * a row (its JIT compiles while the others idle), then {@code settleCycles}
+	 * unmeasured and {@code measureCycles} measured cycles of one slice per server.
+	 */
+	record Plan(int servers, long sliceNs, int warmupSlices, int settleCycles, int measureCycles) {
 
-		int slices() {
-			return this.servers * (this.warmupCycles + this.measureCycles);
+		private int warmup() {
+			return this.servers * this.warmupSlices;
 		}
 
-		/** Server of a slice: cycle c is 0..n-1 rotated by c, reversed in odd cycles. */
+		int slices() {
+			return warmup() + this.servers * (this.settleCycles + this.measureCycles);
+		}
+
+		/**
+		 * Server of a slice; cycle c takes 0..n-1 rotated by c, reversed in odd cycles.
+		 */
 		int server(int slice) {
-			int cycle = slice / this.servers;
-			int pos = slice % this.servers;
+			if (slice < warmup()) {
+				return slice / this.warmupSlices;
+			}
+			int cycle = (slice - warmup()) / this.servers;
+			int pos = (slice - warmup()) % this.servers;
 			if ((cycle & 1) == 1) {
 				pos = this.servers - 1 - pos;
 			}
@@ -82,18 +131,18 @@ public final class LoadGenerator {
 		}
 
 		boolean measured(int slice) {
-			return slice >= this.servers * this.warmupCycles && slice < slices();
+			return slice >= warmup() + this.servers * this.settleCycles && slice < slices();
 		}
 
 	}
 
-	static List<String> run(List<URI> uris, long[] pids, int concurrency, Plan plan) throws InterruptedException {
+	static List<Served> run(List<URI> uris, long[] pids, int concurrency, Plan plan) throws InterruptedException {
 		HttpClient client = HttpClient.newBuilder()
 			.version(HttpClient.Version.HTTP_1_1)
 			.connectTimeout(Duration.ofSeconds(10))
-			// dependent tasks run where they become ready (mostly the client's selector
-			// thread): a
-			// third less client CPU per request than the default pool
+			// dependent tasks run where they become ready (mostly the client's
+			// selector thread): a third less client CPU per request than the default
+			// pool
 			.executor(Runnable::run)
 			.build();
 		int n = uris.size();
@@ -126,41 +175,24 @@ public final class LoadGenerator {
 		for (Thread t : threads) {
 			t.join();
 		}
-		List<String> lines = new ArrayList<>();
+		List<Served> served = new ArrayList<>();
 		double seconds = plan.measureCycles() * plan.sliceNs() / 1e9;
-		for (int k = 0; k < n; k++) {
-			int total = 0;
-			long failures = 0;
-			for (Worker w : workers) {
-				total += w.count[k];
-				failures += w.failures;
-			}
-			long[] all = new long[total];
-			int m = 0;
-			for (Worker w : workers) {
-				System.arraycopy(w.latencies[k], 0, all, m, w.count[k]);
-				m += w.count[k];
-			}
-			Arrays.sort(all);
-			StringBuilder b = new StringBuilder();
-			b.append("case=").append(k);
-			b.append(" completed=").append(total);
-			b.append(" seconds=").append(String.format(Locale.ROOT, "%.3f", seconds));
-			b.append(" requests_per_s=").append(String.format(Locale.ROOT, "%.1f", total / seconds));
-			b.append(" p50_ns=").append(Stats.percentile(all, total, 50));
-			b.append(" p99_ns=").append(Stats.percentile(all, total, 99));
-			b.append(" p999_ns=").append(Stats.percentile(all, total, 99.9));
-			b.append(" errors=").append(failures);
-			if (total > 0) {
-				b.append(" server_cpu_ns_per_op=").append(String.format(Locale.ROOT, "%.1f", cpu[k] / (double) total));
-				b.append(" server_http_cpu_ns_per_op=")
-					.append(String.format(Locale.ROOT, "%.1f", http[k] / (double) total));
-				b.append(" server_cpu_util=")
-					.append(String.format(Locale.ROOT, "%.4f", cpu[k] / (double) busySlicesNs[k]));
-			}
-			lines.add(b.toString());
+		long failures = 0;
+		for (Worker w : workers) {
+			failures += w.failures;
 		}
-		return lines;
+		for (int k = 0; k < n; k++) {
+			Histogram all = new Histogram(3);
+			for (Worker w : workers) {
+				all.add(w.latencies[k]);
+			}
+			long total = all.getTotalCount();
+			double perOp = Math.max(total, 1);
+			served.add(new Served(k, total, seconds, total / seconds, all.getValueAtPercentile(50),
+					all.getValueAtPercentile(99), all.getValueAtPercentile(99.9), failures, cpu[k] / perOp,
+					http[k] / perOp, cpu[k] / (double) busySlicesNs[k]));
+		}
+		return served;
 	}
 
 	/**
@@ -209,9 +241,7 @@ public final class LoadGenerator {
 
 		final long origin;
 
-		final long[][] latencies;
-
-		final int[] count;
+		final Histogram[] latencies;
 
 		long failures;
 
@@ -221,8 +251,10 @@ public final class LoadGenerator {
 			this.uris = uris;
 			this.plan = plan;
 			this.origin = origin;
-			this.latencies = new long[uris.size()][1 << 14];
-			this.count = new int[uris.size()];
+			this.latencies = new Histogram[uris.size()];
+			for (int k = 0; k < this.latencies.length; k++) {
+				this.latencies[k] = new Histogram(3);
+			}
 		}
 
 		@Override
@@ -251,10 +283,7 @@ public final class LoadGenerator {
 						this.failures++;
 					}
 					if (this.plan.measured(slice) && (t1 - this.origin) / this.plan.sliceNs() == slice) {
-						if (this.count[k] == this.latencies[k].length) {
-							this.latencies[k] = Arrays.copyOf(this.latencies[k], this.count[k] * 2);
-						}
-						this.latencies[k][this.count[k]++] = t1 - t0;
+						this.latencies[k].recordValue(t1 - t0);
 					}
 				}
 			}

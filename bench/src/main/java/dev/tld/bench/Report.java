@@ -17,24 +17,43 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
+import tools.jackson.core.JsonGenerator;
+import tools.jackson.databind.SerializationContext;
+import tools.jackson.databind.SerializationFeature;
+import tools.jackson.databind.json.JsonMapper;
+import tools.jackson.databind.module.SimpleModule;
+import tools.jackson.databind.ser.std.StdSerializer;
+
+import dev.tld.core.internal.LibC;
+import dev.tld.core.internal.Natives;
+import dev.tld.tools.BarChart.Bar;
+import dev.tld.tools.BarChart.Panel;
+import dev.tld.tools.BarChart.Scale;
+import dev.tld.tools.BarChart;
+import dev.tld.tools.CpuWork;
+
 /**
  * The results of one run and how they are written: {@code results.json},
- * {@code results.svg} (a bar chart per group, drawn here) and {@code results.md} (the
- * table for the README).
+ * {@code results.svg} (a bar chart per group) and {@code results.md} (the table for the
+ * README).
  */
 public final class Report {
 
 	/** The case each group's {@code ratio_to_floor} is relative to. */
-	static final Map<String, String> FLOORS = Map.of("bpf_read", "floor", "java_write", "floor", "register",
-			"thread_floor", "request", "off");
+	static final Map<String, String> FLOORS = Map.of("bpf_read", "floor", "java_write", "floor", "java_write_jdk25",
+			"floor", "register", "thread_floor", "request_filter", "floor", "syscall", "floor", "request", "off");
 
 	/** Groups in the order they are shown. */
-	static final List<String> GROUPS = List.of("bpf_read", "java_write", "register", "request");
+	static final List<String> GROUPS = List.of("bpf_read", "java_write", "java_write_jdk25", "register",
+			"request_filter", "syscall", "request");
 
 	private static final Map<String, String> GROUP_TITLES = Map.of("bpf_read",
 			"BPF side: one read of one cached key (loop cost subtracted)", "java_write",
-			"Java side: one write of one long (JMH, AverageTime)", "register",
-			"First use in a new thread (thread start and join subtracted)", "request",
+			"Java side: one write of one long (JMH, AverageTime)", "java_write_jdk25",
+			"The same on Java 25 (a child JVM, native access enabled)", "register",
+			"First use in a new thread (thread start and join subtracted)", "request_filter",
+			"Publishing one request in Java: the servlet filter alone (JMH)", "syscall",
+			"One getpid() with the starter's tracing programs attached (JMH)", "request",
 			"Per request: 1e9 / throughput (lower is better)");
 
 	private final List<Result> results = new ArrayList<>();
@@ -157,48 +176,54 @@ public final class Report {
 	public void write(Path dir) throws IOException {
 		Files.createDirectories(dir);
 		Files.writeString(dir.resolve("results.json"), json(), StandardCharsets.UTF_8);
-		Files.writeString(dir.resolve("results.svg"), Svg.render(this), StandardCharsets.UTF_8);
+		Files.writeString(dir.resolve("results.svg"), svg(), StandardCharsets.UTF_8);
 		Files.writeString(dir.resolve("results.md"), markdown(), StandardCharsets.UTF_8);
 	}
 
 	// ---- JSON
 
 	/**
+	 * Writes the report: indented, maps in insertion order, every double rounded to 4
+	 * decimals and NaN or infinite as null (JSON has neither).
+	 */
+	private static final JsonMapper JSON = JsonMapper.builder()
+		.enable(SerializationFeature.INDENT_OUTPUT)
+		.addModule(new SimpleModule("tld-bench").addSerializer(Double.class, new RoundedDouble())
+			.addSerializer(Double.TYPE, new RoundedDouble()))
+		.build();
+
+	/**
 	 * The report as JSON.
 	 * @return the document
 	 */
 	public String json() {
-		StringBuilder b = new StringBuilder(4096);
-		b.append("{\n  \"schema\": \"tld-bench/1\",\n  \"machine\": ");
-		object(b, this.machine, "  ");
-		b.append(",\n  \"settings\": ");
-		object(b, this.settings, "  ");
-		b.append(",\n  \"results\": [");
-		List<Result> all = ordered();
-		for (int i = 0; i < all.size(); i++) {
-			Result r = all.get(i);
+		Map<String, Object> root = new LinkedHashMap<>();
+		root.put("schema", "tld-bench/1");
+		root.put("machine", this.machine);
+		root.put("settings", this.settings);
+		List<Map<String, Object>> results = new ArrayList<>();
+		for (Result r : ordered()) {
 			Map<String, Object> o = new LinkedHashMap<>();
 			o.put("name", r.name());
 			o.put("ns_per_op", r.nsPerOp());
 			o.put("ratio_to_floor", ratioToFloor(r));
 			o.putAll(r.extra());
-			b.append((i == 0) ? "\n    " : ",\n    ");
-			object(b, o, "    ");
+			results.add(o);
 		}
-		b.append("\n  ],\n  \"goals\": [");
-		List<Goal> goals = goals();
-		for (int i = 0; i < goals.size(); i++) {
-			Goal g = goals.get(i);
+		root.put("results", results);
+		List<Map<String, Object>> goals = new ArrayList<>();
+		for (Goal g : goals()) {
 			Map<String, Object> o = new LinkedHashMap<>();
 			o.put("goal", g.goal());
 			o.put("measured", g.measured());
 			o.put("limit", g.limit());
 			o.put("verdict", g.verdict());
-			b.append((i == 0) ? "\n    " : ",\n    ");
-			object(b, o, "    ");
+			goals.add(o);
 		}
-		b.append("\n  ]\n}\n");
-		return b.toString();
+		root.put("goals", goals);
+		synchronized (this) {
+			return JSON.writeValueAsString(root) + "\n";
+		}
 	}
 
 	private List<Result> ordered() {
@@ -211,75 +236,61 @@ public final class Report {
 		return all;
 	}
 
-	private static void object(StringBuilder b, Map<String, Object> map, String indent) {
-		b.append('{');
-		boolean first = true;
-		for (Map.Entry<String, Object> e : map.entrySet()) {
-			b.append(first ? "\n" : ",\n").append(indent).append("  ");
-			first = false;
-			string(b, e.getKey());
-			b.append(": ");
-			value(b, e.getValue(), indent + "  ");
-		}
-		b.append('\n').append(indent).append('}');
-	}
+	/** A finite double with at most 4 decimals, in plain notation; null if not finite. */
+	private static final class RoundedDouble extends StdSerializer<Double> {
 
-	@SuppressWarnings("unchecked")
-	private static void value(StringBuilder b, Object v, String indent) {
-		if (v == null) {
-			b.append("null");
+		RoundedDouble() {
+			super(Double.class);
 		}
-		else if (v instanceof Double || v instanceof Float) {
-			b.append(number(((Number) v).doubleValue()));
-		}
-		else if (v instanceof Number || v instanceof Boolean) {
-			b.append(v);
-		}
-		else if (v instanceof Map<?, ?> m) {
-			object(b, (Map<String, Object>) m, indent);
-		}
-		else if (v instanceof List<?> l) {
-			b.append('[');
-			for (int i = 0; i < l.size(); i++) {
-				b.append((i == 0) ? "" : ", ");
-				value(b, l.get(i), indent);
+
+		@Override
+		public void serialize(Double value, JsonGenerator gen, SerializationContext context) {
+			if (value.isNaN() || value.isInfinite()) {
+				gen.writeNull();
 			}
-			b.append(']');
+			else {
+				gen.writeNumber(BigDecimal.valueOf(value)
+					.setScale(4, RoundingMode.HALF_EVEN)
+					.stripTrailingZeros()
+					.toPlainString());
+			}
 		}
-		else {
-			string(b, v.toString());
-		}
+
 	}
 
-	/** A finite number with at most 4 decimals, or null (JSON has no NaN). */
-	static String number(double d) {
-		if (Double.isNaN(d) || Double.isInfinite(d)) {
-			return "null";
-		}
-		return BigDecimal.valueOf(d).setScale(4, RoundingMode.HALF_EVEN).stripTrailingZeros().toPlainString();
-	}
+	// ---- SVG
 
-	private static void string(StringBuilder b, String s) {
-		b.append('"');
-		for (int i = 0; i < s.length(); i++) {
-			char c = s.charAt(i);
-			switch (c) {
-				case '"' -> b.append("\\\"");
-				case '\\' -> b.append("\\\\");
-				case '\n' -> b.append("\\n");
-				case '\r' -> b.append("\\r");
-				case '\t' -> b.append("\\t");
-				default -> {
-					if (c < 0x20) {
-						b.append(String.format(Locale.ROOT, "\\u%04x", (int) c));
-					}
-					else {
-						b.append(c);
-					}
+	/**
+	 * The report as a picture ({@link BarChart}): a panel per group, a bar per case, the
+	 * group's floor (and {@code request/off_again}, its control) grey, task local data's
+	 * cases blue, the other schemes orange; a logarithmic scale where a group spans more
+	 * than {@value BarChart#LOG_ABOVE}x.
+	 * @return the SVG document
+	 */
+	public String svg() {
+		BarChart chart = new BarChart("tld-bench: " + this.machine.get("cpu_model") + ", " + this.machine.get("nproc")
+				+ " CPUs, Linux " + this.machine.get("kernel_release") + ", Java " + this.machine.get("java_version")
+				+ ", " + this.machine.get("date"));
+		List<Result> all = ordered();
+		for (String group : all.stream().map(Result::group).distinct().toList()) {
+			String floor = FLOORS.get(group);
+			List<Bar> bars = new ArrayList<>();
+			for (Result r : all) {
+				if (!r.group().equals(group)) {
+					continue;
 				}
+				boolean floorLike = r.caseName().equals(floor) || r.caseName().equals(floor + "_again");
+				String color = floorLike ? "#9e9e9e" : r.caseName().startsWith("tld") ? "#1f77b4" : "#ff7f0e";
+				double ratio = ratioToFloor(r);
+				String label = human(r.nsPerOp())
+						+ (Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "  (%.2fx)", ratio));
+				bars.add(new Bar(r.caseName(), r.nsPerOp(), color, label, r.name() + ": " + label));
 			}
+			chart.panel(Panel.of(group + ": " + title(group),
+					"label: time per operation" + ((floor != null) ? ", ratio to " + group + "/" + floor : ""),
+					Scale.AUTO, Report::human, bars));
 		}
-		b.append('"');
+		return chart.render();
 	}
 
 	// ---- Markdown
@@ -303,27 +314,20 @@ public final class Report {
 			.append(".\n\n");
 		b.append("| case | ns/op | x floor | details |\n|---|---:|---:|---|\n");
 		for (Result r : ordered()) {
-			b.append("| `")
-				.append(r.name())
-				.append("` | ")
-				.append(human(r.nsPerOp()))
-				.append(" | ")
-				.append(Double.isNaN(ratioToFloor(r)) ? "" : String.format(Locale.ROOT, "%.2f", ratioToFloor(r)))
-				.append(" | ")
-				.append(details(r))
-				.append(" |\n");
+			double ratio = ratioToFloor(r);
+			row(b, "`" + r.name() + "`", human(r.nsPerOp()),
+					Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "%.2f", ratio), details(r));
 		}
 		b.append("\n| goal | measured | verdict |\n|---|---:|---|\n");
 		for (Goal g : goals()) {
-			b.append("| ")
-				.append(g.goal())
-				.append(" | ")
-				.append(Double.isNaN(g.measured()) ? "-" : String.format(Locale.ROOT, "%.3f", g.measured()))
-				.append(" | ")
-				.append(g.verdict())
-				.append(" |\n");
+			row(b, g.goal(), Double.isNaN(g.measured()) ? "-" : String.format(Locale.ROOT, "%.3f", g.measured()),
+					g.verdict());
 		}
 		return b.toString();
+	}
+
+	private static void row(StringBuilder b, String... cells) {
+		b.append("| ").append(String.join(" | ", cells)).append(" |\n");
 	}
 
 	private static String details(Result r) {
@@ -401,6 +405,42 @@ public final class Report {
 		m.put("java_vendor", System.getProperty("java.vendor"));
 		m.put("date", OffsetDateTime.now(ZoneOffset.UTC).withNano(0).format(DateTimeFormatter.ISO_OFFSET_DATE_TIME));
 		m.put("loadavg_at_start", loadAverage());
+		return m;
+	}
+
+	/**
+	 * How fast this machine is right now, two ways: nanoseconds per iteration of
+	 * {@link CpuWork#spin} (pure CPU) and per {@code getpid()} system call through the
+	 * core's libc binding (the best of five runs each, or of one short run for a smoke).
+	 * On a virtual machine whose host is shared, both move with the neighbours, system
+	 * calls far more than arithmetic: compare them between runs before comparing the
+	 * runs' numbers.
+	 * @param brief one run a tenth as long, for a smoke
+	 * @return {@code spin_ns_per_iter}, {@code getpid_ns} and a checksum of both loops
+	 * (which keeps them from being optimized away)
+	 */
+	static Map<String, Object> calibrate(boolean brief) {
+		LibC libc = Natives.get().libc();
+		int runs = brief ? 1 : 5;
+		long spins = brief ? 2_000_000 : 20_000_000;
+		int calls = brief ? 10_000 : 100_000;
+		double spin = Double.MAX_VALUE;
+		double getpid = Double.MAX_VALUE;
+		long sink = 0;
+		for (int i = 0; i < runs; i++) {
+			long t0 = System.nanoTime();
+			sink += CpuWork.spin(spins);
+			spin = Math.min(spin, (System.nanoTime() - t0) / (double) spins);
+			t0 = System.nanoTime();
+			for (int k = 0; k < calls; k++) {
+				sink += libc.getpid();
+			}
+			getpid = Math.min(getpid, (System.nanoTime() - t0) / (double) calls);
+		}
+		Map<String, Object> m = new LinkedHashMap<>();
+		m.put("spin_ns_per_iter", spin);
+		m.put("getpid_ns", getpid);
+		m.put("checksum", sink);
 		return m;
 	}
 

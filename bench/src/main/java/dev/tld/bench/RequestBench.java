@@ -13,34 +13,59 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+
+import tools.jackson.databind.json.JsonMapper;
+
+import dev.tld.bench.LoadGenerator.Served;
+import dev.tld.bench.app.BenchStats;
 
 /**
  * Per request: the bench application ({@code dev.tld.bench.app.BenchApp}) under the same
  * load in each configuration. A session starts one server per case, side by side, and one
- * load generator ({@link LoadGenerator}) that gives the servers the load in turns of one
- * slice each, the order rotating from cycle to cycle; each session has fresh JVMs, and
- * the sessions' medians are reported. Taking turns within seconds, instead of one case
- * after another, is what makes a few percent visible on a machine whose speed drifts by
- * tens of percent over minutes (measured on the 2-vCPU benchmark VM).
+ * load generator ({@link LoadGenerator}) that first warms each server up alone, then
+ * gives the servers the load in turns of one slice each, the order rotating from cycle to
+ * cycle; each session has fresh JVMs, and the sessions' medians are reported. Taking
+ * turns within seconds, instead of one case after another, is what makes a few percent
+ * visible on a machine whose speed drifts by tens of percent over minutes (measured on
+ * the 2-vCPU benchmark VM). {@code request/off_again}, a second server identical to
+ * {@code request/off}, shows how much of a difference is noise.
  * <p>
  * On a machine with 2 or more CPUs the servers are pinned to the last CPU and the load
  * generator to the others, with {@code taskset}: the loaded server's CPU is the
  * bottleneck, so throughput is the inverse of the server's CPU time per request, and what
  * the starter adds to it shows undiluted. Each server's CPU time in its own slices is
  * reported too; a utilization well below 1 would mean the load generator, not the server,
- * was the limit.
+ * was the limit. After the load, each server says how many system calls and context
+ * switches its tracing programs (if any) counted while serving ({@code /bench/stats}).
  * <p>
  * One side effect of running side by side: the tracing programs the {@code tld} server
  * attaches run on every system call and context switch of every process, the other
  * servers included, which for a process without task local data costs a task-storage
- * lookup that finds nothing. The other cases are charged that little.
+ * lookup that finds nothing ({@code syscall/tld_tracing_other}). The other cases are
+ * charged that little.
+ * <p>
+ * The smoke ({@code smoke}) starts the servers all at once, unpinned and with the C1
+ * compiler only, for a quick start, lets cases with the same server arguments
+ * ({@code off} and {@code off_again}) share one server, and has no settling cycles; its
+ * numbers mean nothing.
+ *
+ * @param rounds sessions (medians reported)
+ * @param warmup load per server, alone, before the turns of a session
+ * @param measure load per case measured in a session
+ * @param slice length of one server's turn
+ * @param concurrency requests in flight
+ * @param units {@code units} of {@code /cpu}
+ * @param smoke whether to start the servers for a smoke rather than a measurement
+ * @param logDir where the servers' and load generators' output goes
  */
-public final class RequestBench {
+public record RequestBench(int rounds, Duration warmup, Duration measure, Duration slice, int concurrency, int units,
+		boolean smoke, Path logDir) {
 
 	/** A configuration of the server. */
 	record Case(String name, List<String> args) {
@@ -49,39 +74,27 @@ public final class RequestBench {
 	static final List<Case> CASES = List.of(new Case("off", List.of("--tld.enabled=false")),
 			new Case("tld", List.of("--tld.enabled=true")),
 			new Case("map_update", List.of("--tld.enabled=false", "--bench.map-update=true")),
-			new Case("tld_no_tracing", List.of("--tld.enabled=true", "--tld.tracing.enabled=false")));
-
-	/** Length of one server's turn. */
-	static final Duration SLICE = Duration.ofSeconds(1);
-
-	private final int rounds;
-
-	private final Duration warmup;
-
-	private final Duration measure;
-
-	private final int concurrency;
-
-	private final int units;
-
-	private final Path logDir;
+			new Case("tld_no_tracing", List.of("--tld.enabled=true", "--tld.tracing.enabled=false")),
+			new Case("off_again", List.of("--tld.enabled=false")));
 
 	/**
-	 * A configuration.
-	 * @param rounds sessions (medians reported)
-	 * @param warmup load per case before the measured part of a session
-	 * @param measure load per case measured in a session
-	 * @param concurrency requests in flight
-	 * @param units {@code units} of {@code /cpu}
-	 * @param logDir where the servers' and load generators' output goes
+	 * Every server's arguments. Tomcat closes a keep-alive connection after 100 requests
+	 * by default; reconnecting costs more than anything measured here and added most of
+	 * the noise.
 	 */
-	public RequestBench(int rounds, Duration warmup, Duration measure, int concurrency, int units, Path logDir) {
-		this.rounds = rounds;
-		this.warmup = warmup;
-		this.measure = measure;
-		this.concurrency = concurrency;
-		this.units = units;
-		this.logDir = logDir;
+	private static final List<String> SERVER_ARGS = List.of("--server.port=0", "--server.address=127.0.0.1",
+			"--tld.pin-path=", "--spring.main.banner-mode=off", "--server.tomcat.max-keep-alive-requests=-1");
+
+	/**
+	 * Unmeasured cycles of turns between the warm-up and the measurement (none in a
+	 * smoke).
+	 */
+	static final int SETTLE_CYCLES = 2;
+
+	private static final JsonMapper JSON = JsonMapper.shared();
+
+	/** What one server did in one session. */
+	private record ServerRun(Served served, BenchStats stats) {
 	}
 
 	/**
@@ -96,6 +109,11 @@ public final class RequestBench {
 		return new String[] { Integer.toString(n - 1), (n == 2) ? "0" : "0-" + (n - 2) };
 	}
 
+	/** This run's split: none for a smoke. */
+	private String[] split() {
+		return this.smoke ? null : cpuSplit();
+	}
+
 	/**
 	 * Run {@code rounds} sessions of every case.
 	 * @return one result per case
@@ -103,66 +121,64 @@ public final class RequestBench {
 	 */
 	public List<Result> run() throws Exception {
 		Files.createDirectories(this.logDir);
-		Map<String, List<Map<String, String>>> runs = new LinkedHashMap<>();
-		for (Case c : CASES) {
-			runs.put(c.name(), new ArrayList<>());
+		try (var old = Files.list(this.logDir)) {
+			for (Path f : (Iterable<Path>) old::iterator) {
+				String name = f.getFileName().toString();
+				if (name.startsWith("server-") || name.startsWith("load-")) {
+					Files.delete(f); // an earlier run's
+				}
+			}
 		}
+		List<CpuAccounting.Measured<List<ServerRun>>> sessions = new ArrayList<>();
 		for (int round = 0; round < this.rounds; round++) {
 			int r0 = round;
-			CpuAccounting.Measured<List<Map<String, String>>> m = CpuAccounting
-				.quietly("request session " + (round + 1), () -> session(r0));
+			CpuAccounting.Measured<List<ServerRun>> m = CpuAccounting.quietly("request session " + (round + 1),
+					() -> session(r0));
 			for (int k = 0; k < CASES.size(); k++) {
-				Case c = CASES.get(k);
-				Map<String, String> r = new HashMap<>(m.value().get(k));
-				r.put("foreign_cpu_share", Double.toString(m.foreignShare()));
-				r.put("attempts", Integer.toString(m.attempts()));
-				r.put("foreign_bpf_links", Integer.toString(m.foreignLinks()));
-				System.out.printf(
-						"request/%s session %d: %s req/s, p50 %s ns, p99 %s ns, server CPU %s ns/req (http threads %s), util %s%n",
-						c.name(), round + 1, r.get("requests_per_s"), r.get("p50_ns"), r.get("p99_ns"),
-						r.get("server_cpu_ns_per_op"), r.get("server_http_cpu_ns_per_op"), r.get("server_cpu_util"));
-				runs.get(c.name()).add(r);
+				Served r = m.value().get(k).served();
+				System.out.printf(Locale.ROOT,
+						"request/%s session %d: %.1f req/s, p50 %d ns, p99 %d ns, server CPU %.1f ns/req (http threads %.1f), util %.4f%n",
+						CASES.get(k).name(), round + 1, r.requestsPerS(), r.p50Ns(), r.p99Ns(), r.serverCpuNsPerOp(),
+						r.serverHttpCpuNsPerOp(), r.serverCpuUtil());
 			}
+			sessions.add(m);
 		}
-		String[] split = cpuSplit();
+		String[] split = split();
 		List<Result> results = new ArrayList<>();
-		for (Case c : CASES) {
-			List<Map<String, String>> rs = runs.get(c.name());
-			double tput = median(rs, "requests_per_s");
+		for (int k = 0; k < CASES.size(); k++) {
+			Case c = CASES.get(k);
+			int index = k;
+			List<Served> rs = sessions.stream().map((m) -> m.value().get(index).served()).toList();
+			List<BenchStats> stats = sessions.stream().map((m) -> m.value().get(index).stats()).toList();
+			double tput = median(rs, Served::requestsPerS);
 			Map<String, Object> extra = new LinkedHashMap<>();
 			extra.put("requests_per_s", tput);
-			extra.put("p50_ns", median(rs, "p50_ns"));
-			extra.put("p99_ns", median(rs, "p99_ns"));
-			extra.put("p999_ns", median(rs, "p999_ns"));
-			extra.put("server_cpu_ns_per_op", median(rs, "server_cpu_ns_per_op"));
-			extra.put("server_http_threads_cpu_ns_per_op", median(rs, "server_http_cpu_ns_per_op"));
-			extra.put("server_cpu_util", median(rs, "server_cpu_util"));
-			List<Double> each = new ArrayList<>();
-			for (Map<String, String> r : rs) {
-				each.add(Double.parseDouble(r.get("requests_per_s")));
+			extra.put("p50_ns", median(rs, Served::p50Ns));
+			extra.put("p99_ns", median(rs, Served::p99Ns));
+			extra.put("p999_ns", median(rs, Served::p999Ns));
+			extra.put("server_cpu_ns_per_op", median(rs, Served::serverCpuNsPerOp));
+			extra.put("server_http_threads_cpu_ns_per_op", median(rs, Served::serverHttpCpuNsPerOp));
+			extra.put("server_cpu_util", median(rs, Served::serverCpuUtil));
+			if (stats.stream().allMatch((x) -> x.syscalls() != null && x.requests() > 0)) {
+				extra.put("syscalls_while_serving_per_request", Stats
+					.median(stats.stream().mapToDouble((x) -> x.syscalls() / (double) x.requests()).toArray()));
+				extra.put("switches_in_while_serving_per_request", Stats
+					.median(stats.stream().mapToDouble((x) -> x.switchesIn() / (double) x.requests()).toArray()));
 			}
-			extra.put("requests_per_s_each_session", each);
-			if (!c.name().equals("off")) {
+			extra.put("requests_per_s_each_session", rs.stream().map(Served::requestsPerS).toList());
+			if (k > 0) {
 				List<Double> paired = new ArrayList<>();
-				List<Map<String, String>> off = runs.get("off");
-				for (int i = 0; i < rs.size(); i++) {
-					paired.add(Double.parseDouble(rs.get(i).get("requests_per_s"))
-							/ Double.parseDouble(off.get(i).get("requests_per_s")));
+				for (CpuAccounting.Measured<List<ServerRun>> m : sessions) {
+					paired.add(m.value().get(index).served().requestsPerS() / m.value().get(0).served().requestsPerS());
 				}
 				extra.put("throughput_vs_off_each_session", paired);
 			}
-			int attempts = 0;
-			int links = 0;
-			double foreign = 0;
-			for (Map<String, String> r : rs) {
-				attempts += Integer.parseInt(r.get("attempts"));
-				links = Math.max(links, Integer.parseInt(r.get("foreign_bpf_links")));
-				foreign = Math.max(foreign, Double.parseDouble(r.get("foreign_cpu_share")));
-			}
 			extra.put("sessions", this.rounds);
-			extra.put("session_attempts", attempts);
-			extra.put("foreign_cpu_share_max", foreign);
-			extra.put("foreign_bpf_links", links);
+			extra.put("session_attempts", sessions.stream().mapToInt(CpuAccounting.Measured::attempts).sum());
+			extra.put("foreign_cpu_share_max",
+					sessions.stream().mapToDouble(CpuAccounting.Measured::foreignShare).max().orElse(Double.NaN));
+			extra.put("foreign_bpf_links",
+					sessions.stream().mapToInt(CpuAccounting.Measured::foreignLinks).max().orElse(0));
 			extra.put("concurrency", this.concurrency);
 			extra.put("measured_s_per_session", this.measure.toMillis() / 1000.0);
 			extra.put("server_cpus", (split != null) ? split[0] : "all");
@@ -170,53 +186,75 @@ public final class RequestBench {
 			if (c.name().equals("tld_no_tracing")) {
 				extra.put("note", "informational: the starter with tld.tracing.enabled=false");
 			}
+			if (c.name().equals("off_again")) {
+				extra.put("note", "control: a second server identical to request/off; their difference is noise");
+			}
 			results.add(new Result("request/" + c.name(), 1e9 / tput, extra));
 		}
 		return results;
 	}
 
-	private static double median(List<Map<String, String>> runs, String key) {
-		double[] v = new double[runs.size()];
-		for (int i = 0; i < v.length; i++) {
-			String s = runs.get(i).get(key);
-			v[i] = (s != null) ? Double.parseDouble(s) : Double.NaN;
-		}
-		return Stats.median(v);
+	private static double median(List<Served> runs, ToDoubleFunction<Served> value) {
+		return Stats.median(runs.stream().mapToDouble(value).toArray());
 	}
 
 	/**
 	 * One session: a server per case, one load generator taking turns; one map per case.
 	 */
-	private List<Map<String, String>> session(int round) throws IOException, InterruptedException {
-		String[] split = cpuSplit();
+	private List<ServerRun> session(int round) throws IOException, InterruptedException {
+		long start = System.nanoTime();
+		String[] split = split();
 		List<Process> servers = new ArrayList<>();
 		List<Path> portFiles = new ArrayList<>();
+		List<Path> serverLogs = new ArrayList<>();
 		try {
 			List<Integer> ports = new ArrayList<>();
 			for (Case c : CASES) {
+				int same = this.smoke ? sameServer(c) : -1;
+				if (same >= 0) {
+					servers.add(servers.get(same));
+					portFiles.add(portFiles.get(same));
+					serverLogs.add(serverLogs.get(same));
+					continue;
+				}
 				String tag = c.name() + "-" + (round + 1);
 				Path portFile = this.logDir.resolve("server-" + tag + ".port");
 				Files.deleteIfExists(portFile);
 				portFiles.add(portFile);
 				Path serverLog = this.logDir.resolve("server-" + tag + ".log");
+				serverLogs.add(serverLog);
 				List<String> cmd = new ArrayList<>();
 				if (split != null) {
 					cmd.addAll(List.of("/usr/bin/taskset", "-c", split[0]));
 				}
-				cmd.addAll(List.of(java(), "-Xms256m", "-Xmx256m", "-XX:+UseSerialGC", "-cp", classpath(),
-						"dev.tld.bench.app.BenchApp", "--server.port=0", "--server.address=127.0.0.1",
-						"--bench.port-file=" + portFile, "--tld.pin-path=", "--spring.main.banner-mode=off"));
+				cmd.addAll(List.of(java(), "-Xms256m", "-Xmx256m", "-XX:+UseSerialGC"));
+				if (this.smoke) {
+					cmd.add("-XX:TieredStopAtLevel=1");
+				}
+				cmd.addAll(List.of("-cp", classpath(), "dev.tld.bench.app.BenchApp", "--bench.port-file=" + portFile));
+				cmd.addAll(SERVER_ARGS);
 				cmd.addAll(c.args());
-				Process server = new ProcessBuilder(cmd).redirectErrorStream(true)
-					.redirectOutput(serverLog.toFile())
-					.start();
-				servers.add(server);
-				// one at a time: they share one CPU, and starting is not what is measured
-				int port = awaitPort(server, portFile, serverLog);
-				checkServer(c, port, serverLog);
-				ports.add(port);
+				servers
+					.add(new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(serverLog.toFile()).start());
+				if (!this.smoke) {
+					// one at a time: they share one CPU, and starting is not what is
+					// measured
+					ports.add(awaitServer(c, servers.get(servers.size() - 1), portFile, serverLog));
+				}
 			}
-			return load(ports, servers, round, split);
+			for (int k = ports.size(); k < CASES.size(); k++) {
+				int same = servers.indexOf(servers.get(k));
+				ports.add((same < k) ? ports.get(same)
+						: awaitServer(CASES.get(k), servers.get(k), portFiles.get(k), serverLogs.get(k)));
+			}
+			System.out.printf(Locale.ROOT, "request session %d: %d servers up in %.1f s%n", round + 1,
+					servers.stream().distinct().count(), (System.nanoTime() - start) / 1e9);
+			List<Served> served = load(ports, servers, round, split);
+			List<ServerRun> runs = new ArrayList<>();
+			for (int k = 0; k < ports.size(); k++) {
+				runs.add(new ServerRun(served.get(k), stats(ports.get(k))));
+			}
+			return runs;
 		}
 		finally {
 			for (Process p : servers) {
@@ -234,7 +272,7 @@ public final class RequestBench {
 		}
 	}
 
-	private List<Map<String, String>> load(List<Integer> ports, List<Process> servers, int round, String[] split)
+	private List<Served> load(List<Integer> ports, List<Process> servers, int round, String[] split)
 			throws IOException, InterruptedException {
 		List<String> urls = new ArrayList<>();
 		List<String> pids = new ArrayList<>();
@@ -243,8 +281,8 @@ public final class RequestBench {
 			pids.add(Long.toString(servers.get(k).pid()));
 		}
 		int n = ports.size();
-		long sliceMs = SLICE.toMillis();
-		int warmupCycles = (int) Math.max(1, this.warmup.toMillis() / sliceMs);
+		long sliceMs = this.slice.toMillis();
+		int warmupSlices = (int) Math.max(1, this.warmup.toMillis() / sliceMs);
 		int measureCycles = (int) Math.max(1, this.measure.toMillis() / sliceMs);
 		List<String> cmd = new ArrayList<>();
 		if (split != null) {
@@ -252,37 +290,60 @@ public final class RequestBench {
 		}
 		cmd.addAll(List.of(java(), "-Xms128m", "-Xmx128m", "-cp", classpath(), LoadGenerator.class.getName(), "--urls",
 				String.join(",", urls), "--server-pids", String.join(",", pids), "--concurrency",
-				Integer.toString(this.concurrency), "--slice-ms", Long.toString(sliceMs), "--warmup-cycles",
-				Integer.toString(warmupCycles), "--measure-cycles", Integer.toString(measureCycles)));
+				Integer.toString(this.concurrency), "--slice-ms", Long.toString(sliceMs), "--warmup-slices",
+				Integer.toString(warmupSlices), "--settle-cycles", Integer.toString(this.smoke ? 0 : SETTLE_CYCLES),
+				"--measure-cycles", Integer.toString(measureCycles)));
 		Path log = this.logDir.resolve("load-" + (round + 1) + ".log");
 		Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
-		List<Map<String, String>> results = new ArrayList<>();
-		for (int k = 0; k < n; k++) {
-			results.add(null);
-		}
+		Served[] results = new Served[n];
 		try (BufferedReader out = new BufferedReader(
 				new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
 			String line;
 			while ((line = out.readLine()) != null) {
-				if (line.startsWith("RESULT ")) {
-					Map<String, String> r = new HashMap<>();
-					for (String kv : line.substring(7).trim().split(" ")) {
-						int eq = kv.indexOf('=');
-						r.put(kv.substring(0, eq), kv.substring(eq + 1));
-					}
-					results.set(Integer.parseInt(r.get("case")), r);
+				Served r = Served.parse(line);
+				if (r != null) {
+					results[r.server()] = r;
 				}
 			}
 		}
 		int rc = p.waitFor();
 		for (int k = 0; k < n; k++) {
-			Map<String, String> r = results.get(k);
-			if (rc != 0 || r == null || !"0".equals(r.get("errors")) || "0".equals(r.get("completed"))) {
+			Served r = results[k];
+			if (rc != 0 || r == null || r.errors() != 0 || r.completed() == 0) {
 				throw new IllegalStateException("load generator (exit " + rc + ") for request/" + CASES.get(k).name()
 						+ " in session " + (round + 1) + ": " + r + ", see " + log);
 			}
 		}
-		return results;
+		return List.of(results);
+	}
+
+	/** A server's {@code /bench/stats}, after its load. */
+	private static BenchStats stats(int port) throws IOException, InterruptedException {
+		HttpResponse<String> r = HttpClient.newHttpClient()
+			.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/bench/stats")).build(),
+					HttpResponse.BodyHandlers.ofString());
+		if (r.statusCode() != 200) {
+			throw new IllegalStateException("GET /bench/stats answered " + r.statusCode() + " " + r.body());
+		}
+		return JSON.readValue(r.body(), BenchStats.class);
+	}
+
+	/** The first case with the same server arguments as {@code c}, if before it. */
+	private static int sameServer(Case c) {
+		for (int k = 0; CASES.get(k) != c; k++) {
+			if (CASES.get(k).args().equals(c.args())) {
+				return k;
+			}
+		}
+		return -1;
+	}
+
+	/** Wait for a server's port, then check it; returns the port. */
+	private static int awaitServer(Case c, Process server, Path portFile, Path serverLog)
+			throws IOException, InterruptedException {
+		int port = awaitPort(server, portFile, serverLog);
+		checkServer(c, port, serverLog);
+		return port;
 	}
 
 	private static int awaitPort(Process server, Path portFile, Path serverLog)

@@ -25,21 +25,6 @@ final class Stats {
 	}
 
 	/**
-	 * A percentile of sorted samples, by the nearest-rank method.
-	 * @param sorted ascending samples
-	 * @param count how many of them are valid
-	 * @param p the percentile, 0 to 100
-	 * @return the sample at that rank
-	 */
-	static long percentile(long[] sorted, int count, double p) {
-		if (count == 0) {
-			return 0;
-		}
-		int rank = (int) Math.ceil(p / 100.0 * count);
-		return sorted[Math.min(Math.max(rank, 1), count) - 1];
-	}
-
-	/**
 	 * The arithmetic mean.
 	 * @param samples the samples
 	 * @return the mean

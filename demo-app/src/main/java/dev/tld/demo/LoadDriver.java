@@ -25,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.IntConsumer;
 
 import tools.jackson.databind.DeserializationFeature;
 import tools.jackson.databind.json.JsonMapper;
@@ -155,20 +156,11 @@ public final class LoadDriver implements AutoCloseable {
 				"load-driver-sampler");
 		sampler.setDaemon(true);
 		sampler.start();
-		List<Thread> lanes = new ArrayList<>();
-		for (int lane = 1; lane <= o.lanes(); lane++) {
-			int l = lane;
-			Thread t = new Thread(() -> {
-				for (long round = 1; System.nanoTime() < deadline; round++) {
-					round(l, round, counters, false);
-				}
-			}, "load-driver-lane-" + lane);
-			t.start();
-			lanes.add(t);
-		}
-		for (Thread t : lanes) {
-			t.join();
-		}
+		inLanes(o.lanes(), "load-driver-lane-", (lane) -> {
+			for (long round = 1; System.nanoTime() < deadline; round++) {
+				round(lane, round, counters, false);
+			}
+		});
 		double seconds = (System.nanoTime() - start) / 1e9;
 		sampler.join(TimeUnit.SECONDS.toMillis(10));
 		// The meters follow the BPF maps every tld.metrics.refresh-interval: let them
@@ -239,20 +231,11 @@ public final class LoadDriver implements AutoCloseable {
 		for (TenantPlan p : this.options.tenants()) {
 			ignored.put(p.tenant(), new Counter(p));
 		}
-		List<Thread> lanes = new ArrayList<>();
-		for (int lane = 1; lane <= 2; lane++) {
-			int l = lane;
-			Thread t = new Thread(() -> {
-				for (long round = 1; round <= 3 || System.nanoTime() < deadline; round++) {
-					round(l, round, ignored, true);
-				}
-			}, "load-driver-warmup-" + lane);
-			t.start();
-			lanes.add(t);
-		}
-		for (Thread t : lanes) {
-			t.join();
-		}
+		inLanes(2, "load-driver-warmup-", (lane) -> {
+			for (long round = 1; round <= 3 || System.nanoTime() < deadline; round++) {
+				round(lane, round, ignored, true);
+			}
+		});
 		long failed = ignored.values().stream().mapToLong((c) -> c.failed.get()).sum();
 		if (failed > 0) {
 			throw new DriverException(failed + " warm-up requests failed, e.g. "
@@ -262,6 +245,23 @@ public final class LoadDriver implements AutoCloseable {
 						.filter((e) -> e != null)
 						.findFirst()
 						.orElse("?"));
+		}
+	}
+
+	/**
+	 * Run {@code body} for lanes 1 to {@code n}, each on a thread of its own, until all
+	 * end.
+	 */
+	private static void inLanes(int n, String name, IntConsumer body) throws InterruptedException {
+		List<Thread> lanes = new ArrayList<>();
+		for (int lane = 1; lane <= n; lane++) {
+			int l = lane;
+			Thread t = new Thread(() -> body.accept(l), name + lane);
+			t.start();
+			lanes.add(t);
+		}
+		for (Thread t : lanes) {
+			t.join();
 		}
 	}
 

@@ -1,36 +1,32 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.demo;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.OptionalDouble;
 import java.util.function.ToDoubleFunction;
 
+import dev.tld.tools.BarChart.Bar;
+import dev.tld.tools.BarChart.Panel;
+import dev.tld.tools.BarChart.Scale;
+import dev.tld.tools.BarChart;
+
 /**
- * Draws a run as an SVG: one bar chart per figure (CPU work sent, CPU time, off-CPU time,
- * system calls, preemptions), one bar per tenant the driver sent load to. Plain SVG 1.1
- * text, no scripts or external resources; any browser shows it.
+ * Draws a run as an SVG ({@link BarChart}): one panel per figure (CPU work sent, CPU
+ * time, off-CPU time, system calls, preemptions), one bar per tenant the driver sent load
+ * to, each tenant in its own colour; the CPU time panel outlines what each tenant's CPU
+ * time would be if it followed the work sent exactly.
  */
 final class TenantChart {
-
-	private static final String[] COLORS = { "#c9a227", "#8d99a6", "#b0683a", "#4e79a7", "#59a14f", "#e15759",
-			"#76b7b2", "#af7aa1" };
-
-	private static final int PANEL_WIDTH = 200;
-
-	private static final int PANEL_HEIGHT = 250;
-
-	private static final int MARGIN = 20;
-
-	private static final int TOP = 90;
 
 	private TenantChart() {
 	}
 
 	/**
-	 * One bar chart; {@code expected}, if not null, draws a dashed outline per tenant.
+	 * One figure; {@code expected}, if not null, draws a dashed outline per tenant.
 	 */
-	private record Panel(String title, String unit, ToDoubleFunction<TenantResult> value, boolean measured,
+	private record Figure(String title, String unit, ToDoubleFunction<TenantResult> value, boolean measured,
 			ToDoubleFunction<TenantResult> expected) {
 	}
 
@@ -46,46 +42,45 @@ final class TenantChart {
 		// the reference's.
 		ToDoubleFunction<TenantResult> exact = (ref == null) ? null
 				: (t) -> ref.cpuNanos() / 1e6 * t.sent().cpuUnits() / ref.sent().cpuUnits();
-		List<Panel> panels = List.of(new Panel("CPU work sent", "units", (t) -> t.sent().cpuUnits(), false, null),
-				new Panel("CPU time", "ms", (t) -> t.cpuNanos() / 1e6, true, exact),
-				new Panel("Off-CPU time", "ms", (t) -> t.offCpuNanos() / 1e6, true, null),
-				new Panel("System calls", "calls", TenantResult::syscalls, true, null),
-				new Panel("Preemptions", "switches", TenantResult::preemptions, true, null));
-		int width = 2 * MARGIN + panels.size() * PANEL_WIDTH;
-		int height = TOP + PANEL_HEIGHT + 80;
-		StringBuilder s = new StringBuilder();
-		s.append(String.format(Locale.ROOT,
-				"<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\" "
-						+ "font-family=\"DejaVu Sans, Helvetica, Arial, sans-serif\">%n",
-				width, height, width, height));
-		s.append(String.format(Locale.ROOT, "<rect width=\"%d\" height=\"%d\" fill=\"#ffffff\"/>%n", width, height));
-		text(s, MARGIN, 30, 18, "bold", "start", "#222", String.format(Locale.ROOT,
-				"Task local data: what BPF charged each tenant (%.0f s of load)", run.seconds()));
-		text(s, MARGIN, 54, 13, "normal", "start", "#444", subtitle(run));
-		for (int i = 0; i < panels.size(); i++) {
-			panel(s, MARGIN + i * PANEL_WIDTH, TOP, panels.get(i), tenants, run.active());
+		List<Figure> figures = List.of(new Figure("CPU work sent", "units", (t) -> t.sent().cpuUnits(), false, null),
+				new Figure("CPU time", "ms", (t) -> t.cpuNanos() / 1e6, true, exact),
+				new Figure("Off-CPU time", "ms", (t) -> t.offCpuNanos() / 1e6, true, null),
+				new Figure("System calls", "calls", TenantResult::syscalls, true, null),
+				new Figure("Preemptions", "switches", TenantResult::preemptions, true, null));
+		BarChart chart = new BarChart(String.format(Locale.ROOT,
+				"Task local data: what BPF charged each tenant (%.0f s of load)", run.seconds()))
+			.subtitle(subtitle(run));
+		for (Figure f : figures) {
+			chart.panel(panel(f, tenants, run.active()));
 		}
-		int ly = TOP + PANEL_HEIGHT + 30;
-		int lx = MARGIN;
 		for (int i = 0; i < tenants.size(); i++) {
-			TenantResult t = tenants.get(i);
-			s.append(String.format(Locale.ROOT, "<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"%s\"/>%n",
-					lx, ly - 12, color(i)));
-			String label = t.tenant() + " (priority " + t.priority() + ")";
-			text(s, lx + 20, ly, 13, "normal", "start", "#222", label);
-			lx += 40 + 8 * label.length();
+			chart.legend(color(i), tenants.get(i).tenant() + " (priority " + tenants.get(i).priority() + ")");
 		}
 		if (exact != null && run.active()) {
-			s.append(String.format(Locale.ROOT,
-					"<rect x=\"%d\" y=\"%d\" width=\"14\" height=\"14\" fill=\"none\" stroke=\"#333\" "
-							+ "stroke-dasharray=\"3,2\"/>%n",
-					MARGIN, ly + 10));
-			text(s, MARGIN + 20, ly + 22, 13, "normal", "start", "#222",
-					"CPU time each tenant would have if it followed the work sent exactly, scaled from " + ref.tenant()
-							+ "'s");
+			chart.legendOutline("CPU time each tenant would have if it followed the work sent exactly, scaled from "
+					+ ref.tenant() + "'s");
 		}
-		s.append("</svg>\n");
-		return s.toString();
+		return chart.render();
+	}
+
+	private static Panel panel(Figure f, List<TenantResult> tenants, boolean active) {
+		String caption = f.measured() ? f.unit() + ", measured by BPF" : f.unit() + ", sent by the driver";
+		if (f.measured() && !active) {
+			return Panel.withoutBars(f.title(), caption, "not measured");
+		}
+		List<Bar> bars = new ArrayList<>();
+		for (int i = 0; i < tenants.size(); i++) {
+			TenantResult t = tenants.get(i);
+			double v = f.value().applyAsDouble(t);
+			Bar bar = new Bar(t.tenant(), v, color(i), number(v) + " " + f.unit(),
+					t.tenant() + ": " + number(v) + " " + f.unit());
+			if (f.expected() != null) {
+				double e = f.expected().applyAsDouble(t);
+				bar = bar.withOutline(e, t.tenant() + " if CPU time followed the work sent: " + number(e) + " ms");
+			}
+			bars.add(bar);
+		}
+		return Panel.of(f.title(), caption, Scale.LINEAR, TenantChart::number, bars);
 	}
 
 	private static String subtitle(DemoRun run) {
@@ -108,53 +103,6 @@ final class TenantChart {
 				cpu.isPresent() ? String.format(Locale.ROOT, "%.2fx", cpu.getAsDouble()) : "no");
 	}
 
-	private static void panel(StringBuilder s, int x, int y, Panel p, List<TenantResult> tenants, boolean active) {
-		int plotTop = y + 58;
-		int plotBottom = y + PANEL_HEIGHT - 30;
-		int plotLeft = x + 15;
-		int plotWidth = PANEL_WIDTH - 30;
-		text(s, x + PANEL_WIDTH / 2, y + 10, 14, "bold", "middle", "#222", p.title());
-		text(s, x + PANEL_WIDTH / 2, y + 27, 11, "normal", "middle", "#666",
-				p.measured() ? p.unit() + ", measured by BPF" : p.unit() + ", sent by the driver");
-		s.append(String.format(Locale.ROOT, "<line x1=\"%d\" y1=\"%d\" x2=\"%d\" y2=\"%d\" stroke=\"#999\"/>%n",
-				plotLeft, plotBottom, plotLeft + plotWidth, plotBottom));
-		if (p.measured() && !active) {
-			text(s, x + PANEL_WIDTH / 2, (plotTop + plotBottom) / 2, 12, "normal", "middle", "#a00", "not measured");
-			return;
-		}
-		double max = 0;
-		for (TenantResult t : tenants) {
-			max = Math.max(max, p.value().applyAsDouble(t));
-			if (p.expected() != null) {
-				max = Math.max(max, p.expected().applyAsDouble(t));
-			}
-		}
-		int n = Math.max(1, tenants.size());
-		double slot = (double) plotWidth / n;
-		double barWidth = Math.min(40, slot * 0.7);
-		for (int i = 0; i < tenants.size(); i++) {
-			TenantResult t = tenants.get(i);
-			double v = p.value().applyAsDouble(t);
-			double h = (max > 0) ? (plotBottom - plotTop) * v / max : 0;
-			double bx = plotLeft + slot * i + (slot - barWidth) / 2;
-			s.append(String.format(Locale.ROOT,
-					"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"%s\"><title>%s: %s %s</title></rect>%n",
-					bx, plotBottom - h, barWidth, h, color(i), escape(t.tenant()), number(v), p.unit()));
-			double top = h;
-			if (p.expected() != null && max > 0) {
-				double e = (plotBottom - plotTop) * p.expected().applyAsDouble(t) / max;
-				s.append(String.format(Locale.ROOT,
-						"<rect x=\"%.1f\" y=\"%.1f\" width=\"%.1f\" height=\"%.1f\" fill=\"none\" stroke=\"#333\" "
-								+ "stroke-dasharray=\"3,2\"><title>%s if CPU time followed the work sent: %s ms</title></rect>%n",
-						bx - 3, plotBottom - e, barWidth + 6, e, escape(t.tenant()),
-						number(p.expected().applyAsDouble(t))));
-				top = Math.max(h, e);
-			}
-			text(s, bx + barWidth / 2, plotBottom - top - 4, 11, "normal", "middle", "#222", number(v));
-			text(s, bx + barWidth / 2, plotBottom + 16, 12, "normal", "middle", "#222", t.tenant());
-		}
-	}
-
 	private static String number(double v) {
 		if (v >= 100 || v == Math.rint(v)) {
 			return String.format(Locale.ROOT, "%,d", Math.round(v));
@@ -163,34 +111,7 @@ final class TenantChart {
 	}
 
 	private static String color(int i) {
-		return COLORS[i % COLORS.length];
-	}
-
-	private static void text(StringBuilder s, double x, double y, int size, String weight, String anchor, String fill,
-			String text) {
-		s.append(String.format(Locale.ROOT,
-				"<text x=\"%.1f\" y=\"%.1f\" font-size=\"%d\" font-weight=\"%s\" text-anchor=\"%s\" fill=\"%s\">%s</text>%n",
-				x, y, size, weight, anchor, fill, escape(text)));
-	}
-
-	/**
-	 * Escape text for SVG (XML) content and attributes.
-	 * @param text any text
-	 * @return the text with {@code & < > " '} escaped
-	 */
-	static String escape(String text) {
-		StringBuilder b = new StringBuilder(text.length());
-		for (char c : text.toCharArray()) {
-			switch (c) {
-				case '&' -> b.append("&amp;");
-				case '<' -> b.append("&lt;");
-				case '>' -> b.append("&gt;");
-				case '"' -> b.append("&quot;");
-				case '\'' -> b.append("&apos;");
-				default -> b.append(c);
-			}
-		}
-		return b.toString();
+		return BarChart.SERIES.get(i % BarChart.SERIES.size());
 	}
 
 }

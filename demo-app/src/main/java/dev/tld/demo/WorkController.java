@@ -12,12 +12,14 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 import org.springframework.web.server.ResponseStatusException;
 
+import dev.tld.tools.CpuWork;
+
 /**
  * Three kinds of work, so that BPF has something different to see for each:
  * <ul>
  * <li>{@code /cpu?units=N}: N units of pure computation ({@link #UNIT_ITERATIONS}
- * iterations each, about a millisecond once compiled): on-CPU time, almost no system
- * calls;</li>
+ * iterations each of {@link CpuWork#spin}, about a millisecond once compiled): on-CPU
+ * time, almost no system calls;</li>
  * <li>{@code /io?ms=N}: waits N ms, like a blocking call to a slow backend: off-CPU
  * time;</li>
  * <li>{@code /lock?ms=N}: takes a lock that every request shares and holds it N ms:
@@ -48,7 +50,7 @@ public class WorkController {
 		check(units);
 		long start = System.nanoTime();
 		long cpuStart = THREADS.getCurrentThreadCpuTime();
-		long checksum = spin(units * UNIT_ITERATIONS);
+		long checksum = CpuWork.spin(units * UNIT_ITERATIONS);
 		long cpu = THREADS.getCurrentThreadCpuTime() - cpuStart;
 		return new Work("cpu", units, 0, elapsedMillis(start), cpu, checksum);
 	}
@@ -86,18 +88,6 @@ public class WorkController {
 		finally {
 			this.shared.unlock();
 		}
-	}
-
-	/** The computation: a 64-bit mixing loop that the JIT cannot fold. */
-	static long spin(long iterations) {
-		long x = 0x9E3779B97F4A7C15L;
-		for (long i = 0; i < iterations; i++) {
-			x ^= x << 13;
-			x ^= x >>> 7;
-			x ^= x << 17;
-			x += i;
-		}
-		return x;
 	}
 
 	private static void check(int amount) {

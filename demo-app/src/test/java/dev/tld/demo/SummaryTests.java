@@ -119,11 +119,6 @@ class SummaryTests {
 	}
 
 	@Test
-	void textIsEscapedForSvg() {
-		assertEquals("a&amp;b&lt;c&gt;&quot;&apos;", TenantChart.escape("a&b<c>\"'"));
-	}
-
-	@Test
 	void optionsDefaultToThirtySecondsOrDemoSeconds() {
 		LoadDriver.Options o = LoadDriver.Options.parse(new String[0], Map.of());
 		assertEquals(Duration.ofSeconds(30), o.duration());

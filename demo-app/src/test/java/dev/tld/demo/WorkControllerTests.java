@@ -6,6 +6,8 @@ import org.junit.jupiter.api.Test;
 import org.springframework.http.HttpStatus;
 import org.springframework.web.server.ResponseStatusException;
 
+import dev.tld.tools.CpuWork;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -24,9 +26,9 @@ class WorkControllerTests {
 		WorkController.Work w = this.controller.cpu(3);
 		assertEquals("cpu", w.kind());
 		assertEquals(3, w.amount());
-		assertEquals(WorkController.spin(3 * WorkController.UNIT_ITERATIONS), w.checksum());
+		assertEquals(CpuWork.spin(3 * WorkController.UNIT_ITERATIONS), w.checksum());
 		assertTrue(w.cpuNanos() > 0, "thread CPU time measured: " + w);
-		assertNotEquals(WorkController.spin(1), WorkController.spin(2), "the loop's result depends on its length");
+		assertNotEquals(CpuWork.spin(1), CpuWork.spin(2), "the loop's result depends on its length");
 	}
 
 	@Test

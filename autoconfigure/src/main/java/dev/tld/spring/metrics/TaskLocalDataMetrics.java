@@ -20,8 +20,8 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
-import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.core.trace.TenantStats;
+import dev.tld.spring.TaskLocalDataRuntime;
 
 /**
  * Micrometer meters fed from the BPF tracing programs' per (tenant, priority) totals.

@@ -11,8 +11,8 @@ import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 import dev.tld.core.TaskLocalData;
-import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.core.trace.ThreadRecord;
+import dev.tld.spring.TaskLocalDataRuntime;
 
 /**
  * A web application using the starter, for the integration tests. Its endpoints report

@@ -1,22 +1,29 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.bench.app;
 
+import java.util.concurrent.atomic.LongAdder;
+
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.tld.tools.CpuWork;
+
 /**
  * A demo-like endpoint: {@code /cpu?units=N} burns N units of computation and answers
- * with JSON, as the demo's {@code /cpu} does, with a unit a fortieth of the demo's
- * ({@value #UNIT_ITERATIONS} iterations). The benchmark asks for 2 units: a small
- * request, some 0.1 ms of server CPU on the benchmark machine, a sixth of it Tomcat,
- * Spring MVC, JSON and whatever the starter adds.
+ * with JSON, as the demo's {@code /cpu} does ({@link CpuWork#spin}), with a unit a
+ * fortieth of the demo's ({@value #UNIT_ITERATIONS} iterations). The benchmark asks for 2
+ * units: a small request, whose server CPU time (about 0.2 ms on the benchmark machine)
+ * is mostly Tomcat, Spring MVC, JSON and whatever the starter adds. Counts the requests
+ * it served, for {@link BenchStatsController}.
  */
 @RestController
 public class CpuController {
 
 	/** Loop iterations in one unit. */
 	public static final long UNIT_ITERATIONS = 10_000;
+
+	private static final LongAdder SERVED = new LongAdder();
 
 	/**
 	 * Burn CPU.
@@ -28,19 +35,17 @@ public class CpuController {
 		if (units < 0 || units > 1000) {
 			throw new IllegalArgumentException("units must be between 0 and 1000, got " + units);
 		}
-		return new Work(units, spin(units * UNIT_ITERATIONS));
+		Work work = new Work(units, CpuWork.spin(units * UNIT_ITERATIONS));
+		SERVED.increment();
+		return work;
 	}
 
-	/** The demo's computation: a 64-bit mixing loop that the JIT cannot fold. */
-	static long spin(long iterations) {
-		long x = 0x9E3779B97F4A7C15L;
-		for (long i = 0; i < iterations; i++) {
-			x ^= x << 13;
-			x ^= x >>> 7;
-			x ^= x << 17;
-			x += i;
-		}
-		return x;
+	/**
+	 * Requests served so far.
+	 * @return the count
+	 */
+	static long served() {
+		return SERVED.sum();
 	}
 
 	/**

@@ -5,8 +5,9 @@ import java.nio.charset.StandardCharsets;
 
 import jnr.ffi.Pointer;
 
-import dev.tld.bench.Native;
 import dev.tld.core.BpfObject;
+import dev.tld.core.internal.LibBpf;
+import dev.tld.core.internal.Natives;
 import dev.tld.spring.RequestMetadata;
 
 /**
@@ -24,6 +25,8 @@ public final class HintMap {
 	private final BpfObject object;
 
 	private final int fd;
+
+	private final LibBpf libbpf = Natives.get().libbpf();
 
 	private final ThreadLocal<Slot> slots = ThreadLocal.withInitial(Slot::new);
 
@@ -63,7 +66,7 @@ public final class HintMap {
 	}
 
 	private void update(Slot s) {
-		int rc = Native.libbpf().bpf_map_update_elem(this.fd, s.key, s.value, 0);
+		int rc = this.libbpf.bpf_map_update_elem(this.fd, s.key, s.value, 0);
 		if (rc != 0) {
 			throw new IllegalStateException("bpf_map_update_elem into hint_request failed: " + rc);
 		}
@@ -86,12 +89,12 @@ public final class HintMap {
 
 	private static final class Slot {
 
-		final Pointer key = Native.allocate(4);
+		final Pointer key = Natives.get().allocate(4);
 
-		final Pointer value = Native.allocate(VALUE_SIZE);
+		final Pointer value = Natives.get().allocate(VALUE_SIZE);
 
 		Slot() {
-			this.key.putInt(0, Native.gettid());
+			this.key.putInt(0, Natives.get().libc().gettid());
 		}
 
 	}

@@ -19,11 +19,13 @@ import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 import org.openjdk.jmh.annotations.TearDown;
 
-import dev.tld.bench.Native;
 import dev.tld.core.BpfObject;
 import dev.tld.core.TaskLocalData;
 import dev.tld.core.TldKey;
 import dev.tld.core.TldThread;
+import dev.tld.core.internal.LibBpf;
+import dev.tld.core.internal.NativeBlock;
+import dev.tld.core.internal.Natives;
 
 /**
  * The Java side: one write of one long, per scheme.
@@ -32,13 +34,14 @@ import dev.tld.core.TldThread;
  * once, the least the JVM can do (one {@code mov}). Unsafe is reached through a constant
  * method handle, so that javac sees no internal API and the JIT still inlines the
  * intrinsic.</li>
- * <li>{@code jnr_pointer}: jnr-ffi {@code Pointer.putLong} on a bounded pointer, which is
- * what a thread's block is in the core (informational: the floor plus jnr's bounds
- * check).</li>
+ * <li>{@code jnr_pointer}: jnr-ffi {@code Pointer.putLong} on the bounded pointer the
+ * core's {@code NativeBlock} hands out (informational: the floor plus jnr's bounds check
+ * and, on Java 23 and later, jffi's JNI memory access).</li>
  * <li>{@code tld}: {@link TldThread#putLong} on a cached thread and key.</li>
  * <li>{@code map_update}: the hint-map scheme, one {@code bpf_map_update_elem} system
- * call into a hash map keyed by tid, with key and value buffers allocated once and errno
- * not saved: the cheapest form of it through jnr-ffi.</li>
+ * call into a hash map keyed by tid, with key and value buffers allocated once, through
+ * the core's libbpf binding (which saves errno: a few nanoseconds against a system
+ * call).</li>
  * </ul>
  * Each op writes a new value so that no store is redundant.
  */
@@ -91,7 +94,7 @@ public class JavaWriteBench {
 
 		long value;
 
-		Pointer page;
+		NativeBlock page;
 
 		long address;
 
@@ -107,31 +110,34 @@ public class JavaWriteBench {
 
 		Pointer hintValue;
 
+		LibBpf libbpf;
+
 		/**
 		 * Register the benchmark thread and map its page.
 		 * @param shared the loaded objects
 		 */
 		@Setup(Level.Trial)
 		public void setUp(Shared shared) {
-			this.page = Native.mapPage(4096);
+			Natives natives = Natives.get();
+			this.page = NativeBlock.map(4096);
 			this.address = this.page.address() + 16;
-			this.bounded = this.page; // mapPage returns a bounded pointer, as NativeBlock
-										// does
+			this.bounded = this.page.pointer();
 			this.thread = shared.tld.currentThread();
 			if (!this.thread.isRegistered()) {
 				throw new IllegalStateException("not registered: " + this.thread.registrationError());
 			}
 			this.key = shared.key;
 			this.hintFd = shared.hintFd;
-			this.hintKey = Native.allocate(4);
-			this.hintKey.putInt(0, Native.gettid());
-			this.hintValue = Native.allocate(8);
+			this.hintKey = natives.allocate(4);
+			this.hintKey.putInt(0, natives.libc().gettid());
+			this.hintValue = natives.allocate(8);
+			this.libbpf = natives.libbpf();
 		}
 
 		/** Unmap the page. */
 		@TearDown(Level.Trial)
 		public void tearDown() {
-			Native.unmap(this.page);
+			this.page.unmap();
 		}
 
 	}
@@ -171,7 +177,7 @@ public class JavaWriteBench {
 	@Benchmark
 	public void map_update(PerThread t) {
 		t.hintValue.putLong(0, t.value++);
-		int rc = Native.libbpf().bpf_map_update_elem(t.hintFd, t.hintKey, t.hintValue, 0);
+		int rc = t.libbpf.bpf_map_update_elem(t.hintFd, t.hintKey, t.hintValue, 0);
 		if (rc != 0) {
 			throw new IllegalStateException("bpf_map_update_elem: " + rc);
 		}

@@ -10,9 +10,9 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 
 import dev.tld.core.KernelSupport;
 import dev.tld.core.TaskLocalData;
-import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.core.trace.TenantStats;
 import dev.tld.core.trace.ThreadRecord;
+import dev.tld.spring.TaskLocalDataRuntime;
 
 /**
  * {@code /actuator/tasklocaldata}: kernel support and BPF status, the pinned map, the key
