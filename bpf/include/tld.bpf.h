@@ -559,17 +559,25 @@ static __always_inline bool __tld_entry_ok(struct tld_meta_u *meta, __u32 idx,
 #define __TLD_MISS		(1u << 31)
 
 /*
- * Slow path: scan the key table for @name. Returns the entry's index + 1,
- * or __TLD_MISS | (cnt << 16) if the table (holding cnt keys) has no such
- * name, or 0 if the blocks are gone. Sizes are not looked at here: every
- * access checks its own (__tld_entry_ok()). Every field comes from user
- * memory: the loop is bounded by TLD_MAX_KEYS whatever cnt says, and names
- * are compared within their field.
+ * Slow path, out of line so that the inline fast path stays small for the
+ * verifier: resolve @name by scanning the key table, remember the result in
+ * one of the two slots @hash picks (our own, else a free one, else the
+ * first), and return the
+ * key's offset if its entry has at least @size bytes at a valid offset, else
+ * 0. A miss is remembered with the key count it was seen at, and retried
+ * only once the table has grown. Sizes are not cached: every access checks
+ * its own. Every field comes from user memory: the scan is bounded by
+ * TLD_MAX_KEYS whatever cnt says, and names are compared within their field
+ * (bpf_strncmp() stops at the first difference, the NUL included, so the
+ * match is exact).
  */
-static __noinline __u32 __tld_fetch(struct tld_map_value *v, const char *name)
+static __noinline __u32 __tld_resolve(struct tld_map_value *v, const char *name,
+				      __u32 size, __u32 hash, __u64 e)
 {
+	__u32 a = hash % TLD_CACHE_SLOTS;
+	__u32 b = (hash >> 8) % TLD_CACHE_SLOTS;
+	__u32 cnt, i, r, tag_a, tag_b, ksize, off;
 	struct tld_meta_u *meta;
-	__u32 cnt, i;
 
 	if (!v)
 		return 0;
@@ -579,22 +587,42 @@ static __noinline __u32 __tld_fetch(struct tld_map_value *v, const char *name)
 	cnt = meta->cnt;
 	if (cnt > TLD_MAX_KEYS)
 		cnt = TLD_MAX_KEYS;
+	if ((e & __TLD_MISS) && ((e >> 16) & 0x7fff) == cnt)
+		return 0;
+	r = __TLD_MISS | (cnt << 16);
 	for (i = 0; i < TLD_MAX_KEYS; i++) {
 		if (i >= cnt)
 			break;
-		if (!bpf_strncmp(meta->metadata[i].name, TLD_NAME_LEN, name))
-			return i + 1;
+		if (!bpf_strncmp(meta->metadata[i].name, TLD_NAME_LEN, name)) {
+			r = i + 1;
+			break;
+		}
 	}
-	return __TLD_MISS | (cnt << 16);
+	tag_a = v->cache[a] >> 32;
+	tag_b = v->cache[b] >> 32;
+	if (tag_a != hash && tag_a && (tag_b == hash || !tag_b))
+		a = b;
+	v->cache[a] = ((__u64)hash << 32) | r;
+	if (r & __TLD_MISS)
+		return 0;
+	i = r - 1;
+	if (i >= TLD_MAX_KEYS)
+		return 0;
+	ksize = meta->metadata[i].size;
+	off = meta->metadata[i].off;
+	if (ksize < size || off < TLD_DATA_HDR_SIZE || off > TLD_BLOCK_SIZE - size)
+		return 0;
+	return off;
 }
 
 /*
- * Look @name up through the two cache slots it may use; resolve and fill a
- * slot on a miss. Returns a pointer to @size bytes of the task's data, or
- * NULL. The cache only remembers which entry holds a name: every access
- * verifies that entry (name, size, offset), so the cache can be stale,
- * shared with tools that read other keys or other sizes, or written by
- * anyone: the worst it does is cost a table scan.
+ * Look @name up through the two cache slots it may use, verifying the
+ * entry a slot points at; resolve it out of line on a miss. Returns a
+ * pointer to @size bytes of the task's data, or NULL. The cache only
+ * remembers which entry holds a name: every access verifies that entry
+ * (name, size, offset), so the cache can be stale, shared with tools that
+ * read other keys or other sizes, or written by anyone: the worst it does
+ * is cost a table scan.
  */
 static __always_inline void *__tld_get(struct tld_object *obj, const char *name,
 				       __u32 len, __u32 size)
@@ -605,7 +633,7 @@ static __always_inline void *__tld_get(struct tld_object *obj, const char *name,
 	__u32 hash = __tld_hash(name);
 	__u32 a = hash % TLD_CACHE_SLOTS;
 	__u32 b = (hash >> 8) % TLD_CACHE_SLOTS;
-	__u32 tag_a, tag_b, cnt, off = 0, r;
+	__u32 off = 0;
 	__u64 e = 0, o;
 
 	if (!v)
@@ -615,42 +643,24 @@ static __always_inline void *__tld_get(struct tld_object *obj, const char *name,
 	if (!data || !meta)
 		return NULL;
 
-	tag_a = v->cache[a] >> 32;
-	tag_b = v->cache[b] >> 32;
-	if (tag_a == hash)
+	if ((__u32)(v->cache[a] >> 32) == hash)
 		e = v->cache[a];
-	else if (tag_b == hash)
+	else if ((__u32)(v->cache[b] >> 32) == hash)
 		e = v->cache[b];
 
-	if (e && !(e & __TLD_MISS) &&
-	    __tld_entry_ok(meta, (e & 0xff) - 1, name, len, size, &off))
-		goto found;
-	/* A cached miss is retried only once the table has grown. */
-	if (e & __TLD_MISS) {
-		cnt = meta->cnt;
-		if (cnt > TLD_MAX_KEYS)
-			cnt = TLD_MAX_KEYS;
-		if (((e >> 16) & 0x7fff) == cnt)
+	if (!e || (e & __TLD_MISS) ||
+	    !__tld_entry_ok(meta, (e & 0xff) - 1, name, len, size, &off)) {
+		off = __tld_resolve(v, name, size, hash, e);
+		if (!off)
 			return NULL;
 	}
-	r = __tld_fetch(v, name);
-	if (!r)
-		return NULL;
-	/* Our own slot, else a free one, else evict slot a. */
-	if (tag_a != hash && tag_a && (tag_b == hash || !tag_b))
-		a = b;
-	v->cache[a] = ((__u64)hash << 32) | r;
-	if ((r & __TLD_MISS) ||
-	    !__tld_entry_ok(meta, (r & 0xff) - 1, name, len, size, &off))
-		return NULL;
-found:
 	/*
 	 * The verifier must see both bounds on the very register that is
 	 * added to data. Hence a 64-bit copy (a 32-bit value would be
 	 * zero-extended into a fresh register for each use) and compiler
 	 * barriers: they keep clang from dropping a check it proved inside
-	 * __tld_entry_ok() (the verifier did not) and from folding both
-	 * checks into one range check on a temporary.
+	 * __tld_entry_ok() or __tld_resolve() (the verifier did not) and
+	 * from folding both checks into one range check on a temporary.
 	 */
 	o = off;
 	barrier_var(o);
