@@ -1,46 +1,58 @@
 /* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
 /*
- * tld.bpf.h - BPF side of task local data (TLD).
+ * tld.bpf.h - BPF side of task local data (TLD), ABI version 2.
  *
- * A user-space process publishes, per thread, named values ("keys") in a
- * native block that the kernel pins through a UPTR in the task-storage map
- * tld_data_map. A BPF program reads them with plain loads:
+ * A user-space process publishes, per thread, named values ("keys") and a
+ * request record in a native block that the kernel pins through a UPTR in
+ * the task-storage map tld_data_map. A BPF program reads them with plain
+ * loads. Per key, as with the kernel selftests' prototype:
  *
  *	struct tld_keys {
- *		tld_key_t tenant;
- *		tld_key_t prio;
+ *		tld_key_t region;
  *	};
  *
  *	SEC("tp_btf/sys_enter")
  *	int BPF_PROG(on_enter, struct pt_regs *regs, long id)
  *	{
  *		struct tld_object obj;
- *		__u64 *prio;
+ *		char *region;
  *
  *		if (tld_object_init(bpf_get_current_task_btf(), &obj))
  *			return 0;
- *		prio = tld_get_data(&obj, prio, "tld.priority", sizeof(*prio));
- *		if (prio)
+ *		region = tld_get_data(&obj, region, "app.region", 16);
+ *		if (region)
  *			...
  *	}
  *
- * The API is source-compatible with the kernel selftests' prototype
- * (tools/testing/selftests/bpf/progs/task_local_data.bpf.h). Differences
- * that matter to callers:
+ * and the request the thread serves, as one consistent snapshot (see
+ * tld_read_request()):
  *
- *  - Lookups cost one task-storage lookup per program run: the cache of
- *    resolved offsets lives in the tld_data_map value itself, shared by
- *    every BPF tool that reads the map, instead of in a second map.
- *    tld_key_map still exists so that code naming it compiles; it is
- *    not used.
- *  - The native layout is versioned (see docs/abi.md). Blocks with an
- *    unknown magic or version read as "no data".
+ *	struct tld_request req;
+ *
+ *	if (!tld_read_request(&obj, &req) && tld_req_serving(&req))
+ *		... tld_req_tenant_id(&req), req.tenant, req.request_id ...
+ *
+ * The per-key API is source-compatible with the kernel selftests' prototype
+ * (tools/testing/selftests/bpf/progs/task_local_data.bpf.h). Every
+ * difference is listed in docs/abi.md; those that matter most:
+ *
+ *  - One task-storage lookup per program run: the cache of resolved keys
+ *    lives in the tld_data_map value itself, shared by every BPF tool that
+ *    reads the map, instead of in a second map. tld_key_map still exists so
+ *    that code naming it compiles; it is not used.
+ *  - The cache is exact: it remembers which table entry holds a name, and
+ *    every access compares the whole name and checks the size against that
+ *    entry, so two names never read each other's bytes and a tool asking for
+ *    the wrong size blinds nobody else.
+ *  - The layout is versioned (docs/abi.md). Blocks with an unknown magic or
+ *    version read as "no data".
  *  - Everything in user memory is treated as hostile: a corrupt key count,
  *    name, size or offset makes a lookup fail; it never yields a pointer
  *    outside the thread's own data block and never loops without bound.
  *  - Blocks are TLD_BLOCK_SIZE (4 KiB) whatever the page size, so the same
  *    object works on 4, 16 and 64 KiB page kernels.
- *  - Key names are at most TLD_NAME_LEN - 1 (59) bytes.
+ *  - Key names are at most TLD_NAME_LEN - 1 (55) bytes; all keys share the
+ *    block (no separate budget for keys defined at run time).
  *
  * Requires Linux 6.13+ (UPTR) and a BTF task pointer (tp_btf, iter/task,
  * syscall programs with bpf_get_current_task_btf(), ...).
@@ -51,6 +63,12 @@
 #include <bpf/bpf_helpers.h>
 
 /* vmlinux.h has no errno values and libc's errno.h does not build for BPF. */
+#ifndef ENOMEM
+#define ENOMEM			12
+#endif
+#ifndef EAGAIN
+#define EAGAIN			11
+#endif
 #ifndef ENODATA
 #define ENODATA			61
 #endif
@@ -59,35 +77,63 @@
 #endif
 
 /* ABI constants: shared with user space, see docs/abi.md. */
-#define TLD_ABI_VERSION		1
+#define TLD_ABI_VERSION		2
 #define TLD_META_MAGIC		0x4d444c54	/* "TLDM" little endian */
 #define TLD_DATA_MAGIC		0x44444c54	/* "TLDD" little endian */
 #define TLD_BLOCK_SIZE		4096
-#define TLD_NAME_LEN		60
 #define TLD_META_HDR_SIZE	64
-#define TLD_DATA_HDR_SIZE	16
-#define TLD_MAX_KEYS		((TLD_BLOCK_SIZE - TLD_META_HDR_SIZE) / \
-				 sizeof(struct tld_metadata))
 #define TLD_CACHE_SLOTS		16
+#define TLD_TENANT_LEN		32
+#define TLD_REQUEST_ID_LEN	40
+#define TLD_TRACE_ID_LEN	16
+#define TLD_SPAN_ID_LEN		8
 
-/* Compatibility with the prototype's name for the key limit. */
-#define TLD_MAX_DATA_CNT	TLD_MAX_KEYS
+/*
+ * Bytes of a key name field, NUL included. Fixed by the ABI: a program that
+ * defines it (the prototype lets programs override its 62) must agree.
+ */
+#define __TLD_ABI_NAME_LEN	56
+#ifndef TLD_NAME_LEN
+#define TLD_NAME_LEN		__TLD_ABI_NAME_LEN
+#endif
+_Static_assert(TLD_NAME_LEN == __TLD_ABI_NAME_LEN,
+	       "TLD_NAME_LEN is fixed by task local data ABI version 2: 56");
+
+/* The prototype's rounding helpers; @y must be a power of two. */
+#define TLD_ROUND_MASK(x, y)	((__typeof__(x))((y) - 1))
+#define TLD_ROUND_UP(x, y)	((((x) - 1) | TLD_ROUND_MASK(x, y)) + 1)
+
+/* Read attempts before tld_read_request() gives up with -EAGAIN. */
+#define TLD_READ_TRIES		4
+
+/* Tenant ids of struct tld_request.key (bits 63..32). */
+#define TLD_TENANT_NONE		0	/* not serving a request */
+#define TLD_TENANT_OTHER	1	/* beyond the publisher's tenant table */
 
 /**
  * struct tld_metadata - one published key
- * @name: NUL-terminated key name (not trusted to be terminated)
+ * @name: NUL-terminated key name, zero-filled to the end of the field (not
+ *	  trusted to be either)
  * @size: size in bytes the key was created with
  * @off: offset of the key's bytes from the start of struct tld_data_u
+ * @reserved: zero
  */
 struct tld_metadata {
 	char name[TLD_NAME_LEN];
 	__u16 size;
 	__u16 off;
+	__u32 reserved;
 };
+
+#define TLD_MAX_KEYS		((TLD_BLOCK_SIZE - TLD_META_HDR_SIZE) / \
+				 sizeof(struct tld_metadata))
+
+/* The prototype's name for the key limit. */
+#define TLD_MAX_DATA_CNT	TLD_MAX_KEYS
 
 /**
  * struct tld_meta_u - per-process key table, one block shared by all threads
- * @magic: TLD_META_MAGIC
+ * @magic: TLD_META_MAGIC, written last at creation
  * @version: TLD_ABI_VERSION
  * @cnt: number of valid entries in @metadata, published after the entry
  * @used: end offset of the data handed out so far
@@ -105,28 +151,97 @@ struct tld_meta_u {
 };
 
 /**
+ * struct tld_otel - the thread's trace context, laid out as the header of
+ * OpenTelemetry's thread context record (OTEP 4947)
+ * @trace_id: W3C trace id
+ * @span_id: W3C span id of the span in scope
+ * @valid: 1 while a span is in scope, else 0 (and the ids are zero)
+ * @flags: W3C trace flags (bit 0: sampled)
+ * @attrs_size: bytes of attributes after the header: always 0 here
+ * @reserved: zero
+ */
+struct tld_otel {
+	__u8 trace_id[TLD_TRACE_ID_LEN];
+	__u8 span_id[TLD_SPAN_ID_LEN];
+	__u8 valid;
+	__u8 flags;
+	__u16 attrs_size;
+	__u8 reserved[4];
+};
+
+/**
+ * struct tld_request - what a thread serves: one publish
+ * @key: the attribution key: bits 63..32 the tenant id (TLD_TENANT_NONE
+ *	 when not serving, TLD_TENANT_OTHER beyond the publisher's table, ids
+ *	 the publisher interned otherwise), bits 31..0 the priority (__s32)
+ * @since: CLOCK_MONOTONIC ns (bpf_ktime_get_ns()'s clock) of this publish
+ * @last_key: the key served just before this publish, 0 if none
+ * @last_since: when @last_key was published
+ * @last_until: when it stopped being served (the time of this publish)
+ * @tenant: the tenant's name, NUL-terminated, zero-padded; meaningful only
+ *	    while serving
+ * @request_id: the request id, NUL-terminated, zero-padded; ditto
+ * @otel: the trace context
+ *
+ * Ids, not names, key the accounting: a tenant id maps back to @tenant
+ * through the publisher (which retires idle tenants and may then give their
+ * id's totals to TLD_TENANT_OTHER; ids are not reused).
+ */
+struct tld_request {
+	__u64 key;
+	__u64 since;
+	__u64 last_key;
+	__u64 last_since;
+	__u64 last_until;
+	char tenant[TLD_TENANT_LEN];
+	char request_id[TLD_REQUEST_ID_LEN];
+	struct tld_otel otel;
+};
+
+/* Bytes of struct tld_request up to @tenant: what accounting needs. */
+#define TLD_REQUEST_ATTR_SIZE	40
+
+/* The data block's header: magic, version, flags, tid, seq, two records. */
+#define TLD_DATA_HDR_SIZE	304
+
+/**
  * struct tld_data_u - one thread's data block
  * @magic: TLD_DATA_MAGIC while the block is registered, 0 once released
+ * @version: TLD_ABI_VERSION
+ * @flags: zero
  * @tid: thread id as seen by the owner (informational, namespace-local)
- * @seq: reserved for consistent multi-field reads, zero in version 1
- * @reserved: zero
+ * @seq: the request latch's sequence: readers take @request[@seq & 1]
+ * @request: two copies of the request record; the writer updates the one
+ *	     readers are not told to take (see tld_read_request())
  * @data: key bytes, at the offsets given by struct tld_metadata
  */
 struct tld_data_u {
 	__u32 magic;
+	__u16 version;
+	__u16 flags;
 	__u32 tid;
 	__u32 seq;
-	__u32 reserved;
+	struct tld_request request[2];
 	char data[TLD_BLOCK_SIZE - TLD_DATA_HDR_SIZE];
 };
+
+_Static_assert(sizeof(struct tld_metadata) == 64, "tld_metadata size");
+_Static_assert(sizeof(struct tld_meta_u) == TLD_BLOCK_SIZE, "tld_meta_u size");
+_Static_assert(sizeof(struct tld_request) == 144, "tld_request size");
+_Static_assert(__builtin_offsetof(struct tld_request, tenant) ==
+	       TLD_REQUEST_ATTR_SIZE, "tld_request attribution prefix");
+_Static_assert(__builtin_offsetof(struct tld_data_u, data) ==
+	       TLD_DATA_HDR_SIZE, "tld_data_u header size");
+_Static_assert(sizeof(struct tld_data_u) == TLD_BLOCK_SIZE, "tld_data_u size");
 
 /**
  * struct tld_map_value - value of tld_data_map
  * @data: this thread's data block (UPTR)
  * @meta: the process's key table (UPTR)
- * @cache: resolved offsets, owned by BPF; zeroed by every registration.
- *	   Entry format: bits 63..32 name hash, bits 15..0 offset, bit 31 set
- *	   for "not found while the table held bits 30..16 keys".
+ * @cache: resolved keys, owned by BPF; zeroed by every registration.
+ *	   Entry format: bits 63..32 name hash (slot tag), then either bits
+ *	   7..0 the table index + 1 of the entry holding the name, or bit 31
+ *	   set for "not found while the table held bits 30..16 keys".
  * @btf_data: zero-sized, see below
  * @btf_meta: zero-sized, see below
  *
@@ -189,14 +304,14 @@ struct {
 /**
  * tld_object_init() - find a task's task local data
  * @task: BTF pointer to the task
- * @obj: filled in; pass to tld_get_data()
+ * @obj: filled in; pass to tld_get_data() and tld_read_request()
  *
  * Costs one task-storage lookup. A block with an unknown magic or version
  * is treated as absent.
  *
  * Return: 0 on success; -ENODATA if the task never registered or was
- * released; -EPROTO if its blocks have an unknown layout. On error,
- * tld_get_data() on @obj returns NULL.
+ * released; -EPROTO if its blocks have an unknown layout or version. On
+ * error, tld_get_data() on @obj returns NULL.
  */
 __attribute__((unused))
 static __always_inline int tld_object_init(struct task_struct *task,
@@ -215,7 +330,9 @@ static __always_inline int tld_object_init(struct task_struct *task,
 	meta = v->meta;
 	if (!data || !meta || !data->magic)
 		return -ENODATA;
-	if (data->magic != TLD_DATA_MAGIC || meta->magic != TLD_META_MAGIC ||
+	if (data->magic != TLD_DATA_MAGIC ||
+	    data->version != TLD_ABI_VERSION ||
+	    meta->magic != TLD_META_MAGIC ||
 	    meta->version != TLD_ABI_VERSION)
 		return -EPROTO;
 	obj->data_map = v;
@@ -223,8 +340,149 @@ static __always_inline int tld_object_init(struct task_struct *task,
 }
 
 /*
- * FNV-1a of a key name. tld_get_data() only passes string literals, so
- * clang folds the whole loop into a constant: no cost at run time.
+ * Read barrier between loads of user memory that another CPU may be
+ * writing. x86 never reorders loads with loads: a compiler barrier is
+ * enough. Elsewhere (arm64) BPF has no read barrier of its own, but a
+ * value-returning atomic is fully ordered (as the kernel selftests'
+ * bpf_atomic.h uses it): one on a stack slot orders the loads around it.
+ */
+#if defined(__TARGET_ARCH_x86)
+#define __tld_smp_rmb()	asm volatile("" ::: "memory")
+#else
+#define __tld_smp_rmb()							\
+	({								\
+		__u64 __tld_v = 0;					\
+		__tld_v = __sync_fetch_and_add(&__tld_v, 0);		\
+		barrier_var(__tld_v);					\
+	})
+#endif
+
+/* An 8-byte word that may alias anything: word-wise copies. */
+typedef __u64 __attribute__((may_alias)) __tld_word_t;
+
+/*
+ * The request latch (a seqcount latch, as the kernel's latch_tree and
+ * timekeeping use): the writer, the owning thread only,
+ *
+ *	seq++ (odd: readers take copy 1), store-store fence,
+ *	write copy 0,
+ *	release, seq++ (even: readers take copy 0), store-store fence,
+ *	write copy 1.
+ *
+ * A reader takes copy seq & 1, which the writer is not writing, and checks
+ * that seq did not move meanwhile. A reader on the writer's own CPU (the
+ * writer preempted, at a safepoint, or in a system call between two of its
+ * stores: sched_switch, sys_enter, perf_event) always succeeds at once. A
+ * reader on another CPU (iter/task) retries if the writer moved on
+ * meanwhile, at most TLD_READ_TRIES times: it never waits.
+ */
+static __always_inline int __tld_read_latch(struct tld_data_u *data,
+					    struct tld_request *out,
+					    __u32 size)
+{
+	__tld_word_t *dst = (__tld_word_t *)out;
+	const __tld_word_t *src;
+	__u32 s1, s2, i, t;
+
+#pragma unroll
+	for (t = 0; t < TLD_READ_TRIES; t++) {
+		s1 = *(volatile __u32 *)&data->seq;
+		__tld_smp_rmb();
+		src = (const __tld_word_t *)&data->request[s1 & 1];
+#pragma unroll
+		for (i = 0; i < size / 8; i++)
+			dst[i] = src[i];
+		__tld_smp_rmb();
+		s2 = *(volatile __u32 *)&data->seq;
+		if (s1 == s2)
+			return 0;
+	}
+	return -EAGAIN;
+}
+
+/**
+ * tld_read_request() - what the task serves, as one publish wrote it
+ * @obj: initialized by tld_object_init()
+ * @out: filled with a copy of the task's request record
+ *
+ * Every field of @out comes from the same publish: never a new tenant
+ * with an old priority, a half-written name, or a last_key from another
+ * publish than last_since. The strings are user memory and must still be
+ * treated as such (they are NUL-terminated only if the publisher made them
+ * so). A task that is not serving has a key of 0.
+ *
+ * Return: 0 on success; -ENODATA if @obj has no data; -EAGAIN if the
+ * writer kept publishing on another CPU during TLD_READ_TRIES attempts.
+ */
+__attribute__((unused))
+static __always_inline int tld_read_request(struct tld_object *obj,
+					    struct tld_request *out)
+{
+	struct tld_map_value *v = obj->data_map;
+	struct tld_data_u *data;
+
+	if (!v)
+		return -ENODATA;
+	data = v->data;
+	if (!data)
+		return -ENODATA;
+	return __tld_read_latch(data, out, sizeof(*out));
+}
+
+/**
+ * tld_read_request_attr() - the first TLD_REQUEST_ATTR_SIZE bytes of the
+ * request record (key, since and the last_* fields), consistently
+ * @obj: initialized by tld_object_init()
+ * @out: its first TLD_REQUEST_ATTR_SIZE bytes are filled; the rest is left
+ *	 alone
+ *
+ * What accounting needs, at a third of the cost of tld_read_request().
+ *
+ * Return: as tld_read_request().
+ */
+__attribute__((unused))
+static __always_inline int tld_read_request_attr(struct tld_object *obj,
+						 struct tld_request *out)
+{
+	struct tld_map_value *v = obj->data_map;
+	struct tld_data_u *data;
+
+	if (!v)
+		return -ENODATA;
+	data = v->data;
+	if (!data)
+		return -ENODATA;
+	return __tld_read_latch(data, out, TLD_REQUEST_ATTR_SIZE);
+}
+
+/* The tenant id of a key. */
+static __always_inline __u32 tld_key_tenant_id(__u64 key)
+{
+	return key >> 32;
+}
+
+/* The priority of a key. */
+static __always_inline __s32 tld_key_priority(__u64 key)
+{
+	return (__s32)key;
+}
+
+/* Whether a request record says the task serves a request. */
+static __always_inline bool tld_req_serving(const struct tld_request *req)
+{
+	return tld_key_tenant_id(req->key) != TLD_TENANT_NONE;
+}
+
+/* The tenant id a request record names. */
+static __always_inline __u32 tld_req_tenant_id(const struct tld_request *req)
+{
+	return tld_key_tenant_id(req->key);
+}
+
+/*
+ * FNV-1a of a key name: it only picks the cache slots a name may use.
+ * tld_get_data() only passes string literals, so clang folds the whole
+ * loop into a constant: no cost at run time.
  */
 static __always_inline __u32 __tld_hash(const char *name)
 {
@@ -240,22 +498,86 @@ static __always_inline __u32 __tld_hash(const char *name)
 	return h | 1; /* never 0: a zeroed slot never matches */
 }
 
+/*
+ * Word @i of a name literal of @len bytes (NUL included), zero beyond it:
+ * the bytes of the name field that hold the name, as one load sees them.
+ * Folded into a constant.
+ */
+static __always_inline __u64 __tld_name_word(const char *name, __u32 len,
+					     __u32 i)
+{
+	__u64 w = 0, c;
+	__u32 j, k;
+
+#pragma unroll
+	for (j = 0; j < 8; j++) {
+		k = i * 8 + j;
+		c = (k < len) ? (unsigned char)name[k] : 0;
+#if __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+		w |= c << (8 * j);
+#else
+		w |= c << (8 * (7 - j));
+#endif
+	}
+	return w;
+}
+
+/*
+ * Whether table entry @idx holds exactly @name (@len bytes with its NUL)
+ * with at least @size bytes at a valid offset; the offset in *@off. The
+ * name is compared a word at a time against constants, up to the word that
+ * holds its NUL: user space zero-fills name fields, so equal words mean
+ * equal names.
+ */
+static __always_inline bool __tld_entry_ok(struct tld_meta_u *meta, __u32 idx,
+					   const char *name, __u32 len,
+					   __u32 size, __u32 *off)
+{
+	const __tld_word_t *w;
+	__u64 diff = 0;
+	__u32 i, o, ksize;
+
+	if (idx >= TLD_MAX_KEYS)
+		return false;
+	w = (const __tld_word_t *)meta->metadata[idx].name;
+#pragma unroll
+	for (i = 0; i < TLD_NAME_LEN / 8; i++) {
+		if (i * 8 >= len)
+			break;
+		diff |= w[i] ^ __tld_name_word(name, len, i);
+	}
+	if (diff)
+		return false;
+	ksize = meta->metadata[idx].size;
+	o = meta->metadata[idx].off;
+	if (ksize < size || o < TLD_DATA_HDR_SIZE || o > TLD_BLOCK_SIZE - size)
+		return false;
+	*off = o;
+	return true;
+}
+
 #define __TLD_MISS		(1u << 31)
 
 /*
- * Slow path: scan the key table for @name. Returns the key's offset, or
- * __TLD_MISS | (cnt << 16) if the table (holding cnt keys) has no such
- * key of at least @size bytes at a valid offset, or 0 if the blocks are
- * gone. Every field comes from user memory, so each is range-checked: the
- * loop is bounded by TLD_MAX_KEYS whatever cnt says, names are compared
- * within their field, and an offset is used only if the whole requested
- * range lies in the data part of the block.
+ * Slow path, out of line so that the inline fast path stays small for the
+ * verifier: resolve @name by scanning the key table, remember the result in
+ * one of the two slots @hash picks (our own, else a free one, else the
+ * first), and return the
+ * key's offset if its entry has at least @size bytes at a valid offset, else
+ * 0. A miss is remembered with the key count it was seen at, and retried
+ * only once the table has grown. Sizes are not cached: every access checks
+ * its own. Every field comes from user memory: the scan is bounded by
+ * TLD_MAX_KEYS whatever cnt says, and names are compared within their field
+ * (bpf_strncmp() stops at the first difference, the NUL included, so the
+ * match is exact).
  */
-static __noinline __u32 __tld_fetch(struct tld_map_value *v, const char *name,
-				    __u32 size)
+static __noinline __u32 __tld_resolve(struct tld_map_value *v, const char *name,
+				      __u32 size, __u32 hash, __u64 e)
 {
+	__u32 a = hash % TLD_CACHE_SLOTS;
+	__u32 b = (hash >> 8) % TLD_CACHE_SLOTS;
+	__u32 cnt, i, r, tag_a, tag_b, ksize, off;
 	struct tld_meta_u *meta;
-	__u32 cnt, i, off, ksize;
 
 	if (!v)
 		return 0;
@@ -265,30 +587,45 @@ static __noinline __u32 __tld_fetch(struct tld_map_value *v, const char *name,
 	cnt = meta->cnt;
 	if (cnt > TLD_MAX_KEYS)
 		cnt = TLD_MAX_KEYS;
+	if ((e & __TLD_MISS) && ((e >> 16) & 0x7fff) == cnt)
+		return 0;
+	r = __TLD_MISS | (cnt << 16);
 	for (i = 0; i < TLD_MAX_KEYS; i++) {
 		if (i >= cnt)
 			break;
-		if (bpf_strncmp(meta->metadata[i].name, TLD_NAME_LEN, name))
-			continue;
-		off = meta->metadata[i].off;
-		ksize = meta->metadata[i].size;
-		if (ksize < size || off < TLD_DATA_HDR_SIZE ||
-		    off > TLD_BLOCK_SIZE - size)
-			break;	/* corrupt or mismatched entry: no data */
-		return off;
+		if (!bpf_strncmp(meta->metadata[i].name, TLD_NAME_LEN, name)) {
+			r = i + 1;
+			break;
+		}
 	}
-	return __TLD_MISS | (cnt << 16);
+	tag_a = v->cache[a] >> 32;
+	tag_b = v->cache[b] >> 32;
+	if (tag_a != hash && tag_a && (tag_b == hash || !tag_b))
+		a = b;
+	v->cache[a] = ((__u64)hash << 32) | r;
+	if (r & __TLD_MISS)
+		return 0;
+	i = r - 1;
+	if (i >= TLD_MAX_KEYS)
+		return 0;
+	ksize = meta->metadata[i].size;
+	off = meta->metadata[i].off;
+	if (ksize < size || off < TLD_DATA_HDR_SIZE || off > TLD_BLOCK_SIZE - size)
+		return 0;
+	return off;
 }
 
 /*
- * Look @name up through the two cache slots it may occupy; resolve and
- * fill a slot on a miss. Returns a pointer to @size bytes of the task's
- * data, or NULL. The cache is written by BPF only, but the offset is
- * range-checked again right before the pointer arithmetic anyway: that
- * check is what the verifier relies on, and it costs one compare.
+ * Look @name up through the two cache slots it may use, verifying the
+ * entry a slot points at; resolve it out of line on a miss. Returns a
+ * pointer to @size bytes of the task's data, or NULL. The cache only
+ * remembers which entry holds a name: every access verifies that entry
+ * (name, size, offset), so the cache can be stale, shared with tools that
+ * read other keys or other sizes, or written by anyone: the worst it does
+ * is cost a table scan.
  */
 static __always_inline void *__tld_get(struct tld_object *obj, const char *name,
-				       __u32 size)
+				       __u32 len, __u32 size)
 {
 	struct tld_map_value *v = obj->data_map;
 	struct tld_data_u *data;
@@ -296,54 +633,34 @@ static __always_inline void *__tld_get(struct tld_object *obj, const char *name,
 	__u32 hash = __tld_hash(name);
 	__u32 a = hash % TLD_CACHE_SLOTS;
 	__u32 b = (hash >> 8) % TLD_CACHE_SLOTS;
-	__u32 tag_a, tag_b, off, cnt;
+	__u32 off = 0;
 	__u64 e = 0, o;
 
 	if (!v)
 		return NULL;
 	data = v->data;
-	if (!data)
+	meta = v->meta;
+	if (!data || !meta)
 		return NULL;
 
-	tag_a = v->cache[a] >> 32;
-	tag_b = v->cache[b] >> 32;
-	if (tag_a == hash)
+	if ((__u32)(v->cache[a] >> 32) == hash)
 		e = v->cache[a];
-	else if (tag_b == hash)
+	else if ((__u32)(v->cache[b] >> 32) == hash)
 		e = v->cache[b];
 
-	if (e && !(e & __TLD_MISS)) {
-		off = e & 0xffff;
-	} else {
-		/* A cached miss is retried only once the table has grown. */
-		if (e) {
-			meta = v->meta;
-			if (!meta)
-				return NULL;
-			cnt = meta->cnt;
-			if (cnt > TLD_MAX_KEYS)
-				cnt = TLD_MAX_KEYS;
-			if (((e >> 16) & 0x7fff) == cnt)
-				return NULL;
-		}
-		off = __tld_fetch(v, name, size);
+	if (!e || (e & __TLD_MISS) ||
+	    !__tld_entry_ok(meta, (e & 0xff) - 1, name, len, size, &off)) {
+		off = __tld_resolve(v, name, size, hash, e);
 		if (!off)
-			return NULL;
-		/* Our own slot, else a free one, else evict slot a. */
-		if (tag_a != hash && tag_a && (tag_b == hash || !tag_b))
-			a = b;
-		v->cache[a] = ((__u64)hash << 32) | off;
-		if (off & __TLD_MISS)
 			return NULL;
 	}
 	/*
 	 * The verifier must see both bounds on the very register that is
 	 * added to data. Hence a 64-bit copy (a 32-bit value would be
 	 * zero-extended into a fresh register for each use) and compiler
-	 * barriers: they keep clang from dropping the upper check (it may
-	 * have proven the bound across the call to __tld_fetch(), which the
-	 * verifier does not) and from folding both checks into one range
-	 * check on a temporary.
+	 * barriers: they keep clang from dropping a check it proved inside
+	 * __tld_entry_ok() or __tld_resolve() (the verifier did not) and
+	 * from folding both checks into one range check on a temporary.
 	 */
 	o = off;
 	barrier_var(o);
@@ -364,8 +681,10 @@ static __always_inline void *__tld_get(struct tld_object *obj, const char *name,
  *
  * The key must have been created with at least @size bytes. The first
  * access of a name per task scans the key table; later ones hit the cache
- * in the map value. The returned memory is the user's: its content may
- * change at any time and must be validated like any other user input.
+ * in the map value and verify it. The returned memory is the user's: its
+ * content may change at any time and must be validated like any other
+ * user input. Single keys are not read consistently with each other: use
+ * tld_read_request() for the request a task serves.
  *
  * Return: pointer to @size readable and writable bytes, or NULL.
  */
@@ -378,7 +697,7 @@ static __always_inline void *__tld_get(struct tld_object *obj, const char *name,
 			       "invalid size");					\
 		_Static_assert(sizeof(name) <= TLD_NAME_LEN,			\
 			       "key name too long");				\
-		__tld_get((obj), (name), (size));				\
+		__tld_get((obj), (name), sizeof(name), (size));			\
 	})
 
 #endif /* __TLD_BPF_H */

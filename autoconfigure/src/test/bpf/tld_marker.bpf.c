@@ -4,8 +4,8 @@
  * the current thread serves (from the request itself, not from the
  * starter) makes a marker system call: getpid(MARKER_MAGIC, index), whose
  * arguments getpid ignores. At that syscall entry this program reads the
- * tenant the thread publishes through task local data and compares it
- * with expected[index] (index 0: no tenant at all).
+ * request record the thread publishes through task local data and compares
+ * its tenant with expected[index] (index 0: no tenant at all).
  *
  * counters[0]: markers checked, counters[1]: mismatches, counters[2]:
  * markers that matched a non-empty tenant. last_bad[0]: the last mismatch.
@@ -16,13 +16,18 @@
 #include <bpf/bpf_tracing.h>
 #include "tld.bpf.h"
 
-#define MARKER_SYSCALL	39			/* getpid on x86_64 */
+/* getpid: its number differs between architectures (as LibC.SYS_GETPID). */
+#if defined(__TARGET_ARCH_arm64)
+#define MARKER_SYSCALL	172
+#else
+#define MARKER_SYSCALL	39
+#endif
 #define MARKER_MAGIC	0x4b52414d444c54ULL	/* "TLDMARK" */
 #define TENANTS		64
 #define NAME_LEN	32
 
 struct tld_keys {
-	tld_key_t tenant;
+	tld_key_t unused;
 };
 
 struct name {
@@ -69,11 +74,11 @@ int BPF_PROG(tld_marker, struct pt_regs *regs, long id)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
 	struct mismatch m = {};
+	struct tld_request req;
 	struct tld_object obj;
 	struct name *want;
 	__u32 index, zero = 0;
 	bool differ = false;
-	char *tenant;
 	int i;
 
 	if (id != MARKER_SYSCALL || PT_REGS_PARM1_CORE(regs) != MARKER_MAGIC)
@@ -82,11 +87,9 @@ int BPF_PROG(tld_marker, struct pt_regs *regs, long id)
 	want = bpf_map_lookup_elem(&expected, &index);
 	if (!want)
 		return 0;
-	if (!tld_object_init(task, &obj)) {
-		tenant = tld_get_data(&obj, tenant, "tld.tenant", NAME_LEN);
-		if (tenant)
-			__builtin_memcpy(m.seen, tenant, NAME_LEN);
-	}
+	if (!tld_object_init(task, &obj) && !tld_read_request(&obj, &req) &&
+	    tld_req_serving(&req))
+		__builtin_memcpy(m.seen, req.tenant, NAME_LEN);
 	for (i = 0; i < NAME_LEN; i++) {
 		if (m.seen[i] != want->s[i]) {
 			differ = true;

@@ -161,8 +161,9 @@ static __always_inline void read_two_lookup(struct loop_state *s)
 	if (cached > 0) {
 		off = cached;
 	} else {
-		off = __tld_fetch(v, BENCH_KEY, 8);
-		if (!off || (off & __TLD_MISS))
+		/* The prototype resolves by name once and caches the offset. */
+		off = __tld_resolve(v, BENCH_KEY, 8, __tld_hash(BENCH_KEY), 0);
+		if (!off)
 			MISS(s);
 		k->value.off = off;
 	}

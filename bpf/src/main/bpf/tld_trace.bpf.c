@@ -2,36 +2,33 @@
 /*
  * tld_trace.bpf.c - per (tenant, priority) accounting of request threads.
  *
- * Java threads publish, through task local data (TLD), which request they
- * are serving right now:
- *
- *	"tld.tenant"      32 bytes  NUL-terminated string; empty (first byte
- *	                            0) means "not serving a request"
- *	"tld.priority"     8 bytes  signed 64-bit long in the host's byte
- *	                            order; only the low 32 bits are used
- *	"tld.request_id"  40 bytes  NUL-terminated string
- *
- * The programs below charge what such threads do to the (tenant, priority)
- * they serve. Everything read from a thread's TLD block is user memory: it
- * is copied onto the BPF stack first and only the copy is validated and
- * used, so a thread rewriting its block concurrently cannot make us read a
- * string without a terminator or a key that changes under our feet.
+ * Java threads publish, in the request record of their task local data
+ * block (tld.bpf.h, struct tld_request), which request they are serving
+ * right now: an attribution key (tenant id, priority), when it was
+ * published, and the key they served before and when that ended. The
+ * programs below read the record as one consistent snapshot
+ * (tld_read_request_attr()) and charge what such threads do to the key
+ * they serve: no string is copied or hashed on the way. Java maps tenant
+ * ids back to names.
  *
  * Maps (Java opens them by name; the record layouts are in tld_trace.h,
  * which user space decodes; all integers are in the host's byte order):
  *
  * tld_stats - BPF_MAP_TYPE_PERCPU_HASH, TLD_STATS_MAX_ENTRIES entries,
- *	struct tld_stats_key -> struct tld_stats_val (one copy per possible
- *	CPU). Entries are never deleted by BPF. When the map is full, new
- *	keys are not added and the event is counted in tld_stats_dropped.
+ *	__u64 attribution key -> struct tld_stats_val (one copy per possible
+ *	CPU). BPF never deletes entries; user space retires those of idle
+ *	tenants. When the map is full, new keys are not added and the event
+ *	is counted in tld_counters.
  *
  * tld_sched - BPF_MAP_TYPE_TASK_STORAGE (BPF_F_NO_PREALLOC), key int
  *	Private scheduling state (struct tld_sched_state). It is created only
  *	for tasks that have TLD data, so other tasks never get storage.
  *
+ * tld_counters - BPF_MAP_TYPE_ARRAY, one struct tld_counters: stats
+ *	updates lost, request reads that gave up, CPU time charged by
+ *	approximation.
+ *
  * Globals:
- *	tld_stats_dropped (.bss, __u64): stats updates lost because
- *		tld_stats was full (or, rarely, its bucket busy).
  *	tld_target_tgid (.rodata, __u32): if set before load, only tasks
  *		of that process are accounted and dumped. 0 (default): all.
  *
@@ -42,6 +39,14 @@
  *	tld_dump_task (iter/task): one struct tld_task_record per task that
  *		has TLD data, written with bpf_seq_write().
  *	Pids are those of the initial pid namespace.
+ *
+ * The switch and system call programs read the record of a task that is
+ * not running user code at that moment: the task switching out or in, or
+ * the current task entering a system call. Its writer is stopped, so the
+ * latch's first attempt always succeeds, even if the task was preempted
+ * (or stopped at a GC safepoint) between two stores of a publish. Only the
+ * dump reads tasks that may be running on another CPU: it may retry, and
+ * reports a task it could not read consistently (TLD_REC_BUSY).
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -56,33 +61,27 @@
 /* prev_state of a task switched out while still runnable (not in BTF). */
 #define TLD_TASK_RUNNING	0
 
+/* This file reads no key by name: only the request record. */
 struct tld_keys {
-	tld_key_t tenant;
-	tld_key_t priority;
-	tld_key_t request_id;
-	tld_key_t since;
-	tld_key_t last_tenant;
-	tld_key_t last_priority;
-	tld_key_t last_since;
-	tld_key_t last_until;
+	tld_key_t unused;
 };
 
 /**
  * struct tld_sched_state - value of tld_sched, private to this file
  * @on_ts: bpf_ktime_get_ns() when the task last got a CPU, 0 if unknown
- * @off_ts: when the task last left the CPU while serving a tenant, else 0
+ * @off_ts: when the task last left the CPU while serving a key, else 0
  * @off_key: the key it served at that moment
  */
 struct tld_sched_state {
 	__u64 on_ts;
 	__u64 off_ts;
-	struct tld_stats_key off_key;
+	__u64 off_key;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_HASH);
 	__uint(max_entries, TLD_STATS_MAX_ENTRIES);
-	__type(key, struct tld_stats_key);
+	__type(key, __u64);
 	__type(value, struct tld_stats_val);
 } tld_stats SEC(".maps");
 
@@ -93,7 +92,12 @@ struct {
 	__type(value, struct tld_sched_state);
 } tld_sched SEC(".maps");
 
-__u64 tld_stats_dropped = 0;
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct tld_counters);
+} tld_counters SEC(".maps");
 
 const volatile __u32 tld_target_tgid = 0;
 
@@ -196,6 +200,7 @@ static __always_inline void tld_copy_str(char *dst, const char *src,
 	tld_str_sanitize(dst, size);
 }
 
+
 /**
  * tld_task_selected() - whether @t passes the tld_target_tgid filter
  * @t: BTF pointer to the task
@@ -206,73 +211,55 @@ static __always_inline bool tld_task_selected(struct task_struct *t)
 }
 
 /**
- * tld_read_prio() - low 32 bits of a task's "tld.priority", 0 if absent
- * @obj: initialized by tld_object_init()
- */
-static __always_inline __u32 tld_read_prio(struct tld_object *obj)
-{
-	__u64 *p, raw;
-
-	p = tld_get_data(obj, priority, "tld.priority", 8);
-	if (!p)
-		return 0;
-	raw = *p;
-	return (__u32)raw;
-}
-
-/**
- * tld_read_key() - the (tenant, priority) a task is serving
- * @obj: initialized by tld_object_init()
- * @k: filled in: all zero if the task has no tenant key
+ * tld_counters_get() - the event counters
  *
- * Return: true if the task serves a request (non-empty tenant).
+ * Return: the single element of tld_counters (never NULL in practice).
  */
-static __always_inline bool tld_read_key(struct tld_object *obj,
-					 struct tld_stats_key *k)
+static __always_inline struct tld_counters *tld_counters_get(void)
 {
-	const char *tenant;
+	__u32 zero = 0;
 
-	__builtin_memset(k, 0, sizeof(*k));
-	tenant = tld_get_data(obj, tenant, "tld.tenant", TLD_TENANT_LEN);
-	if (!tenant)
-		return false;
-	tld_copy_str(k->tenant, tenant, TLD_TENANT_LEN);
-	if (!k->tenant[0])
-		return false;
-	k->priority = tld_read_prio(obj);
-	return true;
+	return bpf_map_lookup_elem(&tld_counters, &zero);
 }
 
 /**
- * tld_key_eq() - compare two sanitized keys
- * @a: first key
- * @b: second key
+ * tld_read_attr() - a task's attribution, consistently
+ * @task: BTF pointer to the task
+ * @req: its first TLD_REQUEST_ATTR_SIZE bytes are filled
+ *
+ * Return: 0, or a negative errno: the task has no (usable) data, or the
+ * read gave up (-EAGAIN, counted).
  */
-static __always_inline bool tld_key_eq(const struct tld_stats_key *a,
-				       const struct tld_stats_key *b)
+static __always_inline int tld_read_attr(struct task_struct *task,
+					 struct tld_request *req)
 {
-	const tld_word_t *x = (const tld_word_t *)a;
-	const tld_word_t *y = (const tld_word_t *)b;
-	__u64 diff = 0;
-	__u32 i;
+	struct tld_counters *c;
+	struct tld_object obj;
+	int err;
 
-#pragma unroll
-	for (i = 0; i < sizeof(*a) / 8; i++)
-		diff |= x[i] ^ y[i];
-	return !diff;
+	err = tld_object_init(task, &obj);
+	if (err)
+		return err;
+	err = tld_read_request_attr(&obj, req);
+	if (err == -EAGAIN) {
+		c = tld_counters_get();
+		if (c)
+			__sync_fetch_and_add(&c->read_busy, 1);
+	}
+	return err;
 }
 
 /**
  * tld_stats_add() - add to this CPU's counters of a key
- * @k: sanitized key
+ * @key: attribution key, tenant id not TLD_TENANT_NONE
  * @cpu_ns: added to cpu_ns
  * @syscalls: added to syscalls
  * @offcpu_ns: added to offcpu_ns
  * @preemptions: added to preemptions
  * @switches_in: added to switches_in
  *
- * The element is created on first use; if that fails (map full),
- * tld_stats_dropped is incremented and the event is lost.
+ * The element is created on first use; if that fails (map full), the
+ * event is counted in tld_counters and lost.
  *
  * The adds are atomic although the value is per-CPU: tracing programs run
  * with migration disabled but are not guaranteed to run with preemption
@@ -281,25 +268,24 @@ static __always_inline bool tld_key_eq(const struct tld_stats_key *a,
  * load and store. An uncontended atomic add on a CPU-local line is cheap.
  * Callers pass constants for unused counters; those adds compile away.
  */
-static __always_inline void tld_stats_add(const struct tld_stats_key *k,
-					  __u64 cpu_ns, __u64 syscalls,
-					  __u64 offcpu_ns, __u64 preemptions,
-					  __u64 switches_in)
+static __always_inline void tld_stats_add(__u64 key, __u64 cpu_ns,
+					  __u64 syscalls, __u64 offcpu_ns,
+					  __u64 preemptions, __u64 switches_in)
 {
 	struct tld_stats_val *v, zero = {};
+	struct tld_counters *c;
 	long err;
 
-	v = bpf_map_lookup_elem(&tld_stats, k);
+	v = bpf_map_lookup_elem(&tld_stats, &key);
 	if (!v) {
 		/* -EEXIST: another CPU inserted it in between: fine. */
-		err = bpf_map_update_elem(&tld_stats, k, &zero, BPF_NOEXIST);
-		if (err && err != -EEXIST) {
-			__sync_fetch_and_add(&tld_stats_dropped, 1);
-			return;
-		}
-		v = bpf_map_lookup_elem(&tld_stats, k);
+		err = bpf_map_update_elem(&tld_stats, &key, &zero, BPF_NOEXIST);
+		if (!err || err == -EEXIST)
+			v = bpf_map_lookup_elem(&tld_stats, &key);
 		if (!v) {
-			__sync_fetch_and_add(&tld_stats_dropped, 1);
+			c = tld_counters_get();
+			if (c)
+				__sync_fetch_and_add(&c->stats_dropped, 1);
 			return;
 		}
 	}
@@ -329,65 +315,43 @@ static __always_inline __u64 tld_now(__u64 *now)
 	return *now;
 }
 
-/**
- * tld_read_u64() - an 8-byte key, 0 if absent
- * @p: tld_get_data()'s result
- */
-static __always_inline __u64 tld_read_u64(const __u64 *p)
+static __always_inline bool tld_key_serving(__u64 key)
 {
-	__u64 raw;
-
-	if (!p)
-		return 0;
-	raw = *p;
-	return raw;
+	return tld_key_tenant_id(key) != TLD_TENANT_NONE;
 }
 
 /**
- * tld_charge_last() - charge the part of a slice spent on the request that
- * ended in it
- * @obj: initialized by tld_object_init() for the task switching out
+ * tld_charge_last() - charge the part of a slice before the key served now
+ * @req: the switching-out task's request record (attribution prefix)
  * @from: start of the slice
  * @t: end of the slice
  *
- * Java publishes, when a thread stops serving a (tenant, priority), that
- * key and the CLOCK_MONOTONIC interval it was served in ("tld.last_*"),
- * the clock of bpf_ktime_get_ns(). If that interval ended inside this
- * slice, its overlap with the slice is charged to it: otherwise the end of
- * every request would be charged to the next request on the thread, or to
- * nobody if the thread goes idle. Only the last ended interval is known: of
- * several requests that ended in one slice, the earlier ones lose their
- * part of it.
+ * Each publish records the key served before it and the interval it was
+ * served in (last_key, last_since, last_until), in the same snapshot as the
+ * new key. If that interval ended inside this slice, the slice up to its
+ * end is charged to it: otherwise the end of every request would be charged
+ * to the next request on the thread, or to nobody if the thread goes idle.
  *
- * The task is switching out on this CPU, so it cannot be writing its block:
- * the values read are consistent.
+ * Only the last transition is known. If the slice also holds earlier ones
+ * (last_since is after the slice's start: several requests, or idle gaps,
+ * in one slice), their part of it is charged to last_key too, so that no
+ * CPU time is lost, and counted in tld_counters.unsplit_ns: the share of
+ * the accounting that is an approximation.
  */
-static __always_inline void tld_charge_last(struct tld_object *obj,
+static __always_inline void tld_charge_last(const struct tld_request *req,
 					    __u64 from, __u64 t)
 {
-	struct tld_stats_key k;
-	__u64 since, until;
-	const char *tenant;
+	struct tld_counters *c;
+	__u64 until = req->last_until;
 
-	until = tld_read_u64(tld_get_data(obj, last_until, "tld.last_until", 8));
-	if (until <= from || until > t)
+	if (!tld_key_serving(req->last_key) || until <= from || until > t)
 		return;
-	since = tld_read_u64(tld_get_data(obj, last_since, "tld.last_since", 8));
-	if (since < from)
-		since = from;
-	if (since >= until)
-		return;
-	__builtin_memset(&k, 0, sizeof(k));
-	tenant = tld_get_data(obj, last_tenant, "tld.last_tenant",
-			      TLD_TENANT_LEN);
-	if (!tenant)
-		return;
-	tld_copy_str(k.tenant, tenant, TLD_TENANT_LEN);
-	if (!k.tenant[0])
-		return;
-	k.priority = (__u32)tld_read_u64(tld_get_data(obj, last_priority,
-						      "tld.last_priority", 8));
-	tld_stats_add(&k, until - since, 0, 0, 0, 0);
+	tld_stats_add(req->last_key, until - from, 0, 0, 0, 0);
+	if (req->last_since > from && req->last_since < until) {
+		c = tld_counters_get();
+		if (c)
+			__sync_fetch_and_add(&c->unsplit_ns, req->last_since - from);
+	}
 }
 
 /**
@@ -397,9 +361,10 @@ static __always_inline void tld_charge_last(struct tld_object *obj,
  * @now: see tld_now()
  *
  * The slice that ends here (since on_ts) is charged to the key the task
- * serves now: a slice in which the task moved from one request to another
- * is charged to the second one. The key is also remembered, so that the
- * time off CPU can be charged to it at the next switch in.
+ * serves now, from the later of the slice's start and the key's publish
+ * time; the part before, to the key that ended in the slice. The key is
+ * also remembered, so that the time off CPU can be charged to it at the
+ * next switch in.
  *
  * No locking is needed on the task's state: the sched_switch tracepoint
  * for a task switching out runs on its CPU before the task can be picked
@@ -410,11 +375,10 @@ static __always_inline void tld_switch_out(struct task_struct *prev,
 					   bool involuntary, __u64 *now)
 {
 	struct tld_sched_state *st;
-	struct tld_stats_key k;
-	struct tld_object obj;
+	struct tld_request req;
 	__u64 t, from, since, cpu_ns = 0;
 
-	if (!tld_task_selected(prev) || tld_object_init(prev, &obj))
+	if (!tld_task_selected(prev) || tld_read_attr(prev, &req))
 		return;
 	st = bpf_task_storage_get(&tld_sched, prev, NULL,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
@@ -428,23 +392,17 @@ static __always_inline void tld_switch_out(struct task_struct *prev,
 	 */
 	from = (st->on_ts && t > st->on_ts) ? st->on_ts : 0;
 	if (from)
-		tld_charge_last(&obj, from, t);
-	if (tld_read_key(&obj, &k)) {
-		/*
-		 * Only the part of the slice since the key was published
-		 * ("tld.since", 0 from a publisher that does not write it:
-		 * then the whole slice).
-		 */
+		tld_charge_last(&req, from, t);
+	if (tld_key_serving(req.key)) {
 		if (from) {
-			since = tld_read_u64(tld_get_data(&obj, since,
-							  "tld.since", 8));
+			since = req.since;
 			if (since < from || since > t)
 				since = from;
 			cpu_ns = t - since;
 		}
 		if (cpu_ns || involuntary)
-			tld_stats_add(&k, cpu_ns, 0, 0, involuntary ? 1 : 0, 0);
-		st->off_key = k;
+			tld_stats_add(req.key, cpu_ns, 0, 0, involuntary ? 1 : 0, 0);
+		st->off_key = req.key;
 		st->off_ts = t;
 	} else {
 		st->off_ts = 0;
@@ -458,23 +416,21 @@ static __always_inline void tld_switch_out(struct task_struct *prev,
  * @now: see tld_now()
  *
  * The time off CPU is charged to the key remembered at switch out, but
- * only if the task still serves that same (tenant, priority): a thread
- * that finished its request while blocked (or rather, whose next request
- * started before we saw it run again) must not make the old tenant pay
- * for idle time. As both keys are then equal, one update of the current
- * key covers both offcpu_ns and switches_in.
+ * only if the task still serves that same key: a thread whose next request
+ * started before we saw it run again must not make the old tenant pay for
+ * idle time. As both keys are then equal, one update of the current key
+ * covers both offcpu_ns and switches_in.
  */
 static __always_inline void tld_switch_in(struct task_struct *next,
 					  __u64 *now)
 {
 	struct tld_sched_state *st;
-	struct tld_stats_key k;
-	struct tld_object obj;
+	struct tld_request req;
 	__u64 t, offcpu_ns = 0;
 
 	if (!tld_task_selected(next))
 		return;
-	if (tld_object_init(next, &obj)) {
+	if (tld_read_attr(next, &req)) {
 		/*
 		 * The task has no (usable) TLD: it never registered, or
 		 * released its block. If it had state from an earlier
@@ -496,11 +452,10 @@ static __always_inline void tld_switch_in(struct task_struct *next,
 	if (!st)
 		return;
 	t = tld_now(now);
-	if (tld_read_key(&obj, &k)) {
-		if (st->off_ts && t > st->off_ts &&
-		    tld_key_eq(&st->off_key, &k))
+	if (tld_key_serving(req.key)) {
+		if (st->off_ts && t > st->off_ts && st->off_key == req.key)
 			offcpu_ns = t - st->off_ts;
-		tld_stats_add(&k, 0, 0, offcpu_ns, 0, 1);
+		tld_stats_add(req.key, 0, 0, offcpu_ns, 0, 1);
 	}
 	st->off_ts = 0;
 	st->on_ts = t;
@@ -533,13 +488,12 @@ SEC("tp_btf/sys_enter")
 int BPF_PROG(tld_sys_enter, struct pt_regs *regs, long id)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
-	struct tld_stats_key k;
-	struct tld_object obj;
+	struct tld_request req;
 
-	if (!tld_task_selected(task) || tld_object_init(task, &obj))
+	if (!tld_task_selected(task) || tld_read_attr(task, &req))
 		return 0;
-	if (tld_read_key(&obj, &k))
-		tld_stats_add(&k, 0, 1, 0, 0, 0);
+	if (tld_key_serving(req.key))
+		tld_stats_add(req.key, 0, 1, 0, 0, 0);
 	return 0;
 }
 
@@ -548,8 +502,10 @@ int tld_dump_task(struct bpf_iter__task *ctx)
 {
 	struct task_struct *task = ctx->task;
 	struct tld_task_record rec;
+	struct tld_request req;
+	struct tld_counters *c;
 	struct tld_object obj;
-	const char *str;
+	int err;
 
 	if (!task || !tld_task_selected(task) || tld_object_init(task, &obj))
 		return 0;
@@ -557,19 +513,22 @@ int tld_dump_task(struct bpf_iter__task *ctx)
 	__builtin_memset(&rec, 0, sizeof(rec));
 	rec.pid = task->tgid;
 	rec.tid = task->pid;
-
-	str = tld_get_data(&obj, tenant, "tld.tenant", TLD_TENANT_LEN);
-	if (str) {
-		tld_copy_str(rec.tenant, str, TLD_TENANT_LEN);
-		if (rec.tenant[0])
+	err = tld_read_request(&obj, &req);
+	if (!err) {
+		rec.key = req.key;
+		rec.since = req.since;
+		if (tld_req_serving(&req)) {
 			rec.flags |= TLD_REC_SERVING;
+			tld_copy_str(rec.tenant, req.tenant, TLD_TENANT_LEN);
+			tld_copy_str(rec.request_id, req.request_id,
+				     TLD_REQUEST_ID_LEN);
+		}
+	} else if (err == -EAGAIN) {
+		rec.flags |= TLD_REC_BUSY;
+		c = tld_counters_get();
+		if (c)
+			__sync_fetch_and_add(&c->read_busy, 1);
 	}
-	/* Reported as published, whether the thread is serving or not. */
-	rec.priority = tld_read_prio(&obj);
-	str = tld_get_data(&obj, request_id, "tld.request_id",
-			   TLD_REQUEST_ID_LEN);
-	if (str)
-		tld_copy_str(rec.request_id, str, TLD_REQUEST_ID_LEN);
 
 	/*
 	 * ctx->task is trusted, so task->comm can be loaded directly. The

@@ -17,9 +17,11 @@ struct tld_keys {
 struct tld_metadata layout_metadata;
 struct tld_meta_u layout_meta_u;
 struct tld_data_u layout_data_u;
+struct tld_request layout_request;
+struct tld_otel layout_otel;
 struct tld_map_value layout_map_value;
-struct tld_stats_key layout_stats_key;
 struct tld_stats_val layout_stats_val;
+struct tld_counters layout_counters;
 struct tld_task_record layout_task_record;
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

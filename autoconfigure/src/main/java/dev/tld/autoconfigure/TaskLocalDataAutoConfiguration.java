@@ -56,6 +56,10 @@ public final class TaskLocalDataAutoConfiguration {
 			.customKeys(properties.customKeyDefinitions())
 			.classLoader(loader)
 			.virtualThreads(virtualThreads)
+			.tenants(new TaskLocalDataSettings.Tenants(properties.getTenants().getMax(),
+					properties.getTenants().getIdleTimeout()))
+			.priorities(new TaskLocalDataSettings.Priorities(properties.getPriorities().getMin(),
+					properties.getPriorities().getMax()))
 			.build();
 	}
 

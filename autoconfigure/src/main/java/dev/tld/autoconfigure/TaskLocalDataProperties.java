@@ -14,6 +14,7 @@ import org.jspecify.annotations.Nullable;
 
 import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.DeprecatedConfigurationProperty;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
 import dev.tld.core.TldLayout;
@@ -21,6 +22,7 @@ import dev.tld.spring.KeyDefinition;
 import dev.tld.spring.KeyType;
 import dev.tld.spring.TaskLocalDataContext;
 import dev.tld.spring.TaskLocalDataSchema;
+import dev.tld.spring.TaskLocalDataSettings;
 
 /**
  * Configuration of task local data, under the {@code tld} prefix. Validated once bound:
@@ -30,6 +32,15 @@ import dev.tld.spring.TaskLocalDataSchema;
 public class TaskLocalDataProperties implements InitializingBean {
 
 	private static final Pattern HEADER_NAME = Pattern.compile("[!#$%&'*+.^_`|~0-9A-Za-z-]+");
+
+	/** Pairs BPF's statistics map holds ({@code TLD_STATS_MAX_ENTRIES}). */
+	static final int STATS_ENTRIES = 4096;
+
+	/** Most priorities a range may hold. */
+	static final int MAX_PRIORITIES = 64;
+
+	/** Most tenants with an id of their own. */
+	static final int MAX_TENANTS = 10_000;
 
 	/**
 	 * Whether to publish task local data at all.
@@ -73,6 +84,10 @@ public class TaskLocalDataProperties implements InitializingBean {
 	 * written through {@link TaskLocalDataContext#put(String, long)} and friends.
 	 */
 	private List<CustomKey> customKeys = new ArrayList<>();
+
+	private final Tenants tenants = new Tenants();
+
+	private final Priorities priorities = new Priorities();
 
 	private final Tracing tracing = new Tracing();
 
@@ -138,6 +153,14 @@ public class TaskLocalDataProperties implements InitializingBean {
 		this.customKeys = customKeys;
 	}
 
+	public Tenants getTenants() {
+		return this.tenants;
+	}
+
+	public Priorities getPriorities() {
+		return this.priorities;
+	}
+
 	public Tracing getTracing() {
 		return this.tracing;
 	}
@@ -166,8 +189,42 @@ public class TaskLocalDataProperties implements InitializingBean {
 		headerName("tld.headers.priority", this.headers.priority);
 		headerName("tld.headers.request-id", this.headers.requestId);
 		positive("tld.metrics.refresh-interval", this.metrics.refreshInterval);
-		if (this.metrics.maxTenants < 1 || this.metrics.maxTenants > 10_000) {
-			invalid("tld.metrics.max-tenants", this.metrics.maxTenants, "must be between 1 and 10000");
+		if (this.metrics.maxTenants != null) {
+			invalid("tld.metrics.max-tenants", this.metrics.maxTenants,
+					"replaced by tld.tenants.max, which bounds tenants where they start (BPF's accounting, the"
+							+ " endpoint and the meters alike)");
+		}
+		if (this.tenants.max < 1 || this.tenants.max > MAX_TENANTS) {
+			invalid("tld.tenants.max", this.tenants.max, "must be between 1 and " + MAX_TENANTS
+					+ " (BPF accounts at most " + STATS_ENTRIES + " (tenant, priority) pairs)");
+		}
+		positive("tld.tenants.idle-timeout", this.tenants.idleTimeout);
+		if (this.tenants.pattern != null) {
+			try {
+				Pattern.compile(this.tenants.pattern);
+			}
+			catch (java.util.regex.PatternSyntaxException ex) {
+				invalid("tld.tenants.pattern", this.tenants.pattern,
+						"is not a regular expression: " + ex.getDescription());
+			}
+		}
+		for (int i = 0; i < this.tenants.allowed.size(); i++) {
+			String t = this.tenants.allowed.get(i);
+			if (t == null || t.isBlank()) {
+				invalid("tld.tenants.allowed[" + i + "]", t, "must not be empty");
+			}
+		}
+		if (this.priorities.max < this.priorities.min) {
+			invalid("tld.priorities.max", this.priorities.max,
+					"must not be below tld.priorities.min (" + this.priorities.min + ")");
+		}
+		if ((long) this.priorities.max - this.priorities.min + 1 > MAX_PRIORITIES) {
+			invalid("tld.priorities.max", this.priorities.max, "the range from tld.priorities.min holds more than "
+					+ MAX_PRIORITIES + " priorities: each makes a series per tenant");
+		}
+		if (this.defaultPriority < this.priorities.min || this.defaultPriority > this.priorities.max) {
+			invalid("tld.default-priority", this.defaultPriority, "must be within tld.priorities.min and max ("
+					+ this.priorities.min + " to " + this.priorities.max + ")");
 		}
 		validateCustomKeys();
 	}
@@ -180,11 +237,10 @@ public class TaskLocalDataProperties implements InitializingBean {
 	private void validateCustomKeys() {
 		if (this.customKeys.size() > TaskLocalDataSchema.MAX_CUSTOM_KEYS) {
 			invalid("tld.custom-keys", this.customKeys.size() + " keys",
-					"at most " + TaskLocalDataSchema.MAX_CUSTOM_KEYS + " custom keys fit next to the starter's "
-							+ TaskLocalDataSchema.KEYS.size() + " (" + TldLayout.MAX_KEYS + " in all)");
+					"at most " + TaskLocalDataSchema.MAX_CUSTOM_KEYS + " custom keys fit in a key table");
 		}
 		Set<String> names = new HashSet<>();
-		int used = TaskLocalDataSchema.KEYS_BYTES;
+		int used = 0;
 		for (int i = 0; i < this.customKeys.size(); i++) {
 			CustomKey k = this.customKeys.get(i);
 			String prefix = "tld.custom-keys[" + i + "]";
@@ -214,11 +270,9 @@ public class TaskLocalDataProperties implements InitializingBean {
 				invalid(prefix + ".size", size, ex.getMessage());
 			}
 			used += TldLayout.alignedKeySize(size);
-			if (used > TldLayout.DATA_CAPACITY) {
-				invalid(prefix + ".size", size,
-						"the keys declared up to here, the starter's " + TaskLocalDataSchema.KEYS_BYTES
-								+ " bytes included, need " + used + " bytes, more than the " + TldLayout.DATA_CAPACITY
-								+ " of a thread's block");
+			if (used > TaskLocalDataSchema.CUSTOM_KEYS_CAPACITY) {
+				invalid(prefix + ".size", size, "the keys declared up to here need " + used + " bytes, more than the "
+						+ TaskLocalDataSchema.CUSTOM_KEYS_CAPACITY + " of a thread's block");
 			}
 		}
 	}
@@ -301,7 +355,7 @@ public class TaskLocalDataProperties implements InitializingBean {
 	public static class CustomKey {
 
 		/**
-		 * Key name as BPF programs look it up: 1 to 59 of [A-Za-z0-9_.:-]; the "tld."
+		 * Key name as BPF programs look it up: 1 to 55 of [A-Za-z0-9_.:-]; the "tld."
 		 * prefix is reserved.
 		 */
 		private @Nullable String name;
@@ -349,6 +403,106 @@ public class TaskLocalDataProperties implements InitializingBean {
 	}
 
 	/**
+	 * The tenant table: every tenant a thread publishes is interned to a small id that
+	 * BPF accounts by, at most {@code max} at a time; the rest are "other".
+	 */
+	public static class Tenants {
+
+		/**
+		 * Most tenants with an id (and meter series) of their own at a time; further
+		 * tenants are accounted as "other" until idle ones are retired. A warning is
+		 * logged the first time the table is full.
+		 */
+		private int max = TaskLocalDataSettings.DEFAULT_MAX_TENANTS;
+
+		/**
+		 * How long nobody must have served a tenant for it to be retired: its id and its
+		 * series go, what BPF measured for it stays under "other". Keeps a burst of
+		 * invented tenants from holding the table for good.
+		 */
+		private Duration idleTimeout = TaskLocalDataSettings.DEFAULT_TENANT_IDLE_TIMEOUT;
+
+		/**
+		 * Tenants the header resolver accepts; any other tenant header is published as
+		 * "other". Empty: any tenant.
+		 */
+		private List<String> allowed = new ArrayList<>();
+
+		/**
+		 * Regular expression a tenant header must match in full to be accepted; others
+		 * are published as "other". Unset: any tenant.
+		 */
+		private @Nullable String pattern;
+
+		public int getMax() {
+			return this.max;
+		}
+
+		public void setMax(int max) {
+			this.max = max;
+		}
+
+		public Duration getIdleTimeout() {
+			return this.idleTimeout;
+		}
+
+		public void setIdleTimeout(Duration idleTimeout) {
+			this.idleTimeout = idleTimeout;
+		}
+
+		public List<String> getAllowed() {
+			return this.allowed;
+		}
+
+		public void setAllowed(List<String> allowed) {
+			this.allowed = allowed;
+		}
+
+		public @Nullable String getPattern() {
+			return this.pattern;
+		}
+
+		public void setPattern(@Nullable String pattern) {
+			this.pattern = pattern;
+		}
+
+	}
+
+	/**
+	 * The range priorities are clamped to: every priority makes a series per tenant, so a
+	 * client cannot make more than the range holds.
+	 */
+	public static class Priorities {
+
+		/**
+		 * Lowest priority published; lower ones are published as this.
+		 */
+		private int min = TaskLocalDataSettings.DEFAULT_MIN_PRIORITY;
+
+		/**
+		 * Highest priority published; higher ones are published as this.
+		 */
+		private int max = TaskLocalDataSettings.DEFAULT_MAX_PRIORITY;
+
+		public int getMin() {
+			return this.min;
+		}
+
+		public void setMin(int min) {
+			this.min = min;
+		}
+
+		public int getMax() {
+			return this.max;
+		}
+
+		public void setMax(int max) {
+			this.max = max;
+		}
+
+	}
+
+	/**
 	 * The BPF tracing programs that account CPU, syscalls, off-CPU time and preemptions
 	 * per tenant.
 	 */
@@ -384,11 +538,7 @@ public class TaskLocalDataProperties implements InitializingBean {
 		 */
 		private Duration refreshInterval = Duration.ofSeconds(5);
 
-		/**
-		 * Most distinct tenants given their own tag value; later tenants are counted
-		 * under tenant "other".
-		 */
-		private int maxTenants = 50;
+		private @Nullable Integer maxTenants;
 
 		public boolean isEnabled() {
 			return this.enabled;
@@ -406,11 +556,19 @@ public class TaskLocalDataProperties implements InitializingBean {
 			this.refreshInterval = refreshInterval;
 		}
 
-		public int getMaxTenants() {
+		/**
+		 * Replaced by tld.tenants.max: set, it fails startup with a pointer to it.
+		 * @return the value set, or null
+		 */
+		@Deprecated(since = "0.2.0", forRemoval = true)
+		@DeprecatedConfigurationProperty(replacement = "tld.tenants.max",
+				reason = "Tenants are bounded where they start: BPF's accounting, the endpoint and the meters alike.")
+		public @Nullable Integer getMaxTenants() {
 			return this.maxTenants;
 		}
 
-		public void setMaxTenants(int maxTenants) {
+		@Deprecated(since = "0.2.0", forRemoval = true)
+		public void setMaxTenants(@Nullable Integer maxTenants) {
 			this.maxTenants = maxTenants;
 		}
 

@@ -1,17 +1,19 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.spring;
 
-import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import dev.tld.core.RequestRecord;
 import dev.tld.core.TaskLocalData;
+import dev.tld.core.Tenant;
 import dev.tld.core.TldKey;
 import dev.tld.core.TldThread;
 
@@ -27,26 +29,31 @@ import dev.tld.core.TldThread;
  * }   // the thread publishes what it did before (nothing, here)
  * }</pre>
  *
- * Without BPF (see {@link TaskLocalDataRuntime#state()}) the methods still track the
- * metadata in Java ({@link #current()}, {@link #wrap(Runnable)}) and publish nothing.
+ * What a thread publishes is one request record, which BPF reads as one consistent
+ * snapshot: the tenant (interned into the runtime's bounded tenant table: beyond
+ * {@code tld.tenants.max}, and for names with control characters, {@code other}), the
+ * priority (clamped to {@code tld.priorities.*}) and the request id (control characters
+ * replaced). Without BPF (see {@link TaskLocalDataRuntime#state()}) the methods still
+ * track the metadata in Java ({@link #current()}, {@link #wrap(Runnable)}) and publish
+ * nothing.
  */
 public final class TaskLocalDataContext {
 
-	/**
-	 * Keys not among the others: the tenant (cleared first) and the last_* keys (kept).
-	 */
-	private static final Set<String> NOT_OTHERS = Set.of(TaskLocalDataSchema.TENANT.name(),
-			TaskLocalDataSchema.LAST_TENANT.name(), TaskLocalDataSchema.LAST_PRIORITY.name(),
-			TaskLocalDataSchema.LAST_SINCE.name(), TaskLocalDataSchema.LAST_UNTIL.name());
+	private static final Log logger = LogFactory.getLog(TaskLocalDataContext.class);
 
 	private final TaskLocalDataRuntime runtime;
 
-	private final ThreadLocal<@Nullable RequestMetadata> current = new ThreadLocal<>();
-
-	/** The starter's keys; null when the runtime publishes nothing. */
-	private final @Nullable Keys keys;
+	private final ThreadLocal<@Nullable Frame> current = new ThreadLocal<>();
 
 	private final AtomicLong unpublished = new AtomicLong();
+
+	private final AtomicLong rejectedTenants = new AtomicLong();
+
+	private final AtomicLong clampedPriorities = new AtomicLong();
+
+	private final AtomicLong refusedCloses = new AtomicLong();
+
+	private final AtomicBoolean refusedCloseLogged = new AtomicBoolean();
 
 	/**
 	 * Create a context over a runtime.
@@ -54,15 +61,17 @@ public final class TaskLocalDataContext {
 	 */
 	public TaskLocalDataContext(TaskLocalDataRuntime runtime) {
 		this.runtime = runtime;
-		this.keys = (runtime.taskLocalData() != null) ? new Keys(runtime.keys()) : null;
 	}
 
 	/**
-	 * Restores what the thread published before; close it on the thread that opened it.
+	 * Restores what the thread published before; close it on the thread that opened it,
+	 * innermost first. A close on another thread, a second close, or the close of a scope
+	 * with an inner one still open is refused: it changes nothing and is counted
+	 * ({@link #refusedCloses()}).
 	 */
 	public interface Scope extends AutoCloseable {
 
-		/** Restore the previous metadata, or clear every key if there was none. */
+		/** Restore the previous metadata, or publish "idle" if there was none. */
 		@Override
 		void close();
 
@@ -71,60 +80,99 @@ public final class TaskLocalDataContext {
 	/**
 	 * Publish {@code metadata} for the calling thread until the returned scope is closed.
 	 * Scopes nest: closing one restores the metadata of the enclosing one; closing the
-	 * outermost clears every key, custom keys included.
+	 * outermost publishes that the thread serves nothing, and clears the custom keys. An
+	 * empty tenant publishes "serves nothing" for the scope.
 	 * @param metadata what the thread now works for
 	 * @return the scope to close, in a finally block or try-with-resources
 	 */
 	public Scope open(RequestMetadata metadata) {
-		RequestMetadata previous = this.current.get();
-		this.current.set(metadata);
-		Keys keys = this.keys;
-		TldThread thread = thread();
-		if (keys != null && thread != null) {
-			try {
-				long now = System.nanoTime();
-				long started = thread.getLong(keys.since);
-				keys.write(thread, metadata, now);
-				if (previous != null) {
-					keys.ended(thread, previous, started, now);
-				}
-			}
-			catch (IllegalStateException ex) {
-				this.unpublished.incrementAndGet(); // closed meanwhile (shutdown)
-			}
-		}
-		return () -> {
-			this.current.set(previous);
-			if (keys != null && thread != null) {
-				try {
-					restore(keys, thread, metadata, previous);
-				}
-				catch (IllegalStateException ex) {
-					// The runtime closed while the scope was open (shutdown): nothing is
-					// published any more, and the request must not fail for it.
-					this.unpublished.incrementAndGet();
-				}
-			}
-		};
+		return open(metadata, record(metadata));
 	}
 
-	private static void restore(Keys keys, TldThread thread, RequestMetadata metadata,
-			@Nullable RequestMetadata previous) {
-		long now = System.nanoTime();
-		long started = thread.getLong(keys.since);
-		if (previous != null) {
-			keys.write(thread, previous, now);
+	private Frame open(RequestMetadata metadata, @Nullable RequestRecord record) {
+		Frame frame = new Frame(metadata, record, this.current.get());
+		this.current.set(frame);
+		publish(record);
+		return frame;
+	}
+
+	/** The record of some metadata: tenant interned, priority clamped, id cleaned. */
+	private @Nullable RequestRecord record(RequestMetadata metadata) {
+		String name = metadata.tenant();
+		if (name.isEmpty()) {
+			return null;
+		}
+		Tenant tenant;
+		if (hasControlCharacters(name)) {
+			this.rejectedTenants.incrementAndGet();
+			tenant = Tenant.OTHER;
 		}
 		else {
-			// tenant first: from this store on, BPF sees the thread as idle
-			thread.clear(keys.tenant);
-			for (TldKey k : keys.others) {
+			tenant = this.runtime.tenants().intern(name);
+		}
+		TaskLocalDataSettings.Priorities range = this.runtime.settings().priorities();
+		int priority = range.clamp(metadata.priority());
+		if (priority != metadata.priority()) {
+			this.clampedPriorities.incrementAndGet();
+		}
+		return new RequestRecord(tenant, priority, cleaned(metadata.requestId()));
+	}
+
+	static boolean hasControlCharacters(String s) {
+		for (int i = 0; i < s.length(); i++) {
+			if (Character.isISOControl(s.charAt(i))) {
+				return true;
+			}
+		}
+		return false;
+	}
+
+	private static String cleaned(String requestId) {
+		if (!hasControlCharacters(requestId)) {
+			return requestId;
+		}
+		StringBuilder b = new StringBuilder(requestId.length());
+		for (int i = 0; i < requestId.length(); i++) {
+			char c = requestId.charAt(i);
+			b.append(Character.isISOControl(c) ? '?' : c);
+		}
+		return b.toString();
+	}
+
+	/** Publish a record, or "idle" for null, if this thread can publish. */
+	private void publish(@Nullable RequestRecord record) {
+		TldThread thread = thread();
+		if (thread == null) {
+			return;
+		}
+		try {
+			if (record != null) {
+				thread.publish(record, System.nanoTime());
+			}
+			else {
+				thread.publishIdle(System.nanoTime());
+			}
+		}
+		catch (IllegalStateException ex) {
+			// Closed meanwhile (shutdown): nothing is published any more, and the request
+			// must not fail for it.
+			this.unpublished.incrementAndGet();
+		}
+	}
+
+	private void clearCustomKeys() {
+		TldThread thread = thread();
+		if (thread == null) {
+			return;
+		}
+		try {
+			for (TldKey k : this.runtime.keys().values()) {
 				thread.clear(k);
 			}
 		}
-		// after the tenant changed, so that a request that ended is never seen as still
-		// served
-		keys.ended(thread, metadata, started, now);
+		catch (IllegalStateException ex) {
+			this.unpublished.incrementAndGet();
+		}
 	}
 
 	/**
@@ -150,7 +198,8 @@ public final class TaskLocalDataContext {
 	 * @return the metadata of the innermost open scope, or empty
 	 */
 	public Optional<RequestMetadata> current() {
-		return Optional.ofNullable(this.current.get());
+		Frame f = this.current.get();
+		return (f != null) ? Optional.of(f.metadata) : Optional.empty();
 	}
 
 	/**
@@ -204,7 +253,8 @@ public final class TaskLocalDataContext {
 
 	private @Nullable TldKey customKey(String name) {
 		if (TaskLocalDataSchema.isReserved(name)) {
-			throw new IllegalArgumentException("'" + name + "' is one of the starter's own keys; use open()");
+			throw new IllegalArgumentException(
+					"'" + name + "' is reserved for the starter; publish requests with open()");
 		}
 		TldKey k = this.runtime.keys().get(name);
 		if (k == null && this.runtime.state() == TaskLocalDataRuntime.State.ACTIVE) {
@@ -220,12 +270,12 @@ public final class TaskLocalDataContext {
 	 * @return the wrapped task (the task itself if there is no current metadata)
 	 */
 	public Runnable wrap(Runnable task) {
-		RequestMetadata md = this.current.get();
-		if (md == null) {
+		Frame f = this.current.get();
+		if (f == null) {
 			return task;
 		}
 		return () -> {
-			Scope scope = open(md);
+			Scope scope = open(f.metadata, f.record);
 			try {
 				task.run();
 			}
@@ -242,12 +292,12 @@ public final class TaskLocalDataContext {
 	 * @return the wrapped task
 	 */
 	public <T> Callable<T> wrap(Callable<T> task) {
-		RequestMetadata md = this.current.get();
-		if (md == null) {
+		Frame f = this.current.get();
+		if (f == null) {
 			return task;
 		}
 		return () -> {
-			Scope scope = open(md);
+			Scope scope = open(f.metadata, f.record);
 			try {
 				return task.call();
 			}
@@ -267,7 +317,8 @@ public final class TaskLocalDataContext {
 	}
 
 	/**
-	 * Scopes opened on threads that cannot publish (virtual threads).
+	 * Scopes opened or closed on threads that cannot publish (virtual threads, a runtime
+	 * closed meanwhile).
 	 * @return the count
 	 */
 	public long unpublishedScopes() {
@@ -275,72 +326,71 @@ public final class TaskLocalDataContext {
 	}
 
 	/**
-	 * The starter's keys in a runtime that publishes, and how the context writes them.
+	 * Tenants refused for their control characters (published as {@code other}).
+	 * @return the count
 	 */
-	private static final class Keys {
+	public long rejectedTenants() {
+		return this.rejectedTenants.get();
+	}
 
-		final TldKey tenant;
+	/**
+	 * Priorities outside {@code tld.priorities.*}, published as the nearest one inside.
+	 * @return the count
+	 */
+	public long clampedPriorities() {
+		return this.clampedPriorities.get();
+	}
 
-		final TldKey priority;
+	/**
+	 * Closes refused: on another thread, twice, or with an inner scope still open.
+	 * @return the count
+	 */
+	public long refusedCloses() {
+		return this.refusedCloses.get();
+	}
 
-		final TldKey requestId;
+	/** An open scope: what it publishes, and what it restores. */
+	private final class Frame implements Scope {
 
-		final TldKey since;
+		final RequestMetadata metadata;
 
-		final TldKey lastTenant;
+		final @Nullable RequestRecord record;
 
-		final TldKey lastPriority;
+		final @Nullable Frame previous;
 
-		final TldKey lastSince;
+		final Thread owner = Thread.currentThread();
 
-		final TldKey lastUntil;
+		private boolean closed;
 
-		/**
-		 * Every key but the tenant and the tld.last_* keys, cleared when the outermost
-		 * scope closes (the last_* keys describe the request that just ended: BPF reads
-		 * them afterwards).
-		 */
-		final List<TldKey> others;
-
-		Keys(Map<String, TldKey> keys) {
-			this.tenant = key(keys, TaskLocalDataSchema.TENANT);
-			this.priority = key(keys, TaskLocalDataSchema.PRIORITY);
-			this.requestId = key(keys, TaskLocalDataSchema.REQUEST_ID);
-			this.since = key(keys, TaskLocalDataSchema.SINCE);
-			this.lastTenant = key(keys, TaskLocalDataSchema.LAST_TENANT);
-			this.lastPriority = key(keys, TaskLocalDataSchema.LAST_PRIORITY);
-			this.lastSince = key(keys, TaskLocalDataSchema.LAST_SINCE);
-			this.lastUntil = key(keys, TaskLocalDataSchema.LAST_UNTIL);
-			this.others = keys.values().stream().filter((k) -> !NOT_OTHERS.contains(k.name())).toList();
+		Frame(RequestMetadata metadata, @Nullable RequestRecord record, @Nullable Frame previous) {
+			this.metadata = metadata;
+			this.record = record;
+			this.previous = previous;
 		}
 
-		private static TldKey key(Map<String, TldKey> keys, KeyDefinition definition) {
-			TldKey key = keys.get(definition.name());
-			if (key == null) {
-				throw new IllegalStateException("the runtime did not define " + definition.name());
+		@Override
+		public void close() {
+			if (Thread.currentThread() != this.owner || this.closed
+					|| TaskLocalDataContext.this.current.get() != this) {
+				refuse();
+				return;
 			}
-			return key;
+			this.closed = true;
+			Frame prev = this.previous;
+			TaskLocalDataContext.this.current.set(prev);
+			publish((prev != null) ? prev.record : null);
+			if (prev == null) {
+				clearCustomKeys();
+			}
 		}
 
-		void write(TldThread thread, RequestMetadata metadata, long now) {
-			thread.putLong(this.priority, metadata.priority());
-			thread.putString(this.requestId, metadata.requestId());
-			thread.putLong(this.since, now);
-			// tenant last: BPF attributes work by tenant, so it changes once the rest is
-			// in place
-			thread.putString(this.tenant, metadata.tenant());
-		}
-
-		/**
-		 * Record that the thread served {@code metadata} from {@code since} to
-		 * {@code until}, for BPF to charge it its part of the CPU slice in which it ended
-		 * (System.nanoTime() is CLOCK_MONOTONIC, bpf_ktime_get_ns()'s clock).
-		 */
-		void ended(TldThread thread, RequestMetadata metadata, long since, long until) {
-			thread.putString(this.lastTenant, metadata.tenant());
-			thread.putLong(this.lastPriority, metadata.priority());
-			thread.putLong(this.lastSince, since);
-			thread.putLong(this.lastUntil, until);
+		private void refuse() {
+			refusedCloses.incrementAndGet();
+			if (refusedCloseLogged.compareAndSet(false, true)) {
+				logger.warn("A task local data scope was closed on another thread than the one that opened it, twice,"
+						+ " or before a scope opened inside it; the close was ignored (said once; see"
+						+ " TaskLocalDataContext.refusedCloses())", new IllegalStateException("refused close"));
+			}
 		}
 
 	}

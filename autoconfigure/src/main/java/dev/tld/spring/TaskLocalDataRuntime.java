@@ -4,11 +4,16 @@ package dev.tld.spring;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Collectors;
 
 import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
@@ -16,17 +21,24 @@ import org.jspecify.annotations.Nullable;
 
 import dev.tld.core.BpfMap;
 import dev.tld.core.KernelSupport;
+import dev.tld.core.RequestRecord;
 import dev.tld.core.TaskLocalData;
+import dev.tld.core.Tenant;
+import dev.tld.core.TenantTable;
 import dev.tld.core.TldKey;
+import dev.tld.core.TldThread;
+import dev.tld.core.trace.Accounting;
+import dev.tld.core.trace.Counters;
 import dev.tld.core.trace.TenantStats;
 import dev.tld.core.trace.ThreadRecord;
 import dev.tld.core.trace.Tracer;
 
 /**
- * The starter's state: the {@link TaskLocalData} with its keys, the loaded BPF objects
- * and what they measure. Whether BPF could be used, and if not why, is in
- * {@link #state()} and {@link #reason()}; the rest of the starter (request registration,
- * meters, endpoint, health) reads it from here.
+ * The starter's state: the {@link TaskLocalData} with its custom keys, the tenant table
+ * that bounds how many tenants BPF accounts apart, the loaded tracing programs and what
+ * they measure. Whether BPF could be used, and if not why, is in {@link #state()} and
+ * {@link #reason()}; the rest of the starter (request registration, meters, endpoint,
+ * health) reads it from here.
  */
 public final class TaskLocalDataRuntime implements AutoCloseable {
 
@@ -50,7 +62,9 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 
 	private final KernelSupport.Report support;
 
-	private final String pinPath;
+	private final TaskLocalDataSettings settings;
+
+	private final TenantTable tenants;
 
 	private final @Nullable TaskLocalData tld;
 
@@ -58,22 +72,29 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 
 	private final @Nullable Tracer tracer;
 
-	private TaskLocalDataRuntime(State state, @Nullable String reason, KernelSupport.Report support, String pinPath,
-			@Nullable TaskLocalData tld, Map<String, TldKey> keys, @Nullable Tracer tracer) {
+	private final @Nullable Accounting accounting;
+
+	private volatile @Nullable ScheduledExecutorService retirement;
+
+	private TaskLocalDataRuntime(State state, @Nullable String reason, KernelSupport.Report support,
+			TaskLocalDataSettings settings, TenantTable tenants, @Nullable TaskLocalData tld, Map<String, TldKey> keys,
+			@Nullable Tracer tracer) {
 		this.state = state;
 		this.reason = reason;
 		this.support = support;
-		this.pinPath = pinPath;
+		this.settings = settings;
+		this.tenants = tenants;
 		this.tld = tld;
 		this.keys = keys;
 		this.tracer = tracer;
+		this.accounting = (tracer != null) ? new Accounting(tracer, tenants) : null;
 	}
 
 	/**
-	 * Start: define the keys ({@link TaskLocalDataSchema#KEYS}, then the custom keys),
-	 * load the BPF objects, create or reuse the pinned data map, attach the programs.
-	 * Never throws for a host that cannot run BPF unless
-	 * {@link TaskLocalDataSettings#failFast()} is set; the state says what happened.
+	 * Start: define the custom keys, load the tracing programs, create or reuse the
+	 * pinned data map, attach the programs. Never throws for a host that cannot run BPF
+	 * unless {@link TaskLocalDataSettings#failFast()} is set; the state says what
+	 * happened.
 	 * @param settings what to start
 	 * @param support what the host offers
 	 * @return the runtime
@@ -81,13 +102,19 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	 */
 	public static TaskLocalDataRuntime start(TaskLocalDataSettings settings, KernelSupport.Report support) {
 		String pin = settings.pinPath();
+		TenantTable tenants = new TenantTable(settings.tenants().max(),
+				() -> logger.warn("Task local data: more than " + settings.tenants().max()
+						+ " tenants are in use at once; the others are accounted as tenant 'other' until idle tenants"
+						+ " are retired (after " + settings.tenants().idleTimeout() + " unused; see tld.tenants.*)."
+						+ " Said once."));
 		if (!support.available()) {
-			return unusable(State.UNAVAILABLE, support.reason(), support, settings, null);
+			return unusable(State.UNAVAILABLE, support.reason(), support, settings, tenants, null);
 		}
 		if (settings.virtualThreads()) {
 			return unusable(State.UNAVAILABLE, "spring.threads.virtual.enabled=true: requests run on virtual threads, "
 					+ "whose data would belong to whichever carrier thread runs them at the moment; task local data "
-					+ "is per OS thread, so nothing is published rather than something wrong", support, settings, null);
+					+ "is per OS thread, so nothing is published rather than something wrong", support, settings,
+					tenants, null);
 		}
 		TaskLocalData tld = null;
 		Tracer tracer = null;
@@ -109,7 +136,10 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 			}
 			logger.info(
 					"Task local data active: data map " + describeMap(tld) + ", programs " + tracer.attachedPrograms());
-			return new TaskLocalDataRuntime(State.ACTIVE, null, support, pin, tld, keys, tracer);
+			TaskLocalDataRuntime runtime = new TaskLocalDataRuntime(State.ACTIVE, null, support, settings, tenants, tld,
+					keys, tracer);
+			runtime.startRetirement();
+			return runtime;
 		}
 		catch (RuntimeException ex) {
 			// The instance first: it unregisters its threads from the tracer's map.
@@ -119,21 +149,21 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 			if (tracer != null) {
 				tracer.close();
 			}
-			return unusable(State.FAILED, ex.getMessage() + hint(pin), support, settings, ex);
+			return unusable(State.FAILED, ex.getMessage() + hint(pin), support, settings, tenants, ex);
 		}
 	}
 
 	private static TaskLocalDataRuntime unusable(State state, String reason, KernelSupport.Report support,
-			TaskLocalDataSettings settings, @Nullable Throwable cause) {
+			TaskLocalDataSettings settings, TenantTable tenants, @Nullable Throwable cause) {
 		if (settings.failFast()) {
 			throw new TaskLocalDataUnavailableException(reason, cause);
 		}
 		logger.warn("Task local data is not published to BPF (" + state + "): " + reason
 				+ ". The application runs without it; set tld.fail-fast=true to refuse to start instead.");
 		// Without BPF, requests are still tracked in Java (current(), wrap()), but
-		// nothing is
-		// mapped or registered.
-		return new TaskLocalDataRuntime(state, reason, support, settings.pinPath(), null, Map.of(), null);
+		// nothing
+		// is mapped or registered.
+		return new TaskLocalDataRuntime(state, reason, support, settings, tenants, null, Map.of(), null);
 	}
 
 	private static String hint(String pin) {
@@ -156,9 +186,6 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 
 	private static Map<String, TldKey> defineKeys(TaskLocalData tld, TaskLocalDataSettings settings) {
 		Map<String, TldKey> keys = new LinkedHashMap<>();
-		for (KeyDefinition k : TaskLocalDataSchema.KEYS) {
-			keys.put(k.name(), tld.defineKey(k.name(), k.size()));
-		}
 		for (KeyDefinition k : settings.customKeys()) {
 			keys.put(k.name(), tld.defineKey(k.name(), k.size()));
 		}
@@ -168,6 +195,58 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	private static String describeMap(TaskLocalData tld) {
 		List<BpfMap> maps = tld.maps();
 		return maps.isEmpty() ? "none" : maps.get(0).toString();
+	}
+
+	/**
+	 * Retire idle tenants a few times per idle timeout, on a daemon thread of its own.
+	 */
+	private void startRetirement() {
+		ScheduledExecutorService s = Executors.newSingleThreadScheduledExecutor((r) -> {
+			Thread t = new Thread(r, "tld-tenants");
+			t.setDaemon(true);
+			return t;
+		});
+		long period = Math.max(100, this.settings.tenants().idleTimeout().toMillis() / 4);
+		s.scheduleWithFixedDelay(this::retireIdleTenantsQuietly, period, period, TimeUnit.MILLISECONDS);
+		this.retirement = s;
+	}
+
+	private void retireIdleTenantsQuietly() {
+		try {
+			retireIdleTenants();
+		}
+		catch (RuntimeException ex) {
+			logger.debug("Retiring idle tenants failed", ex);
+		}
+	}
+
+	/**
+	 * Retire the tenants nobody served for {@code tld.tenants.idle-timeout}: their ids
+	 * go, and so do their series; what BPF measured for them is kept under {@code other}.
+	 * Runs periodically; safe to call at any time.
+	 * @return the tenants retired
+	 */
+	public List<Tenant> retireIdleTenants() {
+		Set<Tenant> serving = servingTenants();
+		Duration idle = this.settings.tenants().idleTimeout();
+		Accounting accounting = this.accounting;
+		return (accounting != null) ? accounting.retireIdle(idle, serving) : this.tenants.retireIdle(idle, serving);
+	}
+
+	/**
+	 * The tenants the threads publish right now (Java's copy: good enough to keep ids).
+	 */
+	private Set<Tenant> servingTenants() {
+		TaskLocalData tld = this.tld;
+		if (tld == null) {
+			return Set.of();
+		}
+		return tld.threads()
+			.stream()
+			.map(TldThread::published)
+			.filter((r) -> r != null)
+			.map(RequestRecord::tenant)
+			.collect(Collectors.toSet());
 	}
 
 	/**
@@ -195,11 +274,27 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	}
 
 	/**
+	 * What the runtime was started with.
+	 * @return the settings
+	 */
+	public TaskLocalDataSettings settings() {
+		return this.settings;
+	}
+
+	/**
 	 * The configured pin path of the data map.
 	 * @return the path, empty for an unpinned map
 	 */
 	public String pinPath() {
-		return this.pinPath;
+		return this.settings.pinPath();
+	}
+
+	/**
+	 * The tenants with an id of their own, at most {@code tld.tenants.max}.
+	 * @return the table
+	 */
+	public TenantTable tenants() {
+		return this.tenants;
 	}
 
 	/**
@@ -211,8 +306,7 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	}
 
 	/**
-	 * The keys this starter defined, by name: {@link TaskLocalDataSchema#KEYS}, then the
-	 * custom keys.
+	 * The custom keys, by name.
 	 * @return the keys; empty when not active
 	 */
 	public Map<String, TldKey> keys() {
@@ -253,12 +347,23 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 
 	/**
 	 * The per (tenant, priority) totals the tracing programs accumulated, summed over
-	 * CPUs, the most CPU time first.
+	 * CPUs, by tenant name, the most CPU time first. Tenants beyond the table and retired
+	 * ones are under {@code other}: the sum over every entry is what BPF measured.
 	 * @return the totals; empty when not active
 	 */
 	public List<TenantStats> readStats() {
-		Tracer tracer = this.tracer;
-		return (tracer != null) ? tracer.readStats() : List.of();
+		Accounting accounting = this.accounting;
+		return (accounting != null) ? accounting.snapshot() : List.of();
+	}
+
+	/**
+	 * Events the programs could not account (a full statistics map, reads that gave up)
+	 * and how much CPU time they charged by approximation.
+	 * @return the counters; zero when not active
+	 */
+	public Counters counters() {
+		Accounting accounting = this.accounting;
+		return (accounting != null) ? accounting.counters() : new Counters(0, 0, 0);
 	}
 
 	/**
@@ -267,6 +372,10 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	 */
 	@Override
 	public void close() {
+		ScheduledExecutorService retirement = this.retirement;
+		if (retirement != null) {
+			retirement.shutdownNow();
+		}
 		TaskLocalData tld = this.tld;
 		if (tld != null) {
 			tld.close();

@@ -19,17 +19,90 @@ import dev.tld.core.TaskLocalData;
  * @param failFast whether {@link TaskLocalDataRuntime#start} throws
  * {@link TaskLocalDataUnavailableException} when BPF cannot be used, instead of returning
  * a runtime that says why
- * @param customKeys the application's keys, defined after the starter's
- * ({@link TaskLocalDataSchema#KEYS})
+ * @param customKeys the application's keys
  * @param classLoader the class loader that holds the {@code tld-bpf} jar
  * @param virtualThreads whether requests run on virtual threads: then nothing is
  * published, since task local data is per OS thread
+ * @param tenants how many tenants get an id (and series) of their own, and when idle ones
+ * are retired
+ * @param priorities the range priorities are clamped to
  */
 public record TaskLocalDataSettings(String pinPath, Duration maintenanceInterval, boolean tracing, boolean failFast,
-		List<KeyDefinition> customKeys, ClassLoader classLoader, boolean virtualThreads) {
+		List<KeyDefinition> customKeys, ClassLoader classLoader, boolean virtualThreads, Tenants tenants,
+		Priorities priorities) {
 
 	/** Where the data map is pinned by default. */
 	public static final String DEFAULT_PIN_PATH = "/sys/fs/bpf/tld/tld_data_map";
+
+	/** Tenants with an id of their own unless configured otherwise. */
+	public static final int DEFAULT_MAX_TENANTS = 100;
+
+	/** How long a tenant must be unused to be retired, unless configured otherwise. */
+	public static final Duration DEFAULT_TENANT_IDLE_TIMEOUT = Duration.ofSeconds(30);
+
+	/** The lowest priority published unless configured otherwise. */
+	public static final int DEFAULT_MIN_PRIORITY = 0;
+
+	/** The highest priority published unless configured otherwise. */
+	public static final int DEFAULT_MAX_PRIORITY = 9;
+
+	/**
+	 * The bound on tenants, where cardinality starts.
+	 *
+	 * @param max tenants with an id of their own at a time; the others are {@code other}
+	 * @param idleTimeout how long nobody must have served a tenant for it to be retired
+	 * (its id, its series), so that invented tenants cannot keep real ones out for good
+	 */
+	public record Tenants(int max, Duration idleTimeout) {
+
+		/**
+		 * Check the components.
+		 * @param max at least 1
+		 * @param idleTimeout positive
+		 * @throws IllegalArgumentException if one is out of range
+		 */
+		public Tenants {
+			if (max < 1) {
+				throw new IllegalArgumentException("at least 1 tenant, got " + max);
+			}
+			if (idleTimeout.isNegative() || idleTimeout.isZero()) {
+				throw new IllegalArgumentException("tenant idle timeout must be positive: " + idleTimeout);
+			}
+		}
+
+	}
+
+	/**
+	 * The range priorities are clamped to: a client cannot make more series than it
+	 * holds.
+	 *
+	 * @param min the lowest priority published
+	 * @param max the highest
+	 */
+	public record Priorities(int min, int max) {
+
+		/**
+		 * Check the components.
+		 * @param min the lowest
+		 * @param max the highest, not below {@code min}
+		 * @throws IllegalArgumentException if {@code max < min}
+		 */
+		public Priorities {
+			if (max < min) {
+				throw new IllegalArgumentException("priority range [" + min + ", " + max + "] is empty");
+			}
+		}
+
+		/**
+		 * A priority in the range.
+		 * @param priority any priority
+		 * @return the nearest priority in [min, max]
+		 */
+		public int clamp(int priority) {
+			return Math.max(this.min, Math.min(this.max, priority));
+		}
+
+	}
 
 	/**
 	 * Check the components.
@@ -40,12 +113,16 @@ public record TaskLocalDataSettings(String pinPath, Duration maintenanceInterval
 	 * @param customKeys the custom keys
 	 * @param classLoader the class loader
 	 * @param virtualThreads whether requests run on virtual threads
+	 * @param tenants the bound on tenants
+	 * @param priorities the priority range
 	 * @throws IllegalArgumentException if the interval is not positive or the custom keys
 	 * do not fit ({@link TaskLocalDataSchema#checkCustomKeys(List)})
 	 */
 	public TaskLocalDataSettings {
 		Objects.requireNonNull(pinPath, "pinPath");
 		Objects.requireNonNull(classLoader, "classLoader");
+		Objects.requireNonNull(tenants, "tenants");
+		Objects.requireNonNull(priorities, "priorities");
 		if (maintenanceInterval.isNegative() || maintenanceInterval.isZero()) {
 			throw new IllegalArgumentException("maintenance interval must be positive: " + maintenanceInterval);
 		}
@@ -56,7 +133,9 @@ public record TaskLocalDataSettings(String pinPath, Duration maintenanceInterval
 	/**
 	 * A builder starting from the defaults: pinned at {@value #DEFAULT_PIN_PATH},
 	 * maintained every {@link TaskLocalData#DEFAULT_MAINTENANCE_INTERVAL}, tracing, not
-	 * failing fast, no custom keys, this class's class loader, platform threads.
+	 * failing fast, no custom keys, this class's class loader, platform threads,
+	 * {@value #DEFAULT_MAX_TENANTS} tenants retired after 30 s unused, priorities
+	 * {@value #DEFAULT_MIN_PRIORITY} to {@value #DEFAULT_MAX_PRIORITY}.
 	 * @return the builder
 	 */
 	public static Builder builder() {
@@ -82,7 +161,31 @@ public record TaskLocalDataSettings(String pinPath, Duration maintenanceInterval
 
 		private boolean virtualThreads;
 
+		private Tenants tenants = new Tenants(DEFAULT_MAX_TENANTS, DEFAULT_TENANT_IDLE_TIMEOUT);
+
+		private Priorities priorities = new Priorities(DEFAULT_MIN_PRIORITY, DEFAULT_MAX_PRIORITY);
+
 		private Builder() {
+		}
+
+		/**
+		 * The bound on tenants.
+		 * @param tenants the bound and the idle timeout
+		 * @return this builder
+		 */
+		public Builder tenants(Tenants tenants) {
+			this.tenants = tenants;
+			return this;
+		}
+
+		/**
+		 * The priority range.
+		 * @param priorities the range
+		 * @return this builder
+		 */
+		public Builder priorities(Priorities priorities) {
+			this.priorities = priorities;
+			return this;
 		}
 
 		/**
@@ -162,7 +265,7 @@ public record TaskLocalDataSettings(String pinPath, Duration maintenanceInterval
 		 */
 		public TaskLocalDataSettings build() {
 			return new TaskLocalDataSettings(this.pinPath, this.maintenanceInterval, this.tracing, this.failFast,
-					this.customKeys, this.classLoader, this.virtualThreads);
+					this.customKeys, this.classLoader, this.virtualThreads, this.tenants, this.priorities);
 		}
 
 	}

@@ -76,14 +76,12 @@ class PinReplacedTests {
 		assertThat(work("during")).as("still served and published to our own programs").startsWith("during|");
 
 		// A tool restarts: it pins a fresh map where the old one was.
-		try (BpfObject tool = BpfObject.openResource(Tracer.OBJECT_RESOURCE)) {
-			tool.pinMap("tld_data_map", PIN);
-			tool.load();
-			assertThat(tool.map("tld_data_map").id()).isNotEqualTo(ownMap);
-			BpfLink dump = tool.program("tld_dump_task").attach();
-			assertThat(tids(dump)).as("nothing registered with the new map yet").isEmpty();
+		try (Tracer tool = Tracer.load(PinReplacedTests.class.getClassLoader(), PIN)) {
+			assertThat(tool.dataMap().id()).isNotEqualTo(ownMap);
+			tool.attachDump();
+			assertThat(tids(tool)).as("nothing registered with the new map yet").isEmpty();
 			this.runtime.taskLocalData().maintain();
-			Set<Integer> seenByTool = tids(dump);
+			Set<Integer> seenByTool = tids(tool);
 			Set<Integer> registered = new HashSet<>();
 			this.runtime.taskLocalData().threads().forEach((t) -> registered.add(t.tid()));
 			assertThat(seenByTool).as("the restarted tool sees every registered thread").isEqualTo(registered);
@@ -92,15 +90,10 @@ class PinReplacedTests {
 		}
 	}
 
-	/** Threads of this process in the map of the object that owns {@code dump}. */
-	private static Set<Integer> tids(BpfLink dump) {
-		ByteBuffer b = ByteBuffer.wrap(dump.readIterator()).order(ByteOrder.LITTLE_ENDIAN);
+	/** Threads of this process in the tool's map, as BPF reads them. */
+	private static Set<Integer> tids(Tracer tool) {
 		Set<Integer> tids = new HashSet<>();
-		for (int off = 0; off + 104 <= b.limit(); off += 104) {
-			if (b.getInt(off) == ProcessHandle.current().pid()) {
-				tids.add(b.getInt(off + 4));
-			}
-		}
+		tool.readThreads(ProcessHandle.current().pid()).forEach((t) -> tids.add(t.tid()));
 		return tids;
 	}
 

@@ -18,6 +18,7 @@ import org.springframework.core.io.support.SpringFactoriesLoader;
 
 import dev.tld.core.TldKey;
 import dev.tld.core.TldLayout;
+import dev.tld.core.trace.ThreadRecord;
 import dev.tld.spring.KeyDefinition;
 import dev.tld.spring.RequestMetadata;
 import dev.tld.spring.TaskLocalDataContext;
@@ -46,8 +47,7 @@ class TaskLocalDataAutoConfigurationTests {
 			assertThat(context).hasSingleBean(TaskLocalDataRuntime.class).hasSingleBean(TaskLocalDataContext.class);
 			TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
 			assertThat(runtime.state()).as(runtime.reason()).isEqualTo(TaskLocalDataRuntime.State.ACTIVE);
-			assertThat(runtime.keys()).containsOnlyKeys("tld.tenant", "tld.priority", "tld.request_id", "tld.since",
-					"tld.last_tenant", "tld.last_priority", "tld.last_since", "tld.last_until");
+			assertThat(runtime.keys()).as("no custom key: the request is the record, not keys").isEmpty();
 			assertThat(runtime.attachedPrograms()).containsExactly("tld_dump_task");
 			assertThat(runtime.dataMapId()).isPositive();
 		});
@@ -106,16 +106,25 @@ class TaskLocalDataAutoConfigurationTests {
 					var me = runtime.taskLocalData().currentThread();
 					assertThat(me.getString(runtime.keys().get("app.region"))).isEqualTo("eu-west-1");
 					assertThat(me.getLong(runtime.keys().get("app.shard"))).isEqualTo(42L);
-					assertThat(me.getString(runtime.keys().get("tld.tenant"))).isEqualTo("acme");
+					assertThat(bpfRecord(runtime, me.tid()).tenant()).as("what BPF reads").isEqualTo("acme");
 				}
 				finally {
 					scope.close();
 				}
 				var me = runtime.taskLocalData().currentThread();
-				assertThat(me.getString(runtime.keys().get("tld.tenant"))).as("cleared after the scope").isEmpty();
+				assertThat(bpfRecord(runtime, me.tid()).serving()).as("idle after the scope").isFalse();
 				assertThat(me.getString(runtime.keys().get("app.region"))).as("custom keys cleared too").isEmpty();
 				assertThat(me.getLong(runtime.keys().get("app.shard"))).isZero();
 			});
+	}
+
+	/** What BPF's iter/task dump reads for a thread of this process. */
+	static ThreadRecord bpfRecord(TaskLocalDataRuntime runtime, int tid) {
+		return runtime.readThreads()
+			.stream()
+			.filter((t) -> t.tid() == tid)
+			.findFirst()
+			.orElseThrow(() -> new AssertionError("BPF has no record of thread " + tid));
 	}
 
 	static Stream<Arguments> invalidProperties() {
@@ -164,10 +173,10 @@ class TaskLocalDataAutoConfigurationTests {
 			.run((context) -> assertThat(messages(context.getStartupFailure())).contains("tld.custom-keys[0].size")
 				.contains("at least 8"));
 		this.runner
-			.withPropertyValues("tld.custom-keys[0].name=big1", "tld.custom-keys[0].size=3900",
+			.withPropertyValues("tld.custom-keys[0].name=big1", "tld.custom-keys[0].size=3700",
 					"tld.custom-keys[1].name=big2", "tld.custom-keys[1].size=100")
 			.run((context) -> assertThat(messages(context.getStartupFailure())).contains("tld.custom-keys[1].size")
-				.contains("4080"));
+				.contains(String.valueOf(TaskLocalDataSchema.CUSTOM_KEYS_CAPACITY)));
 	}
 
 	@Test
@@ -206,13 +215,10 @@ class TaskLocalDataAutoConfigurationTests {
 
 	@Test
 	@EnabledOnBpf
-	void withoutCustomKeysTheSchemaLeavesItsCapacityFree() {
+	void withoutCustomKeysTheWholeBlockIsFree() {
 		this.runner.run((context) -> {
 			TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
-			assertThat(runtime.taskLocalData().keys()).extracting(TldKey::name)
-				.containsExactlyElementsOf(TaskLocalDataSchema.KEYS.stream().map(KeyDefinition::name).toList());
-			assertThat(runtime.taskLocalData().keys()).extracting(TldKey::size)
-				.containsExactlyElementsOf(TaskLocalDataSchema.KEYS.stream().map(KeyDefinition::size).toList());
+			assertThat(runtime.taskLocalData().keys()).isEmpty();
 			assertThat(runtime.taskLocalData().freeBytes()).isEqualTo(TaskLocalDataSchema.CUSTOM_KEYS_CAPACITY);
 		});
 	}

@@ -34,6 +34,7 @@ import org.springframework.web.bind.annotation.RestController;
 import dev.tld.autoconfigure.app.TestApplication;
 import dev.tld.core.BpfMap;
 import dev.tld.core.BpfObject;
+import dev.tld.core.internal.LibC;
 import dev.tld.core.internal.Natives;
 import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.test.spring.IsolatedDataMap;
@@ -70,7 +71,7 @@ class TenantLeakTests {
 
 	/** getpid(MAGIC, index): getpid ignores its arguments; tld_marker reads them. */
 	static void marker(int index) {
-		Natives.get().libc().syscall(39, MAGIC, index);
+		Natives.get().libc().syscall(LibC.SYS_GETPID, MAGIC, index);
 	}
 
 	static String tenant(int index) {

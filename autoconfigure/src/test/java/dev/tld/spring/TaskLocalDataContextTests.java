@@ -111,6 +111,81 @@ class TaskLocalDataContextTests {
 		}
 	}
 
+	/** Run {@code body} with {@code metadata} published, then close the scope. */
+	private static void inScope(TaskLocalDataContext context, RequestMetadata metadata, Runnable body) {
+		TaskLocalDataContext.Scope scope = context.open(metadata);
+		try {
+			body.run();
+		}
+		finally {
+			scope.close();
+		}
+	}
+
+	@Test
+	void tenantsWithControlCharactersAreOtherAndRequestIdsAreCleaned() {
+		inScope(this.tld, new RequestMetadata("alpha\0evil", 1, "id\u0001x"), () -> {
+			ThreadRecord r = seenByBpf(this.runtime);
+			assertThat(r.tenant()).as("not charged to alpha").isEqualTo("other");
+			assertThat(r.requestId()).isEqualTo("id?x");
+		});
+		inScope(this.tld, new RequestMetadata("\0alpha", 1, "r"), () -> {
+			assertThat(seenByBpf(this.runtime).tenant()).as("a leading NUL is not nobody").isEqualTo("other");
+		});
+		assertThat(this.tld.rejectedTenants()).isEqualTo(2);
+	}
+
+	@Test
+	void prioritiesAreClampedToTheRange() {
+		inScope(this.tld, new RequestMetadata("acme", 5000, "r"), () -> {
+			assertThat(seenByBpf(this.runtime).priority()).isEqualTo(TaskLocalDataSettings.DEFAULT_MAX_PRIORITY);
+		});
+		inScope(this.tld, new RequestMetadata("acme", -7, "r"), () -> {
+			assertThat(seenByBpf(this.runtime).priority()).isEqualTo(TaskLocalDataSettings.DEFAULT_MIN_PRIORITY);
+		});
+		assertThat(this.tld.clampedPriorities()).isEqualTo(2);
+	}
+
+	@Test
+	void tenantsBeyondTheTableAreOtherUntilIdleOnesAreRetired() throws Exception {
+		TaskLocalDataSettings two = TaskLocalDataSettings.builder()
+			.pinPath("")
+			.tracing(false)
+			.tenants(new TaskLocalDataSettings.Tenants(2, java.time.Duration.ofMinutes(10)))
+			.build();
+		try (TaskLocalDataRuntime small = TaskLocalDataRuntime.start(two, KernelSupport.probe())) {
+			TaskLocalDataContext context = new TaskLocalDataContext(small);
+			for (String t : new String[] { "a", "b" }) {
+				context.open(new RequestMetadata(t, 1, "r")).close();
+			}
+			inScope(context, new RequestMetadata("c", 1, "r"), () -> {
+				assertThat(seenByBpf(small).tenant()).as("the table is full").isEqualTo("other");
+			});
+			assertThat(small.tenants().overflowed()).isEqualTo(1);
+			small.retireIdleTenants(); // a scan: a and b were used since the last one
+			assertThat(small.tenants().size()).isEqualTo(2);
+		}
+	}
+
+	@Test
+	void unbalancedClosesAreRefusedWithoutSideEffects() throws Exception {
+		TaskLocalDataContext.Scope outer = this.tld.open(new RequestMetadata("outer", 1, "o"));
+		TaskLocalDataContext.Scope inner = this.tld.open(new RequestMetadata("inner", 2, "i"));
+		outer.close(); // before the inner one: refused
+		assertThat(seenByBpf(this.runtime).tenant()).isEqualTo("inner");
+		Thread other = new Thread(inner::close); // on another thread: refused
+		other.start();
+		other.join();
+		assertThat(seenByBpf(this.runtime).tenant()).isEqualTo("inner");
+		inner.close();
+		inner.close(); // twice: refused
+		assertThat(seenByBpf(this.runtime).tenant()).isEqualTo("outer");
+		outer.close();
+		assertThat(seenByBpf(this.runtime).serving()).isFalse();
+		assertThat(this.tld.refusedCloses()).isEqualTo(3);
+		assertThat(this.tld.current()).isEmpty();
+	}
+
 	@Test
 	void unknownCustomKeyIsRefused() {
 		assertThat(org.junit.jupiter.api.Assertions
@@ -118,7 +193,7 @@ class TaskLocalDataContextTests {
 			.getMessage()).contains("app.nope");
 		assertThat(org.junit.jupiter.api.Assertions
 			.assertThrows(IllegalArgumentException.class, () -> this.tld.put("tld.tenant", "x"))
-			.getMessage()).contains("own keys");
+			.getMessage()).contains("reserved for the starter");
 	}
 
 	@Test

@@ -15,6 +15,7 @@ import dev.tld.core.BpfObject;
 import dev.tld.core.BpfProgram;
 import dev.tld.core.TaskLocalData;
 import dev.tld.core.TldKey;
+import dev.tld.core.TldLayout;
 import dev.tld.core.TldThread;
 import dev.tld.core.internal.LibC;
 import dev.tld.core.internal.NativeBlock;
@@ -151,8 +152,9 @@ public final class BpfReadBench {
 		}
 		me.putLong(value, VALUE);
 		me.putString(text, TEXT);
-		if (value.offset() != 16) {
-			throw new IllegalStateException("bench.value expected at offset 16, is at " + value.offset());
+		if (value.offset() != TldLayout.DATA_HEADER_SIZE) {
+			throw new IllegalStateException("bench.value expected at offset " + TldLayout.DATA_HEADER_SIZE
+					+ ", the first after the block's header, is at " + value.offset());
 		}
 
 		// The floor: a bare task-storage map whose value is one UPTR to a page of our
@@ -161,7 +163,7 @@ public final class BpfReadBench {
 		NativeBlock page = NativeBlock.map(4096);
 		int pidfd = pidfdOfCurrentThread(natives);
 		try {
-			page.pointer().putLong(16, VALUE);
+			page.pointer().putLong(TldLayout.DATA_HEADER_SIZE, VALUE);
 			obj.map("floor_map").update(le32(pidfd), le64(page.address()), BpfMap.ANY);
 
 			// The hint map: tid -> value, with other entries beside ours.
@@ -173,7 +175,7 @@ public final class BpfReadBench {
 			}
 
 			check(obj.program("bench_check"));
-			return measure(obj, page.address() + 16);
+			return measure(obj, page.address() + TldLayout.DATA_HEADER_SIZE);
 		}
 		finally {
 			natives.libc().close(pidfd);

@@ -199,6 +199,20 @@ public final class BpfMap implements AutoCloseable {
 	 * absent
 	 */
 	public Optional<List<byte[]>> lookupPerCpu(byte[] key) {
+		return perCpu(key, false);
+	}
+
+	/**
+	 * Look a key up in a per-CPU hash map and delete it, in one step: an update made
+	 * meanwhile is either in the values returned or made to a new element.
+	 * @param key exactly {@link #keySize()} bytes
+	 * @return one value per possible CPU, or empty if absent
+	 */
+	public Optional<List<byte[]>> lookupAndDeletePerCpu(byte[] key) {
+		return perCpu(key, true);
+	}
+
+	private Optional<List<byte[]>> perCpu(byte[] key, boolean delete) {
 		Natives n = Natives.get();
 		int cpus = n.libbpf().libbpf_num_possible_cpus();
 		if (cpus < 1) {
@@ -206,11 +220,13 @@ public final class BpfMap implements AutoCloseable {
 		}
 		int stride = (this.valueSize + 7) & -8;
 		Pointer v = n.allocate(stride * cpus);
-		int rc = n.libbpf().bpf_map_lookup_elem(checkOpen(), toNative(key, this.keySize, "key"), v);
+		Pointer k = toNative(key, this.keySize, "key");
+		int rc = delete ? n.libbpf().bpf_map_lookup_and_delete_elem(checkOpen(), k, v)
+				: n.libbpf().bpf_map_lookup_elem(checkOpen(), k, v);
 		if (rc == -Errno.ENOENT) {
 			return Optional.empty();
 		}
-		check(rc, "look up");
+		check(rc, delete ? "look up and delete in" : "look up");
 		List<byte[]> values = new ArrayList<>(cpus);
 		for (int cpu = 0; cpu < cpus; cpu++) {
 			byte[] one = new byte[this.valueSize];

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
+import java.lang.invoke.VarHandle;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Set;
@@ -58,7 +59,10 @@ final class ThreadRegistry {
 			throw ex;
 		}
 		Pointer p = block.pointer();
+		p.putShort(TldLayout.DATA_VERSION_OFF, (short) TldLayout.ABI_VERSION);
 		p.putInt(TldLayout.DATA_TID_OFF, tid);
+		// The magic last: a reader that sees it sees the header.
+		VarHandle.releaseFence();
 		p.putInt(TldLayout.DATA_MAGIC_OFF, TldLayout.DATA_MAGIC);
 		TldThread t = new TldThread(this.owner, Thread.currentThread(), tid, Math.max(pidfd, -1), block);
 		if (pidfdError != null) {

@@ -13,7 +13,7 @@ package dev.tld.core;
 public final class TldLayout {
 
 	/** Version of the layout; a BPF reader treats any other version as "no data". */
-	public static final int ABI_VERSION = 1;
+	public static final int ABI_VERSION = 2;
 
 	/** {@code "TLDM"}: first word of the key table. */
 	public static final int META_MAGIC = 0x4d444c54;
@@ -25,7 +25,7 @@ public final class TldLayout {
 	public static final int BLOCK_SIZE = 4096;
 
 	/** Bytes of a key name field, NUL included. */
-	public static final int NAME_LEN = 60;
+	public static final int NAME_LEN = 56;
 
 	/** Longest key name, in bytes of its (ASCII) encoding. */
 	public static final int MAX_NAME_BYTES = NAME_LEN - 1;
@@ -33,14 +33,17 @@ public final class TldLayout {
 	/** Header of the key table. */
 	public static final int META_HEADER_SIZE = 64;
 
-	/** One key table entry: name, size, offset. */
+	/** One key table entry: name, size, offset, reserved. */
 	public static final int META_ENTRY_SIZE = 64;
 
 	/** Keys per process. */
 	public static final int MAX_KEYS = (BLOCK_SIZE - META_HEADER_SIZE) / META_ENTRY_SIZE;
 
-	/** Header of a data block. */
-	public static final int DATA_HEADER_SIZE = 16;
+	/**
+	 * Header of a data block: magic, version, flags, tid, the request latch's sequence
+	 * and its two copies of the request record.
+	 */
+	public static final int DATA_HEADER_SIZE = 304;
 
 	/** Bytes of key data per thread. */
 	public static final int DATA_CAPACITY = BLOCK_SIZE - DATA_HEADER_SIZE;
@@ -73,7 +76,58 @@ public final class TldLayout {
 	/** Data block header field offsets. */
 	static final int DATA_MAGIC_OFF = 0;
 
-	static final int DATA_TID_OFF = 4;
+	static final int DATA_VERSION_OFF = 4;
+
+	static final int DATA_FLAGS_OFF = 6;
+
+	static final int DATA_TID_OFF = 8;
+
+	static final int DATA_SEQ_OFF = 12;
+
+	/** The two copies of {@code struct tld_request}. */
+	static final int REQUEST_OFF = 16;
+
+	static final int REQUEST_SIZE = 144;
+
+	/** {@code struct tld_request} field offsets, relative to a copy. */
+	static final int REQ_KEY_OFF = 0;
+
+	static final int REQ_SINCE_OFF = 8;
+
+	static final int REQ_LAST_KEY_OFF = 16;
+
+	static final int REQ_LAST_SINCE_OFF = 24;
+
+	static final int REQ_LAST_UNTIL_OFF = 32;
+
+	static final int REQ_TENANT_OFF = 40;
+
+	static final int REQ_REQUEST_ID_OFF = 72;
+
+	static final int REQ_OTEL_OFF = 112;
+
+	/** {@code struct tld_otel} field offsets, relative to the record's {@code otel}. */
+	static final int OTEL_TRACE_ID_OFF = 0;
+
+	static final int OTEL_SPAN_ID_OFF = 16;
+
+	static final int OTEL_VALID_OFF = 24;
+
+	static final int OTEL_FLAGS_OFF = 25;
+
+	static final int OTEL_ATTRS_SIZE_OFF = 26;
+
+	/** Bytes of a tenant name field, NUL included. */
+	public static final int TENANT_LEN = 32;
+
+	/** Bytes of a request id field, NUL included. */
+	public static final int REQUEST_ID_LEN = 40;
+
+	/** Tenant id of a record that serves no request. */
+	public static final int TENANT_NONE = 0;
+
+	/** Tenant id of tenants beyond the publisher's tenant table. */
+	public static final int TENANT_OTHER = 1;
 
 	private TldLayout() {
 	}

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -55,6 +57,23 @@ public final class TldThread {
 	 */
 	private final Cleaner.Cleanable cleanable;
 
+	private final RequestLatch latch;
+
+	/** What this thread last published: its key and when (owner only). */
+	private long key;
+
+	private long since;
+
+	/**
+	 * The record published last, for scans from other threads (the tenant table's
+	 * retirement): written with release semantics, which cost no fence on x86, unlike a
+	 * volatile store.
+	 */
+	@SuppressWarnings("unused") // accessed through SERVING
+	private @Nullable RequestRecord serving;
+
+	private static final VarHandle SERVING = servingHandle();
+
 	volatile @Nullable String registrationError;
 
 	TldThread(Instance owner, Thread thread, int tid, int pidfd, NativeBlock block) {
@@ -67,6 +86,7 @@ public final class TldThread {
 			.newDirectByteBuffer(block.address(), TldLayout.BLOCK_SIZE)
 			.order(ByteOrder.nativeOrder());
 		this.cleanable = CLEANER.register(this, block::unmap);
+		this.latch = new RequestLatch(this.buffer);
 	}
 
 	/**
@@ -99,6 +119,58 @@ public final class TldThread {
 	 */
 	public @Nullable String registrationError() {
 		return this.registrationError;
+	}
+
+	/**
+	 * Publish the request this thread now works for, as one consistent snapshot: every
+	 * BPF reader sees either this publish or the one before, whole, whatever store the
+	 * thread is stopped after. The record also says what the thread served until now (the
+	 * previous publish's key and times), so that accounting can split a CPU slice at
+	 * {@code now}. Scopes nest by publishing the enclosing record again when the inner
+	 * one ends.
+	 * @param record what the thread serves from now on
+	 * @param now {@link System#nanoTime()} (CLOCK_MONOTONIC, the clock of
+	 * {@code bpf_ktime_get_ns()})
+	 */
+	public void publish(RequestRecord record, long now) {
+		publish(record, now, RequestLatch.Steps.NONE);
+	}
+
+	/**
+	 * Publish that this thread serves no request any more (it ended at {@code now}).
+	 * @param now {@link System#nanoTime()}
+	 */
+	public void publishIdle(long now) {
+		publish(null, now, RequestLatch.Steps.NONE);
+	}
+
+	/** Publish, reporting to {@code steps} between every two stores (tests). */
+	int publish(@Nullable RequestRecord record, long now, RequestLatch.Steps steps) {
+		checkUsable();
+		long lastKey = this.key;
+		long lastSince = this.since;
+		int stores = this.latch.publish(record, now, lastKey, lastSince, now, steps);
+		this.key = (record != null) ? record.key() : 0;
+		this.since = now;
+		SERVING.setRelease(this, record);
+		return stores;
+	}
+
+	/**
+	 * What this thread published last, as Java remembers it (BPF reads the block).
+	 * @return the record, or null if it serves no request
+	 */
+	public @Nullable RequestRecord published() {
+		return (RequestRecord) SERVING.getAcquire(this);
+	}
+
+	private static VarHandle servingHandle() {
+		try {
+			return MethodHandles.lookup().findVarHandle(TldThread.class, "serving", RequestRecord.class);
+		}
+		catch (ReflectiveOperationException ex) {
+			throw new ExceptionInInitializerError(ex);
+		}
 	}
 
 	/**
@@ -135,14 +207,7 @@ public final class TldThread {
 			return true;
 		}
 		byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
-		int n = Math.min(utf8.length, key.size() - 1);
-		if (n < utf8.length) {
-			// utf8[n] is the first byte left out: if it continues a character, drop that
-			// character.
-			while (n > 0 && (utf8[n] & 0xC0) == 0x80) {
-				n--;
-			}
-		}
+		int n = Utf8.cut(utf8, key.size() - 1);
 		this.buffer.put(off, utf8, 0, n);
 		this.buffer.put(off + n, ZEROS, 0, key.size() - n);
 		return n == utf8.length;

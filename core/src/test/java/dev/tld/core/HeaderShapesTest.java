@@ -12,14 +12,14 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * tld.bpf.h passes the verifier however clang specializes it: programs with a single
- * tld_get_data() call site of sizes 1, 8, 32 and 4080 load, find the key when it is large
- * enough and refuse it when it is not.
+ * tld_get_data() call site of sizes 1, 8, 32 and 3,792 (all of the data) load, find the
+ * key when it is large enough and refuse it when it is not.
  */
 class HeaderShapesTest {
 
 	@EnabledOnBpf
 	@ParameterizedTest(name = "size {0}")
-	@ValueSource(ints = { 1, 8, 32, 4080 })
+	@ValueSource(ints = { 1, 8, 32, TldLayout.DATA_CAPACITY })
 	void singleCallSiteOfEachSizeLoadsAndReads(int size) throws Exception {
 		try (BpfObject obj = BpfObject.openResource("/bpf/tld_shapes.bpf.o");
 				TaskLocalData tld = TaskLocalData.create(Duration.ZERO)) {

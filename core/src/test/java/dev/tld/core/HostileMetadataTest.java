@@ -45,8 +45,13 @@ class HostileMetadataTest extends ReaderTestBase {
 	@Test
 	void unknownVersionOrMagicReadsAsNoData() throws Exception {
 		assertEquals(EPROTO,
-				onFreshThread(() -> this.table.p.putShort(TldLayout.META_VERSION_OFF, (short) 2)).initErr(),
-				"version 2");
+				onFreshThread(() -> this.table.p.putShort(TldLayout.META_VERSION_OFF, (short) 1)).initErr(),
+				"a key table of version 1");
+		assertEquals(EPROTO,
+				onFreshThread(
+						() -> this.table.p.putShort(TldLayout.META_VERSION_OFF, (short) (TldLayout.ABI_VERSION + 1)))
+					.initErr(),
+				"a key table of the next version");
 		this.table.p.putShort(TldLayout.META_VERSION_OFF, (short) TldLayout.ABI_VERSION);
 		assertEquals(EPROTO, onFreshThread(() -> this.table.p.putInt(TldLayout.META_MAGIC_OFF, 0x12345678)).initErr(),
 				"wrong key table magic");
@@ -57,6 +62,9 @@ class HostileMetadataTest extends ReaderTestBase {
 		assertEquals(ENODATA, onFreshThread(me -> me.block.pointer().putInt(0, 0)).initErr(), "released block");
 		assertEquals(EPROTO, onFreshThread(me -> me.block.pointer().putInt(0, 0x0badf00d)).initErr(),
 				"wrong block magic");
+		assertEquals(EPROTO,
+				onFreshThread(me -> me.block.pointer().putShort(TldLayout.DATA_VERSION_OFF, (short) 1)).initErr(),
+				"a block of version 1");
 	}
 
 	@Test
@@ -162,7 +170,9 @@ class HostileMetadataTest extends ReaderTestBase {
 						this.table.p.putShort(e + TldLayout.ENTRY_SIZE_OFF,
 								(short) (random.nextBoolean() ? 32 : random.nextInt(0x10000)));
 						this.table.p.putShort(e + TldLayout.ENTRY_OFF_OFF,
-								(short) (random.nextBoolean() ? 16 + random.nextInt(4040) : random.nextInt(0x10000)));
+								(short) (random.nextBoolean()
+										? TldLayout.DATA_HEADER_SIZE + random.nextInt(TldLayout.DATA_CAPACITY - 32)
+										: random.nextInt(0x10000)));
 					}
 					this.table.p.putShort(TldLayout.META_CNT_OFF, (short) (8 + random.nextInt(60)));
 				}
@@ -174,11 +184,14 @@ class HostileMetadataTest extends ReaderTestBase {
 				}
 				synchronized (readersData) {
 					for (TldThread t : readersData) {
-						// a block header is 16 bytes: magic, tid, seq, reserved
+						// the block header: magic, version, flags, tid, latch sequence
 						boolean valid = random.nextInt(4) != 0;
 						t.block.pointer().putInt(0, valid ? TldLayout.DATA_MAGIC : random.nextInt());
-						t.block.pointer().putInt(4, random.nextInt());
-						t.block.pointer().putLong(8, random.nextLong());
+						t.block.pointer()
+							.putShort(TldLayout.DATA_VERSION_OFF,
+									(short) ((random.nextInt(8) != 0) ? TldLayout.ABI_VERSION : random.nextInt()));
+						t.block.pointer().putShort(TldLayout.DATA_FLAGS_OFF, (short) random.nextInt());
+						t.block.pointer().putLong(TldLayout.DATA_TID_OFF, random.nextLong());
 					}
 				}
 			}

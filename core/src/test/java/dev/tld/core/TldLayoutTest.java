@@ -47,17 +47,19 @@ class TldLayoutTest {
 	@ParameterizedTest(name = "page size {0}")
 	@ValueSource(ints = { 4096, 16384, 65536 })
 	void everyKeyOfAFullTableLiesInsideTheBlock(int pageSize) {
-		// The data block is 4 KiB on every page size: 63 keys of 64 bytes fill it
-		// exactly.
+		// The data block is 4 KiB on every page size: a full table of 63 keys of 56
+		// bytes (the largest size all 63 can have) fits after the header.
+		int size = TldLayout.DATA_CAPACITY / TldLayout.MAX_KEYS / TldLayout.KEY_ALIGN * TldLayout.KEY_ALIGN;
+		assertEquals(56, size);
 		int used = TldLayout.DATA_HEADER_SIZE;
 		int keys = 0;
-		while (keys < TldLayout.MAX_KEYS && used + 64 <= TldLayout.BLOCK_SIZE) {
+		while (keys < TldLayout.MAX_KEYS && used + size <= TldLayout.BLOCK_SIZE) {
 			assertTrue(used % TldLayout.KEY_ALIGN == 0, "offset " + used + " is not 8-byte aligned");
-			used += TldLayout.alignedKeySize(64);
+			used += TldLayout.alignedKeySize(size);
 			keys++;
 		}
 		assertEquals(TldLayout.MAX_KEYS, keys, "keys that fit");
-		assertEquals(TldLayout.DATA_HEADER_SIZE + TldLayout.MAX_KEYS * 64, used, "end of the last key");
+		assertEquals(TldLayout.DATA_HEADER_SIZE + TldLayout.MAX_KEYS * size, used, "end of the last key");
 		assertTrue(TldLayout.withinOnePage(7L * pageSize + used - 1, 1, pageSize),
 				"last key byte is in the block's page");
 	}
@@ -94,10 +96,14 @@ class TldLayoutTest {
 		assertEquals(TldLayout.META_MAGIC, defines.get("TLD_META_MAGIC"));
 		assertEquals(TldLayout.DATA_MAGIC, defines.get("TLD_DATA_MAGIC"));
 		assertEquals(TldLayout.BLOCK_SIZE, defines.get("TLD_BLOCK_SIZE"));
-		assertEquals(TldLayout.NAME_LEN, defines.get("TLD_NAME_LEN"));
 		assertEquals(TldLayout.META_HEADER_SIZE, defines.get("TLD_META_HDR_SIZE"));
 		assertEquals(TldLayout.DATA_HEADER_SIZE, defines.get("TLD_DATA_HDR_SIZE"));
 		assertEquals(TldLayout.CACHE_SLOTS, defines.get("TLD_CACHE_SLOTS"));
+		assertEquals(TldLayout.TENANT_LEN, defines.get("TLD_TENANT_LEN"));
+		assertEquals(TldLayout.REQUEST_ID_LEN, defines.get("TLD_REQUEST_ID_LEN"));
+		assertEquals(TldLayout.TENANT_NONE, defines.get("TLD_TENANT_NONE"));
+		assertEquals(TldLayout.TENANT_OTHER, defines.get("TLD_TENANT_OTHER"));
+		assertEquals(TldLayout.NAME_LEN, defines.get("__TLD_ABI_NAME_LEN"));
 	}
 
 	@Test
@@ -115,12 +121,36 @@ class TldLayoutTest {
 		assertEquals(TldLayout.META_HEADER_SIZE, btf.offset("tld_meta_u", "metadata"));
 		assertEquals(TldLayout.BLOCK_SIZE, btf.size("tld_data_u"));
 		assertEquals(TldLayout.DATA_MAGIC_OFF, btf.offset("tld_data_u", "magic"));
+		assertEquals(TldLayout.DATA_VERSION_OFF, btf.offset("tld_data_u", "version"));
+		assertEquals(TldLayout.DATA_FLAGS_OFF, btf.offset("tld_data_u", "flags"));
 		assertEquals(TldLayout.DATA_TID_OFF, btf.offset("tld_data_u", "tid"));
+		assertEquals(TldLayout.DATA_SEQ_OFF, btf.offset("tld_data_u", "seq"));
+		assertEquals(TldLayout.REQUEST_OFF, btf.offset("tld_data_u", "request"));
 		assertEquals(TldLayout.DATA_HEADER_SIZE, btf.offset("tld_data_u", "data"));
 		assertEquals(TldLayout.MAP_VALUE_SIZE, btf.size("tld_map_value"));
 		assertEquals(0, btf.offset("tld_map_value", "data"), "the data block's UPTR");
 		assertEquals(8, btf.offset("tld_map_value", "meta"), "the key table's UPTR");
 		assertEquals(16, btf.offset("tld_map_value", "cache"));
+	}
+
+	@Test
+	void requestRecordMatchesTheCompiledHeader() {
+		BtfLayouts btf = BtfLayouts.of("/bpf/tld_layouts.bpf.o");
+		assertEquals(TldLayout.REQUEST_SIZE, btf.size("tld_request"));
+		assertEquals(TldLayout.REQ_KEY_OFF, btf.offset("tld_request", "key"));
+		assertEquals(TldLayout.REQ_SINCE_OFF, btf.offset("tld_request", "since"));
+		assertEquals(TldLayout.REQ_LAST_KEY_OFF, btf.offset("tld_request", "last_key"));
+		assertEquals(TldLayout.REQ_LAST_SINCE_OFF, btf.offset("tld_request", "last_since"));
+		assertEquals(TldLayout.REQ_LAST_UNTIL_OFF, btf.offset("tld_request", "last_until"));
+		assertEquals(TldLayout.REQ_TENANT_OFF, btf.offset("tld_request", "tenant"));
+		assertEquals(TldLayout.REQ_REQUEST_ID_OFF, btf.offset("tld_request", "request_id"));
+		assertEquals(TldLayout.REQ_OTEL_OFF, btf.offset("tld_request", "otel"));
+		assertEquals(32, btf.size("tld_otel"));
+		assertEquals(TldLayout.OTEL_TRACE_ID_OFF, btf.offset("tld_otel", "trace_id"));
+		assertEquals(TldLayout.OTEL_SPAN_ID_OFF, btf.offset("tld_otel", "span_id"));
+		assertEquals(TldLayout.OTEL_VALID_OFF, btf.offset("tld_otel", "valid"));
+		assertEquals(TldLayout.OTEL_FLAGS_OFF, btf.offset("tld_otel", "flags"));
+		assertEquals(TldLayout.OTEL_ATTRS_SIZE_OFF, btf.offset("tld_otel", "attrs_size"));
 	}
 
 	private static Map<String, Long> headerDefines() throws IOException {
@@ -130,7 +160,7 @@ class TldLayoutTest {
 			header = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
 		}
 		Map<String, Long> defines = new HashMap<>();
-		Matcher m = Pattern.compile("(?m)^#define\\s+(TLD_\\w+)\\s+(0x[0-9a-fA-F]+|\\d+)\\b").matcher(header);
+		Matcher m = Pattern.compile("(?m)^#define\\s+((?:__)?TLD_\\w+)\\s+(0x[0-9a-fA-F]+|\\d+)\\b").matcher(header);
 		while (m.find()) {
 			defines.put(m.group(1), Long.decode(m.group(2)));
 		}

@@ -67,7 +67,12 @@ final class Summary {
 		for (TaskLocalDataEndpoint.Key k : r.keys()) {
 			keys.add(String.format(Locale.ROOT, "%s (%d bytes at %d)", k.name(), k.size(), k.offset()));
 		}
-		line(b, "keys       %s", keys.isEmpty() ? "none" : String.join(", ", keys));
+		line(b, "keys       %s", keys.isEmpty() ? "none (the request record is not a key)" : String.join(", ", keys));
+		TaskLocalDataEndpoint.Tenants table = r.tenantTable();
+		line(b, "tenants    %d of at most %d with an id of their own; %d beyond the table; %d retired", table.active(),
+				table.max(), table.overflowed(), table.retired());
+		line(b, "events     %d dropped, %d reads gave up; %.3f s of CPU charged by approximation",
+				r.events().statsDropped(), r.events().readBusy(), r.events().unsplitNanos() / 1e9);
 		line(b, "threads    %d registered%s", r.registeredThreads(),
 				(r.lastError() != null) ? "; last error: " + r.lastError() : "");
 		List<ThreadRecord> threads = new ArrayList<>(run.threadsMidLoad());

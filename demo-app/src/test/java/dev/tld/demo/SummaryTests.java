@@ -13,6 +13,7 @@ import org.junit.jupiter.api.Test;
 import org.w3c.dom.Document;
 
 import dev.tld.core.KernelSupport;
+import dev.tld.core.trace.Counters;
 import dev.tld.core.trace.TenantStats;
 import dev.tld.core.trace.ThreadRecord;
 import dev.tld.spring.actuate.endpoint.TaskLocalDataEndpoint;
@@ -42,10 +43,11 @@ class SummaryTests {
 		List<TenantPlan> plan = TenantPlan.DEFAULT;
 		TaskLocalDataEndpoint.Report report = new TaskLocalDataEndpoint.Report("ACTIVE", null, KERNEL,
 				"/sys/fs/bpf/tld-demo/tld_data_map", 42, List.of("tld_dump_task", "tld_sched_switch"),
-				List.of(new TaskLocalDataEndpoint.Key("tld.tenant", 32, 16)), 5, null, List.of(),
+				List.of(new TaskLocalDataEndpoint.Key("app.region", 16, 304)), 5, null,
+				new TaskLocalDataEndpoint.Tenants(4, 100, 0, 0), new Counters(0, 0, 12_000_000), List.of(),
 				List.of(new TenantStats("gold", 1, 1, 1, 1, 1, 1)));
-		List<ThreadRecord> threads = List.of(new ThreadRecord(11, "http-nio-auto-1", false, "", 0, ""),
-				new ThreadRecord(12, "http-nio-auto-2", true, "gold", 1, "gold-1-3-cpu"));
+		List<ThreadRecord> threads = List.of(new ThreadRecord(11, "http-nio-auto-1", false, false, "", 0, 0, "", 1),
+				new ThreadRecord(12, "http-nio-auto-2", true, false, "gold", 2, 1, "gold-1-3-cpu", 2));
 		return new DemoRun("http://localhost:1", 10.2, 200, report, threads,
 				List.of(tenant(plan.get(0), 100, goldMs), tenant(plan.get(1), 100, silverMs),
 						tenant(plan.get(2), 100, bronzeMs),
@@ -57,7 +59,9 @@ class SummaryTests {
 		String s = Summary.render(active(5800, 3800, 2000));
 		assertTrue(s.contains(
 				"BPF        ACTIVE on kernel 6.18.0: data map id 42 pinned at /sys/fs/bpf/tld-demo/tld_data_map"), s);
-		assertTrue(s.contains("keys       tld.tenant (32 bytes at 16)"), s);
+		assertTrue(s.contains("keys       app.region (16 bytes at 304)"), s);
+		assertTrue(s.contains("tenants    4 of at most 100 with an id of their own; 0 beyond the table; 0 retired"), s);
+		assertTrue(s.contains("events     0 dropped, 0 reads gave up; 0.012 s of CPU charged by approximation"), s);
 		assertTrue(s.contains("12  http-nio-auto-2  gold        1  gold-1-3-cpu"), "serving threads first:\n" + s);
 		for (String t : new String[] { "gold", "silver", "bronze", "unknown" }) {
 			assertTrue(s.lines().anyMatch((l) -> l.startsWith(t + " ") && l.contains(" | ")), t + ":\n" + s);
@@ -82,7 +86,8 @@ class SummaryTests {
 	void failedRunSaysWhyAndMeasuresNothing() {
 		TaskLocalDataEndpoint.Report report = new TaskLocalDataEndpoint.Report("FAILED",
 				"cannot load BPF object tld_trace.bpf.o: Invalid argument\nlibbpf said:\n  libbpf: not on BPF FS",
-				KERNEL, "/tmp/x/tld_data_map", 0, List.of(), List.of(), 0, null, List.of(), List.of());
+				KERNEL, "/tmp/x/tld_data_map", 0, List.of(), List.of(), 0, null,
+				new TaskLocalDataEndpoint.Tenants(0, 100, 0, 0), new Counters(0, 0, 0), List.of(), List.of());
 		DemoRun run = new DemoRun("http://localhost:1", 2, 200, report, List.of(),
 				List.of(tenant(TenantPlan.DEFAULT.get(0), 3, 0), tenant(TenantPlan.DEFAULT.get(2), 3, 0)));
 		String s = Summary.render(run);

@@ -4,6 +4,7 @@ package dev.tld.autoconfigure.metrics;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.binder.MeterBinder;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -14,6 +15,7 @@ import dev.tld.autoconfigure.ConditionalOnBpf;
 import dev.tld.autoconfigure.ConditionalOnFlag;
 import dev.tld.autoconfigure.TaskLocalDataAutoConfiguration;
 import dev.tld.autoconfigure.TaskLocalDataProperties;
+import dev.tld.spring.TaskLocalDataContext;
 import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.spring.metrics.TaskLocalDataMetrics;
 
@@ -34,8 +36,9 @@ public final class TaskLocalDataMetricsAutoConfiguration {
 
 	@Bean(destroyMethod = "close")
 	@ConditionalOnMissingBean
-	TaskLocalDataMetrics taskLocalDataMetrics(TaskLocalDataRuntime runtime, TaskLocalDataProperties properties) {
-		return new TaskLocalDataMetrics(runtime, properties.getMetrics().getMaxTenants(),
+	TaskLocalDataMetrics taskLocalDataMetrics(TaskLocalDataRuntime runtime, TaskLocalDataProperties properties,
+			ObjectProvider<TaskLocalDataContext> context) {
+		return new TaskLocalDataMetrics(runtime, context.getIfAvailable(),
 				properties.getMetrics().getRefreshInterval());
 	}
 

@@ -89,7 +89,7 @@ class TaskLocalDataMetricsAutoConfigurationTests {
 
 		@Bean(destroyMethod = "close")
 		TaskLocalDataMetrics myMetrics(TaskLocalDataRuntime runtime) {
-			return new TaskLocalDataMetrics(runtime, 3, Duration.ofMinutes(1));
+			return new TaskLocalDataMetrics(runtime, null, Duration.ofMinutes(1));
 		}
 
 	}

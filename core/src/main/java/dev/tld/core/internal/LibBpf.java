@@ -66,6 +66,8 @@ public interface LibBpf {
 
 	int bpf_map_lookup_elem(int fd, Pointer key, Pointer value);
 
+	int bpf_map_lookup_and_delete_elem(int fd, Pointer key, Pointer value);
+
 	int bpf_map_delete_elem(int fd, Pointer key);
 
 	int bpf_map_get_next_key(int fd, Pointer key, Pointer nextKey);

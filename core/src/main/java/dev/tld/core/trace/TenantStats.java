@@ -3,9 +3,10 @@ package dev.tld.core.trace;
 
 /**
  * What the tracing programs measured for one (tenant, priority) since they were loaded,
- * summed over CPUs.
+ * summed over CPUs; {@code other} holds the tenants beyond the tenant table and those
+ * retired.
  *
- * @param tenant the tenant
+ * @param tenant the tenant's name
  * @param priority the priority
  * @param cpuNanos on-CPU time
  * @param syscalls system calls entered
@@ -15,5 +16,10 @@ package dev.tld.core.trace;
  */
 public record TenantStats(String tenant, int priority, long cpuNanos, long syscalls, long offCpuNanos, long preemptions,
 		long switchesIn) {
+
+	static TenantStats of(String tenant, KeyStats s) {
+		return new TenantStats(tenant, s.priority(), s.cpuNanos(), s.syscalls(), s.offCpuNanos(), s.preemptions(),
+				s.switchesIn());
+	}
 
 }

@@ -16,17 +16,14 @@ final class TraceLayout {
 	/** {@code TLD_REC_SERVING}. */
 	static final int REC_SERVING = 1;
 
+	/** {@code TLD_REC_BUSY}. */
+	static final int REC_BUSY = 2;
+
 	/** {@code TLD_STATS_MAX_ENTRIES}. */
 	static final int STATS_MAX_ENTRIES = 4096;
 
-	/** {@code struct tld_stats_key}. */
-	static final int STATS_KEY_SIZE = 40;
-
-	static final int STATS_KEY_TENANT = 0;
-
-	static final int STATS_KEY_PRIORITY = 32;
-
-	static final int STATS_KEY_PAD = 36;
+	/** The key of {@code tld_stats}: the {@code __u64} attribution key. */
+	static final int STATS_KEY_SIZE = 8;
 
 	/** {@code struct tld_stats_val}: five {@code __u64} counters. */
 	static final int STATS_VAL_SIZE = 40;
@@ -41,22 +38,33 @@ final class TraceLayout {
 
 	static final int STATS_VAL_SWITCHES_IN = 32;
 
+	/** {@code struct tld_counters}. */
+	static final int COUNTERS_SIZE = 24;
+
+	static final int COUNTERS_STATS_DROPPED = 0;
+
+	static final int COUNTERS_READ_BUSY = 8;
+
+	static final int COUNTERS_UNSPLIT_NS = 16;
+
 	/** {@code struct tld_task_record}. */
-	static final int RECORD_SIZE = 104;
+	static final int RECORD_SIZE = 120;
 
 	static final int RECORD_PID = 0;
 
 	static final int RECORD_TID = 4;
 
-	static final int RECORD_PRIORITY = 8;
+	static final int RECORD_FLAGS = 8;
 
-	static final int RECORD_FLAGS = 12;
+	static final int RECORD_KEY = 16;
 
-	static final int RECORD_TENANT = 16;
+	static final int RECORD_SINCE = 24;
 
-	static final int RECORD_REQUEST_ID = 48;
+	static final int RECORD_TENANT = 32;
 
-	static final int RECORD_COMM = 88;
+	static final int RECORD_REQUEST_ID = 64;
+
+	static final int RECORD_COMM = 104;
 
 	private TraceLayout() {
 	}

@@ -6,8 +6,8 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
+import java.util.Optional;
 
 import org.jspecify.annotations.Nullable;
 
@@ -29,7 +29,7 @@ import dev.tld.core.BpfObject;
  *     tracer.attachDump();
  *     tracer.attachAccounting();
  *     ...
- *     List<TenantStats> stats = tracer.readStats();
+ *     List<KeyStats> stats = tracer.readStats();
  * }
  * }</pre>
  *
@@ -51,6 +51,8 @@ public final class Tracer implements AutoCloseable {
 	public static final List<String> ACCOUNTING_PROGRAMS = List.of("tld_sched_switch", "tld_sys_enter");
 
 	private static final String STATS_MAP = "tld_stats";
+
+	private static final String COUNTERS_MAP = "tld_counters";
 
 	private final BpfObject object;
 
@@ -143,32 +145,61 @@ public final class Tracer implements AutoCloseable {
 			if (Integer.toUnsignedLong(b.getInt(off + TraceLayout.RECORD_PID)) != pid) {
 				continue;
 			}
+			int flags = b.getInt(off + TraceLayout.RECORD_FLAGS);
+			long key = b.getLong(off + TraceLayout.RECORD_KEY);
 			records.add(new ThreadRecord(b.getInt(off + TraceLayout.RECORD_TID),
 					cString(raw, off + TraceLayout.RECORD_COMM, TraceLayout.COMM_LEN),
-					(b.getInt(off + TraceLayout.RECORD_FLAGS) & TraceLayout.REC_SERVING) != 0,
-					cString(raw, off + TraceLayout.RECORD_TENANT, TraceLayout.TENANT_LEN),
-					b.getInt(off + TraceLayout.RECORD_PRIORITY),
-					cString(raw, off + TraceLayout.RECORD_REQUEST_ID, TraceLayout.REQUEST_ID_LEN)));
+					(flags & TraceLayout.REC_SERVING) != 0, (flags & TraceLayout.REC_BUSY) != 0,
+					cString(raw, off + TraceLayout.RECORD_TENANT, TraceLayout.TENANT_LEN), (int) (key >>> 32),
+					(int) key, cString(raw, off + TraceLayout.RECORD_REQUEST_ID, TraceLayout.REQUEST_ID_LEN),
+					b.getLong(off + TraceLayout.RECORD_SINCE)));
 		}
 		return records;
 	}
 
 	/**
-	 * The per (tenant, priority) totals the accounting programs accumulated, summed over
-	 * CPUs, the most CPU time first.
-	 * @return the totals
+	 * The totals the accounting programs accumulated per attribution key, summed over
+	 * CPUs. Tenant ids mean nothing without the table that interned them: see
+	 * {@link Accounting}.
+	 * @return the totals, in no particular order
 	 */
-	public List<TenantStats> readStats() {
+	public List<KeyStats> readStats() {
 		BpfMap stats = this.object.map(STATS_MAP);
-		List<TenantStats> out = new ArrayList<>();
+		List<KeyStats> out = new ArrayList<>();
 		for (byte[] key : stats.keys()) {
 			stats.lookupPerCpu(key).ifPresent((perCpu) -> out.add(decode(key, perCpu)));
 		}
-		out.sort(Comparator.comparingLong(TenantStats::cpuNanos).reversed());
 		return out;
 	}
 
-	private static TenantStats decode(byte[] key, List<byte[]> perCpu) {
+	/**
+	 * Remove one key's totals from the map, returning them: an update the programs make
+	 * at the same moment lands either in what is returned or in a new element.
+	 * @param key the attribution key
+	 * @return its totals, or empty if the map has none
+	 */
+	public Optional<KeyStats> takeStats(long key) {
+		byte[] k = ByteBuffer.allocate(TraceLayout.STATS_KEY_SIZE)
+			.order(ByteOrder.nativeOrder())
+			.putLong(0, key)
+			.array();
+		return this.object.map(STATS_MAP).lookupAndDeletePerCpu(k).map((perCpu) -> decode(k, perCpu));
+	}
+
+	/**
+	 * The events the programs could not account.
+	 * @return the counters since the object was loaded
+	 */
+	public Counters counters() {
+		byte[] zero = new byte[4];
+		return this.object.map(COUNTERS_MAP).lookup(zero).map((v) -> {
+			ByteBuffer b = ByteBuffer.wrap(v).order(ByteOrder.nativeOrder());
+			return new Counters(b.getLong(TraceLayout.COUNTERS_STATS_DROPPED),
+					b.getLong(TraceLayout.COUNTERS_READ_BUSY), b.getLong(TraceLayout.COUNTERS_UNSPLIT_NS));
+		}).orElse(new Counters(0, 0, 0));
+	}
+
+	private static KeyStats decode(byte[] key, List<byte[]> perCpu) {
 		long[] sum = new long[TraceLayout.STATS_VAL_SIZE / 8];
 		for (byte[] v : perCpu) {
 			ByteBuffer b = ByteBuffer.wrap(v).order(ByteOrder.nativeOrder());
@@ -176,11 +207,10 @@ public final class Tracer implements AutoCloseable {
 				sum[i] += b.getLong(i * 8);
 			}
 		}
-		ByteBuffer k = ByteBuffer.wrap(key).order(ByteOrder.nativeOrder());
-		return new TenantStats(cString(key, TraceLayout.STATS_KEY_TENANT, TraceLayout.TENANT_LEN),
-				k.getInt(TraceLayout.STATS_KEY_PRIORITY), sum[TraceLayout.STATS_VAL_CPU_NS / 8],
-				sum[TraceLayout.STATS_VAL_SYSCALLS / 8], sum[TraceLayout.STATS_VAL_OFFCPU_NS / 8],
-				sum[TraceLayout.STATS_VAL_PREEMPTIONS / 8], sum[TraceLayout.STATS_VAL_SWITCHES_IN / 8]);
+		long k = ByteBuffer.wrap(key).order(ByteOrder.nativeOrder()).getLong(0);
+		return new KeyStats(k, sum[TraceLayout.STATS_VAL_CPU_NS / 8], sum[TraceLayout.STATS_VAL_SYSCALLS / 8],
+				sum[TraceLayout.STATS_VAL_OFFCPU_NS / 8], sum[TraceLayout.STATS_VAL_PREEMPTIONS / 8],
+				sum[TraceLayout.STATS_VAL_SWITCHES_IN / 8]);
 	}
 
 	private static String cString(byte[] raw, int off, int len) {

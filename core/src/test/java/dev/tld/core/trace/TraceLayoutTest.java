@@ -24,18 +24,18 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 class TraceLayoutTest {
 
 	@Test
-	void statsKeyAndValue() {
+	void statsValueAndCounters() {
 		BtfLayouts btf = BtfLayouts.of("/bpf/tld_layouts.bpf.o");
-		assertEquals(TraceLayout.STATS_KEY_SIZE, btf.size("tld_stats_key"));
-		assertEquals(TraceLayout.STATS_KEY_TENANT, btf.offset("tld_stats_key", "tenant"));
-		assertEquals(TraceLayout.STATS_KEY_PRIORITY, btf.offset("tld_stats_key", "priority"));
-		assertEquals(TraceLayout.STATS_KEY_PAD, btf.offset("tld_stats_key", "pad"));
 		assertEquals(TraceLayout.STATS_VAL_SIZE, btf.size("tld_stats_val"));
 		assertEquals(TraceLayout.STATS_VAL_CPU_NS, btf.offset("tld_stats_val", "cpu_ns"));
 		assertEquals(TraceLayout.STATS_VAL_SYSCALLS, btf.offset("tld_stats_val", "syscalls"));
 		assertEquals(TraceLayout.STATS_VAL_OFFCPU_NS, btf.offset("tld_stats_val", "offcpu_ns"));
 		assertEquals(TraceLayout.STATS_VAL_PREEMPTIONS, btf.offset("tld_stats_val", "preemptions"));
 		assertEquals(TraceLayout.STATS_VAL_SWITCHES_IN, btf.offset("tld_stats_val", "switches_in"));
+		assertEquals(TraceLayout.COUNTERS_SIZE, btf.size("tld_counters"));
+		assertEquals(TraceLayout.COUNTERS_STATS_DROPPED, btf.offset("tld_counters", "stats_dropped"));
+		assertEquals(TraceLayout.COUNTERS_READ_BUSY, btf.offset("tld_counters", "read_busy"));
+		assertEquals(TraceLayout.COUNTERS_UNSPLIT_NS, btf.offset("tld_counters", "unsplit_ns"));
 	}
 
 	@Test
@@ -44,30 +44,41 @@ class TraceLayoutTest {
 		assertEquals(TraceLayout.RECORD_SIZE, btf.size("tld_task_record"));
 		assertEquals(TraceLayout.RECORD_PID, btf.offset("tld_task_record", "pid"));
 		assertEquals(TraceLayout.RECORD_TID, btf.offset("tld_task_record", "tid"));
-		assertEquals(TraceLayout.RECORD_PRIORITY, btf.offset("tld_task_record", "priority"));
 		assertEquals(TraceLayout.RECORD_FLAGS, btf.offset("tld_task_record", "flags"));
+		assertEquals(TraceLayout.RECORD_KEY, btf.offset("tld_task_record", "key"));
+		assertEquals(TraceLayout.RECORD_SINCE, btf.offset("tld_task_record", "since"));
 		assertEquals(TraceLayout.RECORD_TENANT, btf.offset("tld_task_record", "tenant"));
 		assertEquals(TraceLayout.RECORD_REQUEST_ID, btf.offset("tld_task_record", "request_id"));
 		assertEquals(TraceLayout.RECORD_COMM, btf.offset("tld_task_record", "comm"));
 	}
 
 	@Test
-	void constantsMatchTheHeader() throws IOException {
-		Map<String, Long> defines = new HashMap<>();
-		try (InputStream in = TraceLayoutTest.class.getResourceAsStream("/dev/tld/bpf/include/tld_trace.h")) {
-			assertNotNull(in, "tld_trace.h is packaged in the tld-bpf jar");
-			String header = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
-			Matcher m = Pattern.compile("(?m)^#define\\s+(TLD_\\w+)\\s+\\(?(?:1u << )?(\\d+)\\)?").matcher(header);
-			while (m.find()) {
-				defines.put(m.group(1), Long.parseLong(m.group(2)));
-			}
-		}
+	void constantsMatchTheHeaders() throws IOException {
+		Map<String, Long> defines = defines("/dev/tld/bpf/include/tld_trace.h");
+		defines.putAll(defines("/dev/tld/bpf/include/tld.bpf.h"));
 		assertEquals(TraceLayout.TENANT_LEN, defines.get("TLD_TENANT_LEN"));
 		assertEquals(TraceLayout.REQUEST_ID_LEN, defines.get("TLD_REQUEST_ID_LEN"));
 		assertEquals(TraceLayout.COMM_LEN, defines.get("TLD_COMM_LEN"));
 		assertEquals(TraceLayout.STATS_MAX_ENTRIES, defines.get("TLD_STATS_MAX_ENTRIES"));
 		assertEquals(Integer.numberOfTrailingZeros(TraceLayout.REC_SERVING), defines.get("TLD_REC_SERVING"),
 				"TLD_REC_SERVING is bit 0");
+		assertEquals(Integer.numberOfTrailingZeros(TraceLayout.REC_BUSY), defines.get("TLD_REC_BUSY"),
+				"TLD_REC_BUSY is bit 1");
+	}
+
+	/** The header's numeric defines; {@code (1u << n)} gives n. */
+	private static Map<String, Long> defines(String resource) throws IOException {
+		Map<String, Long> defines = new HashMap<>();
+		try (InputStream in = TraceLayoutTest.class.getResourceAsStream(resource)) {
+			assertNotNull(in, resource + " is packaged in the tld-bpf jar");
+			String header = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
+			Matcher m = Pattern.compile("(?m)^#define\\s+(TLD_\\w+)\\s+\\(?(?:1u << )?(\\d+)\\)?\\s*(?:/\\*.*)?$")
+				.matcher(header);
+			while (m.find()) {
+				defines.put(m.group(1), Long.parseLong(m.group(2)));
+			}
+		}
+		return defines;
 	}
 
 }

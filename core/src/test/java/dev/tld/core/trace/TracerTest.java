@@ -11,20 +11,24 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.tld.core.BpfException;
+import dev.tld.core.RequestRecord;
 import dev.tld.core.TaskLocalData;
-import dev.tld.core.TldKey;
+import dev.tld.core.Tenant;
+import dev.tld.core.TenantTable;
 import dev.tld.core.TldThread;
 import dev.tld.core.internal.Natives;
 import dev.tld.test.EnabledOnBpf;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The tracing programs on the real kernel, through the core alone: a thread that
- * publishes a tenant is dumped with it by {@code iter/task} and charged its system calls
- * and CPU time, with nothing of Spring involved.
+ * publishes a request is dumped with it by {@code iter/task} and charged its system calls
+ * and CPU time by key, which the tenant table resolves to names; retired tenants' totals
+ * move to {@code other}, nothing lost.
  */
 @EnabledOnBpf
 class TracerTest {
@@ -33,20 +37,14 @@ class TracerTest {
 
 	private TaskLocalData tld;
 
-	private TldKey tenant;
-
-	private TldKey priority;
-
-	private TldKey requestId;
+	private final TenantTable tenants = new TenantTable(10, () -> {
+	});
 
 	@BeforeEach
 	void load() {
 		this.tracer = Tracer.load(TracerTest.class.getClassLoader(), null);
 		this.tld = TaskLocalData.create(Duration.ZERO);
 		this.tld.attach(this.tracer.dataMap());
-		this.tenant = this.tld.defineKey("tld.tenant", 32);
-		this.priority = this.tld.defineKey("tld.priority", 8);
-		this.requestId = this.tld.defineKey("tld.request_id", 40);
 	}
 
 	@AfterEach
@@ -57,15 +55,16 @@ class TracerTest {
 	}
 
 	@Test
-	void dumpShowsWhatTheThreadPublishesAndNothingElse() throws Exception {
+	void dumpShowsTheRequestTheThreadPublishesAndNothingElse() throws Exception {
 		this.tracer.attachDump();
+		Tenant acme = this.tenants.intern("acme");
 		CountDownLatch published = new CountDownLatch(1);
 		CountDownLatch done = new CountDownLatch(1);
+		long[] when = new long[1];
 		Thread t = new Thread(() -> {
 			TldThread me = this.tld.currentThread();
-			me.putString(this.tenant, "acme");
-			me.putLong(this.priority, 7);
-			me.putString(this.requestId, "req-1");
+			when[0] = System.nanoTime();
+			me.publish(new RequestRecord(acme, 7, "req-1"), when[0]);
 			published.countDown();
 			await(done);
 		}, "tld-dumped");
@@ -77,9 +76,12 @@ class TracerTest {
 			ThreadRecord r = records.get(0);
 			assertEquals("tld-dumped", r.name());
 			assertTrue(r.serving());
+			assertFalse(r.busy());
 			assertEquals("acme", r.tenant());
+			assertEquals(acme.id(), r.tenantId());
 			assertEquals(7, r.priority());
 			assertEquals("req-1", r.requestId());
+			assertEquals(when[0], r.since());
 			assertEquals(List.of(), this.tracer.readThreads(ProcessHandle.current().pid() + 1_000_000),
 					"another process's threads are not ours");
 		}
@@ -90,32 +92,57 @@ class TracerTest {
 	}
 
 	@Test
-	void accountingChargesTheTenantItsSystemCallsAndCpu() throws Exception {
+	void accountingChargesTheTenantItsSystemCallsAndCpuByName() throws Exception {
 		this.tracer.attachAccounting();
 		assertEquals(List.of("tld_sched_switch", "tld_sys_enter"), this.tracer.attachedPrograms());
+		Accounting accounting = new Accounting(this.tracer, this.tenants);
+		Tenant globex = this.tenants.intern("globex");
 		Thread t = new Thread(() -> {
 			TldThread me = this.tld.currentThread();
-			me.putString(this.tenant, "globex");
-			me.putLong(this.priority, 3);
-			long until = System.nanoTime() + Duration.ofMillis(200).toNanos();
-			while (System.nanoTime() < until) {
-				for (int i = 0; i < 100; i++) {
-					Natives.get().libc().getpid();
-				}
-				Thread.yield();
-			}
-			me.clear(this.tenant);
+			me.publish(new RequestRecord(globex, 3, "r"), System.nanoTime());
+			burn(Duration.ofMillis(200));
+			me.publishIdle(System.nanoTime());
 		});
 		t.start();
 		t.join();
-		Optional<TenantStats> s = this.tracer.readStats()
-			.stream()
-			.filter((x) -> x.tenant().equals("globex"))
-			.findFirst();
-		assertTrue(s.isPresent(), "globex is accounted: " + this.tracer.readStats());
+		Optional<TenantStats> s = accounting.snapshot().stream().filter((x) -> x.tenant().equals("globex")).findFirst();
+		assertTrue(s.isPresent(), "globex is accounted: " + accounting.snapshot());
 		assertEquals(3, s.get().priority());
 		assertTrue(s.get().syscalls() >= 100, "system calls: " + s.get());
 		assertTrue(s.get().cpuNanos() > 0, "CPU time: " + s.get());
+		assertEquals(0, accounting.counters().statsDropped());
+		assertEquals(0, accounting.counters().readBusy());
+	}
+
+	@Test
+	void aRetiredTenantsTotalsMoveToOtherAndItsKeysLeaveTheMap() throws Exception {
+		this.tracer.attachAccounting();
+		Accounting accounting = new Accounting(this.tracer, this.tenants);
+		Tenant initech = this.tenants.intern("initech");
+		Thread t = new Thread(() -> {
+			TldThread me = this.tld.currentThread();
+			me.publish(new RequestRecord(initech, 1, "r"), System.nanoTime());
+			burn(Duration.ofMillis(100));
+			me.publishIdle(System.nanoTime());
+		});
+		t.start();
+		t.join();
+		TenantStats before = accounting.snapshot()
+			.stream()
+			.filter((x) -> x.tenant().equals("initech"))
+			.findFirst()
+			.orElseThrow();
+		accounting.retireIdle(Duration.ZERO, List.of()); // clears "used"
+		assertEquals(List.of(initech), accounting.retireIdle(Duration.ZERO, List.of()));
+		assertEquals(List.of(), this.tracer.readStats(), "its keys are out of the BPF map");
+		List<TenantStats> after = accounting.snapshot();
+		assertEquals(1, after.size(), after.toString());
+		assertEquals("other", after.get(0).tenant());
+		assertEquals(1, after.get(0).priority());
+		assertEquals(before.cpuNanos(), after.get(0).cpuNanos(), "nothing lost");
+		assertEquals(before.syscalls(), after.get(0).syscalls(), "nothing lost");
+		Tenant again = this.tenants.intern("initech");
+		assertTrue(again.id() > initech.id(), "a retired tenant comes back with a new id");
 	}
 
 	@Test
@@ -133,6 +160,17 @@ class TracerTest {
 		};
 		BpfException ex = assertThrows(BpfException.class, () -> Tracer.load(empty, null));
 		assertTrue(ex.getMessage().contains(Tracer.OBJECT_RESOURCE), ex.getMessage());
+	}
+
+	/** Spin on system calls for a while, yielding now and then. */
+	private static void burn(Duration d) {
+		long until = System.nanoTime() + d.toNanos();
+		while (System.nanoTime() < until) {
+			for (int i = 0; i < 100; i++) {
+				Natives.get().libc().getpid();
+			}
+			Thread.yield();
+		}
 	}
 
 	private static void await(CountDownLatch latch) {

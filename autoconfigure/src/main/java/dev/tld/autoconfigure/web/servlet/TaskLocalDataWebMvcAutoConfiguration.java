@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure.web.servlet;
 
+import java.util.Set;
+import java.util.function.Predicate;
+import java.util.regex.Pattern;
+
 import jakarta.servlet.DispatcherType;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -44,7 +48,18 @@ public final class TaskLocalDataWebMvcAutoConfiguration {
 	RequestMetadataResolver requestMetadataResolver(TaskLocalDataProperties properties) {
 		TaskLocalDataProperties.Headers headers = properties.getHeaders();
 		return new HeaderRequestMetadataResolver(headers.getTenant(), headers.getPriority(), headers.getRequestId(),
-				properties.getDefaultTenant(), properties.getDefaultPriority());
+				properties.getDefaultTenant(), properties.getDefaultPriority(), acceptedTenants(properties));
+	}
+
+	/**
+	 * {@code tld.tenants.allowed} and {@code tld.tenants.pattern}, both if both are set.
+	 */
+	static Predicate<String> acceptedTenants(TaskLocalDataProperties properties) {
+		Set<String> allowed = Set.copyOf(properties.getTenants().getAllowed());
+		String regex = properties.getTenants().getPattern();
+		Pattern pattern = (regex != null) ? Pattern.compile(regex) : null;
+		return (tenant) -> (allowed.isEmpty() || allowed.contains(tenant))
+				&& (pattern == null || pattern.matcher(tenant).matches());
 	}
 
 	@Bean

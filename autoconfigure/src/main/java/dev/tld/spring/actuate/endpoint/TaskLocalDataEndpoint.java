@@ -10,6 +10,8 @@ import org.springframework.boot.actuate.endpoint.annotation.ReadOperation;
 
 import dev.tld.core.KernelSupport;
 import dev.tld.core.TaskLocalData;
+import dev.tld.core.TenantTable;
+import dev.tld.core.trace.Counters;
 import dev.tld.core.trace.TenantStats;
 import dev.tld.core.trace.ThreadRecord;
 import dev.tld.spring.TaskLocalDataRuntime;
@@ -43,8 +45,10 @@ public class TaskLocalDataEndpoint {
 		TaskLocalData tld = r.taskLocalData();
 		int registered = (tld != null) ? tld.registeredThreads() : 0;
 		String lastError = (tld != null) ? tld.lastError() : null;
+		TenantTable table = r.tenants();
+		Tenants tenants = new Tenants(table.size(), table.max(), table.overflowed(), table.retired());
 		return new Report(r.state().name(), r.reason(), r.support(), r.pinPath(), r.dataMapId(), r.attachedPrograms(),
-				keys, registered, lastError, r.readThreads(), r.readStats());
+				keys, registered, lastError, tenants, r.counters(), r.readThreads(), r.readStats());
 	}
 
 	/**
@@ -59,12 +63,26 @@ public class TaskLocalDataEndpoint {
 	 * @param keys the key table
 	 * @param registeredThreads threads with a block, as Java counts them
 	 * @param lastError last registration or maintenance error, or null
+	 * @param tenantTable the tenant table: how full, and what it turned away
+	 * @param events what BPF could not account, and how much CPU time it charged by
+	 * approximation
 	 * @param threads what BPF reads for each thread of this process
 	 * @param tenants per (tenant, priority) totals measured by BPF
 	 */
 	public record Report(String state, @Nullable String reason, KernelSupport.Report kernel, String pinPath,
 			int dataMapId, List<String> programs, List<Key> keys, int registeredThreads, @Nullable String lastError,
-			List<ThreadRecord> threads, List<TenantStats> tenants) {
+			Tenants tenantTable, Counters events, List<ThreadRecord> threads, List<TenantStats> tenants) {
+	}
+
+	/**
+	 * The tenant table.
+	 *
+	 * @param active tenants with an id of their own now
+	 * @param max at most ({@code tld.tenants.max})
+	 * @param overflowed tenants that found it full, accounted as {@code other}
+	 * @param retired tenants retired for being idle
+	 */
+	public record Tenants(int active, int max, long overflowed, long retired) {
 	}
 
 	/**

@@ -33,7 +33,9 @@ public class TaskLocalDataHealthIndicator implements HealthIndicator {
 				.withDetail("dataMapId", r.dataMapId())
 				.withDetail("pinPath", r.pinPath())
 				.withDetail("programs", r.attachedPrograms())
-				.withDetail("registeredThreads", tld.registeredThreads());
+				.withDetail("registeredThreads", tld.registeredThreads())
+				.withDetail("tenants", r.tenants().size() + " of " + r.tenants().max())
+				.withDetail("droppedEvents", r.counters().statsDropped() + r.counters().readBusy());
 			String lastError = tld.lastError();
 			if (lastError != null) {
 				up.withDetail("lastError", lastError);

@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: Apache-2.0
+package dev.tld.core;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import dev.tld.core.internal.Natives;
+import dev.tld.core.trace.ThreadRecord;
+import dev.tld.core.trace.Tracer;
+import dev.tld.test.EnabledOnBpf;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * Every BPF reader sees one whole publish, never a mix: the writer is stopped between
+ * every two of its stores (of a publish, of a nested publish, of the publishes that close
+ * scopes), and at each stop three readers look at its record: {@code sys_enter} (the
+ * writer makes a system call), {@code sched_switch} (it blocks) and {@code iter/task} (a
+ * thread on another CPU dumps it while it waits). Each must read exactly the publish
+ * before or the publish after; the tenants and request ids differ in every byte, so a
+ * single store of the new one mixed into the old one would show.
+ */
+@EnabledOnBpf
+class RequestLatchTest {
+
+	private static final int SEEN_SIZE = TldLayout.REQUEST_SIZE + 16;
+
+	private BpfObject latch;
+
+	private Tracer tracer;
+
+	private TaskLocalData tld;
+
+	private final ExecutorService other = Executors.newSingleThreadExecutor();
+
+	@BeforeEach
+	void load() {
+		this.latch = BpfObject.openResource("/bpf/tld_latch.bpf.o");
+		this.latch.load();
+		this.latch.program("latch_enter").attach();
+		this.latch.program("latch_switch").attach();
+		this.tracer = Tracer.load(RequestLatchTest.class.getClassLoader(), null);
+		this.tracer.attachDump();
+		this.tld = TaskLocalData.create(Duration.ZERO);
+		this.tld.attach(this.latch.map("tld_data_map"));
+		this.tld.attach(this.tracer.dataMap());
+	}
+
+	@AfterEach
+	void close() throws InterruptedException {
+		this.other.shutdown();
+		this.other.awaitTermination(10, TimeUnit.SECONDS);
+		this.tld.close();
+		this.tracer.close();
+		this.latch.close();
+	}
+
+	@Test
+	void everyReaderSeesTheOldPublishOrTheNewOneAtEveryStepOfEveryPublish() throws Exception {
+		TenantTable tenants = new TenantTable(10, () -> {
+		});
+		RequestRecord a = new RequestRecord(tenants.intern("a".repeat(31)), 1, "x".repeat(39));
+		RequestRecord b = new RequestRecord(tenants.intern("B".repeat(31)), 2, "Y".repeat(39));
+		List<String> checked = BpfTestSupport.onNewThread(() -> {
+			TldThread me = this.tld.currentThread();
+			byte[] tid = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(0, me.tid()).array();
+			this.latch.map("watch").update(tid, new byte[4], BpfMap.ANY);
+			List<String> log = new ArrayList<>();
+			Expected before = Expected.IDLE;
+			// open a, open b inside it, close b (back to a), close a (idle)
+			RequestRecord[] sequence = { a, b, a, null };
+			for (RequestRecord r : sequence) {
+				long now = System.nanoTime();
+				Expected after = before.then(r, now);
+				Expected old = before;
+				int[] seenOld = new int[1];
+				int[] seenNew = new int[1];
+				int stores = me.publish(r, now, (step) -> {
+					for (String reader : new String[] { "sys_enter", "sched_switch", "iter/task" }) {
+						Expected got = read(reader, me, tid);
+						if (got.equals(old)) {
+							seenOld[0]++;
+						}
+						else if (got.equals(after)) {
+							seenNew[0]++;
+						}
+						else {
+							fail(reader + " at step " + step + " of publishing " + r + " read " + got
+									+ ", neither the old publish " + old + " nor the new one " + after);
+						}
+						log.add(reader + "@" + step);
+					}
+				});
+				assertTrue(stores >= 12, "a publish is many stores: " + stores);
+				assertTrue(seenOld[0] > 0 && seenNew[0] > 0,
+						"the readers saw the old publish at first and the new one at last: " + seenOld[0] + " / "
+								+ seenNew[0]);
+				before = after;
+			}
+			return log;
+		});
+		assertTrue(checked.size() > 4 * 3 * 12, "checks made: " + checked.size());
+	}
+
+	/** What a reader sees of the writer's record, the writer being stopped. */
+	private Expected read(String reader, TldThread me, byte[] tid) {
+		switch (reader) {
+			case "sys_enter" -> {
+				long before = count("seen_enter", tid);
+				Natives.get().libc().getpid();
+				ByteBuffer seen = seen("seen_enter", tid);
+				assertTrue(seen.getLong(TldLayout.REQUEST_SIZE) > before, "sys_enter ran");
+				return decode(seen);
+			}
+			case "sched_switch" -> {
+				long before = count("seen_switch", tid);
+				LockSupport.parkNanos(200_000); // blocks: switches out
+				ByteBuffer seen = seen("seen_switch", tid);
+				assertTrue(seen.getLong(TldLayout.REQUEST_SIZE) > before, "sched_switch ran");
+				return decode(seen);
+			}
+			default -> {
+				// Another thread dumps us while we wait for it.
+				ThreadRecord r;
+				try {
+					r = this.other
+						.submit(() -> this.tracer.readThreads(ProcessHandle.current().pid())
+							.stream()
+							.filter((t) -> t.tid() == me.tid())
+							.findFirst()
+							.orElseThrow())
+						.get(10, TimeUnit.SECONDS);
+				}
+				catch (Exception ex) {
+					throw new AssertionError(ex);
+				}
+				assertFalse(r.busy(), "the writer is stopped: the dump reads it at once");
+				return new Expected(((long) r.tenantId() << 32) | (r.priority() & 0xffff_ffffL), r.since(), -1, -1, -1,
+						r.serving() ? r.tenant() : "", r.serving() ? r.requestId() : "");
+			}
+		}
+	}
+
+	private long count(String map, byte[] tid) {
+		return this.latch.map(map)
+			.lookup(tid)
+			.map((v) -> ByteBuffer.wrap(v).order(ByteOrder.nativeOrder()))
+			.map((b) -> b.getLong(TldLayout.REQUEST_SIZE))
+			.orElse(0L);
+	}
+
+	private ByteBuffer seen(String map, byte[] tid) {
+		byte[] v = this.latch.map(map).lookup(tid).orElseThrow();
+		assertEquals(SEEN_SIZE, v.length);
+		ByteBuffer b = ByteBuffer.wrap(v).order(ByteOrder.nativeOrder());
+		assertEquals(0, b.getLong(TldLayout.REQUEST_SIZE + 8), "tld_read_request() succeeded");
+		return b;
+	}
+
+	private static Expected decode(ByteBuffer b) {
+		long key = b.getLong(TldLayout.REQ_KEY_OFF);
+		boolean serving = (key >>> 32) != TldLayout.TENANT_NONE;
+		return new Expected(key, b.getLong(TldLayout.REQ_SINCE_OFF), b.getLong(TldLayout.REQ_LAST_KEY_OFF),
+				b.getLong(TldLayout.REQ_LAST_SINCE_OFF), b.getLong(TldLayout.REQ_LAST_UNTIL_OFF),
+				serving ? string(b, TldLayout.REQ_TENANT_OFF, TldLayout.TENANT_LEN) : "",
+				serving ? string(b, TldLayout.REQ_REQUEST_ID_OFF, TldLayout.REQUEST_ID_LEN) : "");
+	}
+
+	private static String string(ByteBuffer b, int off, int len) {
+		byte[] raw = new byte[len];
+		b.get(off, raw);
+		int n = 0;
+		while (n < len && raw[n] != 0) {
+			n++;
+		}
+		return new String(raw, 0, n, StandardCharsets.UTF_8);
+	}
+
+	/**
+	 * A publish as readers should see it; -1 in a last_* field means "not compared" (the
+	 * dump does not report them).
+	 */
+	private record Expected(long key, long since, long lastKey, long lastSince, long lastUntil, String tenant,
+			String requestId) {
+
+		static final Expected IDLE = new Expected(0, 0, 0, 0, 0, "", "");
+
+		Expected then(RequestRecord r, long now) {
+			return (r != null) ? new Expected(r.key(), now, this.key, this.since, now, r.tenant().name(), r.requestId())
+					: new Expected(0, now, this.key, this.since, now, "", "");
+		}
+
+		@Override
+		public boolean equals(Object o) {
+			return o instanceof Expected e && e.key == this.key && e.since == this.since
+					&& same(e.lastKey, this.lastKey) && same(e.lastSince, this.lastSince)
+					&& same(e.lastUntil, this.lastUntil) && e.tenant.equals(this.tenant)
+					&& e.requestId.equals(this.requestId);
+		}
+
+		@Override
+		public int hashCode() {
+			return Long.hashCode(this.key);
+		}
+
+		private static boolean same(long a, long b) {
+			return a == -1 || b == -1 || a == b;
+		}
+
+	}
+
+}
