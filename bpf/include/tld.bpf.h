@@ -178,6 +178,9 @@ struct tld_otel {
  * @last_key: the key served just before this publish, 0 if none
  * @last_since: when @last_key was published
  * @last_until: when it stopped being served (the time of this publish)
+ * @prev_key: the key served before @last_key (until @last_since), 0 if
+ *	      none: accounting charges the part of a CPU slice before
+ *	      @last_since to it, or nothing if the thread was idle
  * @tenant: the tenant's name, NUL-terminated, zero-padded; meaningful only
  *	    while serving
  * @request_id: the request id, NUL-terminated, zero-padded; ditto
@@ -193,16 +196,17 @@ struct tld_request {
 	__u64 last_key;
 	__u64 last_since;
 	__u64 last_until;
+	__u64 prev_key;
 	char tenant[TLD_TENANT_LEN];
 	char request_id[TLD_REQUEST_ID_LEN];
 	struct tld_otel otel;
 };
 
 /* Bytes of struct tld_request up to @tenant: what accounting needs. */
-#define TLD_REQUEST_ATTR_SIZE	40
+#define TLD_REQUEST_ATTR_SIZE	48
 
 /* The data block's header: magic, version, flags, tid, seq, two records. */
-#define TLD_DATA_HDR_SIZE	304
+#define TLD_DATA_HDR_SIZE	320
 
 /**
  * struct tld_data_u - one thread's data block
@@ -227,7 +231,7 @@ struct tld_data_u {
 
 _Static_assert(sizeof(struct tld_metadata) == 64, "tld_metadata size");
 _Static_assert(sizeof(struct tld_meta_u) == TLD_BLOCK_SIZE, "tld_meta_u size");
-_Static_assert(sizeof(struct tld_request) == 144, "tld_request size");
+_Static_assert(sizeof(struct tld_request) == 152, "tld_request size");
 _Static_assert(__builtin_offsetof(struct tld_request, tenant) ==
 	       TLD_REQUEST_ATTR_SIZE, "tld_request attribution prefix");
 _Static_assert(__builtin_offsetof(struct tld_data_u, data) ==

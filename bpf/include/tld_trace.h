@@ -25,23 +25,55 @@
  * struct tld_stats_val - per-CPU value of the tld_stats map, keyed by the
  * __u64 attribution key of struct tld_request (tenant id, priority); user
  * space sums the copies of all possible CPUs
- * @cpu_ns: on-CPU nanoseconds; a CPU slice is split at the publish times
- *	    of the request record (since, last_since, last_until)
- * @syscalls: system calls entered
- * @offcpu_ns: nanoseconds between leaving the CPU and coming back (blocked
- *	       or waiting on a run queue), counted only if the thread serves
- *	       the same key at both ends
- * @preemptions: involuntary switches out: the thread left the CPU still
- *		 runnable, as the kernel's nonvoluntary_ctxt_switches
- * @switches_in: times the thread got a CPU while serving the key
+ * @cpu_ns: on-CPU nanoseconds, the kernel's own (se.sum_exec_runtime); a
+ *	    CPU slice is split at the publish times of the request record
+ *	    (since, last_since, last_until)
+ * @runq_ns: nanoseconds runnable but waiting for a CPU (sched_info's
+ *	     run_delay), charged to the key the thread served while waiting
+ * @blocked_ns: nanoseconds off the CPU and not waiting for one (blocked,
+ *		sleeping): off-CPU time less @runq_ns, counted only if the
+ *		thread serves the same key when it leaves and comes back
+ * @vol_switches: voluntary switches out (the kernel's nvcsw)
+ * @invol_switches: involuntary switches out, preemptions (nivcsw)
+ * @rchar: bytes read through read-like system calls (ioac.rchar)
+ * @wchar: bytes written through write-like system calls (ioac.wchar)
+ * @syscr: read-like system calls (ioac.syscr)
+ * @syscw: write-like system calls (ioac.syscw)
+ * @read_bytes: bytes the thread caused to be read from storage
+ * @write_bytes: bytes it caused to be written to storage
+ * @min_flt: minor page faults
+ * @maj_flt: major page faults
+ * @syscalls: system calls entered (only with the opt-in sys_enter program)
+ *
+ * Counters the kernel keeps per task (switches, I/O, faults) are read at
+ * each switch out; what a task did in one CPU slice goes to the key it
+ * serves when the slice ends, or, if it serves none by then, to the key
+ * that ended in the slice.
  */
 struct tld_stats_val {
 	__u64 cpu_ns;
+	__u64 runq_ns;
+	__u64 blocked_ns;
+	__u64 vol_switches;
+	__u64 invol_switches;
+	__u64 rchar;
+	__u64 wchar;
+	__u64 syscr;
+	__u64 syscw;
+	__u64 read_bytes;
+	__u64 write_bytes;
+	__u64 min_flt;
+	__u64 maj_flt;
 	__u64 syscalls;
-	__u64 offcpu_ns;
-	__u64 preemptions;
-	__u64 switches_in;
 };
+
+/* Bits of tld_features(): which figures this kernel lets the programs read. */
+#define TLD_FEAT_CPU		(1u << 0)	/* se.sum_exec_runtime */
+#define TLD_FEAT_RUNQ		(1u << 1)	/* sched_info.run_delay */
+#define TLD_FEAT_SWITCHES	(1u << 2)	/* nvcsw, nivcsw */
+#define TLD_FEAT_IO		(1u << 3)	/* ioac.rchar, wchar, syscr, syscw */
+#define TLD_FEAT_STORAGE	(1u << 4)	/* ioac.read_bytes, write_bytes */
+#define TLD_FEAT_FAULTS		(1u << 5)	/* min_flt, maj_flt */
 
 /**
  * struct tld_counters - the single value of the tld_counters array: events

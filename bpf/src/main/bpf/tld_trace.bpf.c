@@ -51,6 +51,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
 #include "tld.bpf.h"
 #include "tld_trace.h"
 
@@ -67,15 +68,56 @@ struct tld_keys {
 };
 
 /**
+ * struct tld_task_counts - the counters the kernel keeps per task that the
+ * accounting charges as deltas between two switches out
+ * @run_delay: sched_info.run_delay: nanoseconds waited on a run queue
+ * @nvcsw: voluntary switches
+ * @nivcsw: involuntary switches
+ * @rchar: ioac.rchar
+ * @wchar: ioac.wchar
+ * @syscr: ioac.syscr
+ * @syscw: ioac.syscw
+ * @read_bytes: ioac.read_bytes
+ * @write_bytes: ioac.write_bytes
+ * @min_flt: minor faults
+ * @maj_flt: major faults
+ */
+struct tld_task_counts {
+	__u64 run_delay;
+	__u64 nvcsw;
+	__u64 nivcsw;
+	__u64 rchar;
+	__u64 wchar;
+	__u64 syscr;
+	__u64 syscw;
+	__u64 read_bytes;
+	__u64 write_bytes;
+	__u64 min_flt;
+	__u64 maj_flt;
+};
+
+/**
  * struct tld_sched_state - value of tld_sched, private to this file
  * @on_ts: bpf_ktime_get_ns() when the task last got a CPU, 0 if unknown
+ * @sum_in: its se.sum_exec_runtime then
  * @off_ts: when the task last left the CPU while serving a key, else 0
  * @off_key: the key it served at that moment
+ * @off_ns: the time off the CPU that ended at the last switch in, if the
+ *	    task served the same key at both ends, charged at the next switch
+ *	    out (when the run-queue part of it is known)
+ * @in_key: the key served at the last switch in
+ * @based: whether @base holds the counters of an earlier switch out
+ * @base: the task's counters at its last switch out
  */
 struct tld_sched_state {
 	__u64 on_ts;
+	__u64 sum_in;
 	__u64 off_ts;
 	__u64 off_key;
+	__u64 off_ns;
+	__u64 in_key;
+	__u64 based;
+	struct tld_task_counts base;
 };
 
 struct {
@@ -252,11 +294,7 @@ static __always_inline int tld_read_attr(struct task_struct *task,
 /**
  * tld_stats_add() - add to this CPU's counters of a key
  * @key: attribution key, tenant id not TLD_TENANT_NONE
- * @cpu_ns: added to cpu_ns
- * @syscalls: added to syscalls
- * @offcpu_ns: added to offcpu_ns
- * @preemptions: added to preemptions
- * @switches_in: added to switches_in
+ * @d: what to add; zero fields are skipped
  *
  * The element is created on first use; if that fails (map full), the
  * event is counted in tld_counters and lost.
@@ -266,11 +304,8 @@ static __always_inline int tld_read_attr(struct task_struct *task,
  * disabled (system call tracepoints may fault, hence may sleep), so
  * another program on the same CPU could update the same value between our
  * load and store. An uncontended atomic add on a CPU-local line is cheap.
- * Callers pass constants for unused counters; those adds compile away.
  */
-static __always_inline void tld_stats_add(__u64 key, __u64 cpu_ns,
-					  __u64 syscalls, __u64 offcpu_ns,
-					  __u64 preemptions, __u64 switches_in)
+static __always_inline void tld_stats_add(__u64 key, const struct tld_stats_val *d)
 {
 	struct tld_stats_val *v, zero = {};
 	struct tld_counters *c;
@@ -289,16 +324,26 @@ static __always_inline void tld_stats_add(__u64 key, __u64 cpu_ns,
 			return;
 		}
 	}
-	if (cpu_ns)
-		__sync_fetch_and_add(&v->cpu_ns, cpu_ns);
-	if (syscalls)
-		__sync_fetch_and_add(&v->syscalls, syscalls);
-	if (offcpu_ns)
-		__sync_fetch_and_add(&v->offcpu_ns, offcpu_ns);
-	if (preemptions)
-		__sync_fetch_and_add(&v->preemptions, preemptions);
-	if (switches_in)
-		__sync_fetch_and_add(&v->switches_in, switches_in);
+#define TLD_ADD(f)					\
+	do {						\
+		if (d->f)				\
+			__sync_fetch_and_add(&v->f, d->f);	\
+	} while (0)
+	TLD_ADD(cpu_ns);
+	TLD_ADD(runq_ns);
+	TLD_ADD(blocked_ns);
+	TLD_ADD(vol_switches);
+	TLD_ADD(invol_switches);
+	TLD_ADD(rchar);
+	TLD_ADD(wchar);
+	TLD_ADD(syscr);
+	TLD_ADD(syscw);
+	TLD_ADD(read_bytes);
+	TLD_ADD(write_bytes);
+	TLD_ADD(min_flt);
+	TLD_ADD(maj_flt);
+	TLD_ADD(syscalls);
+#undef TLD_ADD
 }
 
 /**
@@ -321,62 +366,96 @@ static __always_inline bool tld_key_serving(__u64 key)
 }
 
 /**
- * tld_charge_last() - charge the part of a slice before the key served now
- * @req: the switching-out task's request record (attribution prefix)
- * @from: start of the slice
- * @t: end of the slice
+ * tld_cpu_time() - the task's CPU time so far, the kernel's own
+ * @t: BTF pointer to the task
  *
- * Each publish records the key served before it and the interval it was
- * served in (last_key, last_since, last_until), in the same snapshot as the
- * new key. If that interval ended inside this slice, the slice up to its
- * end is charged to it: otherwise the end of every request would be charged
- * to the next request on the thread, or to nobody if the thread goes idle.
- *
- * Only the last transition is known. If the slice also holds earlier ones
- * (last_since is after the slice's start: several requests, or idle gaps,
- * in one slice), their part of it is charged to last_key too, so that no
- * CPU time is lost, and counted in tld_counters.unsplit_ns: the share of
- * the accounting that is an approximation.
+ * se.sum_exec_runtime, what /proc/<pid>/task/<tid>/schedstat's first field
+ * shows; at sched_switch it includes the slice that is ending.
  */
-static __always_inline void tld_charge_last(const struct tld_request *req,
-					    __u64 from, __u64 t)
+static __always_inline __u64 tld_cpu_time(struct task_struct *t)
 {
-	struct tld_counters *c;
-	__u64 until = req->last_until;
+	if (bpf_core_field_exists(t->se.sum_exec_runtime))
+		return t->se.sum_exec_runtime;
+	return 0;
+}
 
-	if (!tld_key_serving(req->last_key) || until <= from || until > t)
-		return;
-	tld_stats_add(req->last_key, until - from, 0, 0, 0, 0);
-	if (req->last_since > from && req->last_since < until) {
-		c = tld_counters_get();
-		if (c)
-			__sync_fetch_and_add(&c->unsplit_ns, req->last_since - from);
+/**
+ * tld_read_counts() - the task's counters, those this kernel has
+ * @t: BTF pointer to the task
+ * @c: filled in; absent counters read as 0 (so their deltas are 0)
+ */
+static __always_inline void tld_read_counts(struct task_struct *t,
+					    struct tld_task_counts *c)
+{
+	__builtin_memset(c, 0, sizeof(*c));
+	if (bpf_core_field_exists(t->sched_info.run_delay))
+		c->run_delay = t->sched_info.run_delay;
+	if (bpf_core_field_exists(t->nvcsw)) {
+		c->nvcsw = t->nvcsw;
+		c->nivcsw = t->nivcsw;
 	}
+	if (bpf_core_field_exists(t->ioac)) {
+		c->rchar = t->ioac.rchar;
+		c->wchar = t->ioac.wchar;
+		c->syscr = t->ioac.syscr;
+		c->syscw = t->ioac.syscw;
+		if (bpf_core_field_exists(t->ioac.read_bytes)) {
+			c->read_bytes = t->ioac.read_bytes;
+			c->write_bytes = t->ioac.write_bytes;
+		}
+	}
+	if (bpf_core_field_exists(t->min_flt)) {
+		c->min_flt = t->min_flt;
+		c->maj_flt = t->maj_flt;
+	}
+}
+
+/* b - a, 0 if the counter went back (it never should). */
+static __always_inline __u64 tld_delta(__u64 a, __u64 b)
+{
+	return (b > a) ? b - a : 0;
 }
 
 /**
  * tld_switch_out() - account the task leaving the CPU
  * @prev: the outgoing task
- * @involuntary: true if @prev leaves the CPU while still runnable
  * @now: see tld_now()
  *
- * The slice that ends here (since on_ts) is charged to the key the task
- * serves now, from the later of the slice's start and the key's publish
- * time; the part before, to the key that ended in the slice. The key is
- * also remembered, so that the time off CPU can be charged to it at the
- * next switch in.
+ * The slice that ends here is the task's CPU time since it got the CPU
+ * (se.sum_exec_runtime, the kernel's own figure), split at the publish
+ * times of its request record: after the current key was published
+ * (since), to that key; from last_since to last_until, to the key that
+ * ended in the slice; before last_since, to the key before it (prev_key),
+ * or to nobody if the thread was idle. Only the last two transitions are
+ * known: if the slice holds more (many short requests), the part before
+ * last_since is charged to prev_key although earlier keys had some of it,
+ * so that no CPU time is lost, and counted in tld_counters.unsplit_ns, the
+ * share of the accounting that is an approximation. A task's first slice
+ * after it registered (we did not see it start) is measured from
+ * se.prev_sum_exec_runtime, the scheduler's own record of where the slice
+ * began: short-lived threads are charged too.
+ *
+ * The task's other counters (switches, I/O, faults) are charged as deltas
+ * since its last switch out to the key the slice ends with, or, if the task
+ * is idle by then, to the key that ended in the slice. The run-queue wait
+ * that preceded this slice (added to run_delay when it got the CPU) and the
+ * time off the CPU before it, less that wait (blocked time), go to the key
+ * it served while off the CPU.
  *
  * No locking is needed on the task's state: the sched_switch tracepoint
  * for a task switching out runs on its CPU before the task can be picked
  * by any other CPU (try_to_wake_up() waits for p->on_cpu to clear), so
  * the switch-out and switch-in of one task never overlap.
  */
-static __always_inline void tld_switch_out(struct task_struct *prev,
-					   bool involuntary, __u64 *now)
+static __always_inline void tld_switch_out(struct task_struct *prev, __u64 *now)
 {
+	struct tld_stats_val cur = {}, last = {}, before = {}, in = {};
 	struct tld_sched_state *st;
+	struct tld_task_counts c;
 	struct tld_request req;
-	__u64 t, from, since, cpu_ns = 0;
+	struct tld_counters *cnt;
+	__u64 t, sum, slice_sum, cpu, start, wall, s, part, left;
+	bool last_in_slice, before_in_slice;
 
 	if (!tld_task_selected(prev) || tld_read_attr(prev, &req))
 		return;
@@ -385,80 +464,160 @@ static __always_inline void tld_switch_out(struct task_struct *prev,
 	if (!st)
 		return;
 	t = tld_now(now);
+	sum = tld_cpu_time(prev);
 	/*
-	 * on_ts is 0 if the task was already running when we were attached,
-	 * or had no TLD when it got the CPU: we do not know when its slice
-	 * started, so charge nothing.
+	 * Load both candidates for the slice's start before choosing: clang
+	 * would otherwise merge the two loads into one instruction through a
+	 * pointer that is a map value on one path and a task on the other,
+	 * which the verifier refuses.
 	 */
-	from = (st->on_ts && t > st->on_ts) ? st->on_ts : 0;
-	if (from)
-		tld_charge_last(&req, from, t);
-	if (tld_key_serving(req.key)) {
-		if (from) {
-			since = req.since;
-			if (since < from || since > t)
-				since = from;
-			cpu_ns = t - since;
+	slice_sum = bpf_core_field_exists(prev->se.prev_sum_exec_runtime) ?
+		    prev->se.prev_sum_exec_runtime : sum;
+	barrier_var(slice_sum);
+	if (st->on_ts)
+		slice_sum = st->sum_in;
+	cpu = tld_delta(slice_sum, sum);
+	start = (st->on_ts && st->on_ts < t) ? st->on_ts : t - cpu;
+	wall = t - start;
+	last_in_slice = tld_key_serving(req.last_key) &&
+			req.last_until > start && req.last_until <= t;
+	/* the slice began before last_key did: prev_key (or idle) had that part */
+	before_in_slice = last_in_slice && req.last_since > start &&
+			  req.last_since < req.last_until;
+
+	if (cpu && wall) {
+		left = cpu;
+		if (tld_key_serving(req.key)) {
+			s = req.since;
+			if (s < start || s > t)
+				s = start;
+			cur.cpu_ns = cpu * (t - s) / wall;
+			left -= cur.cpu_ns;
 		}
-		if (cpu_ns || involuntary)
-			tld_stats_add(req.key, cpu_ns, 0, 0, involuntary ? 1 : 0, 0);
-		st->off_key = req.key;
-		st->off_ts = t;
-	} else {
-		st->off_ts = 0;
+		if (last_in_slice) {
+			s = before_in_slice ? req.last_since : start;
+			part = cpu * (req.last_until - s) / wall;
+			if (part > left)
+				part = left;
+			last.cpu_ns = part;
+			left -= part;
+		}
+		if (before_in_slice && tld_key_serving(req.prev_key)) {
+			/*
+			 * Only the last two transitions are known: the part of
+			 * the slice before last_since goes to prev_key, though
+			 * earlier keys may have had some of it (many requests
+			 * in one slice). Counted: the approximation's share.
+			 */
+			part = cpu * (req.last_since - start) / wall;
+			if (part > left)
+				part = left;
+			before.cpu_ns = part;
+			cnt = tld_counters_get();
+			if (cnt)
+				__sync_fetch_and_add(&cnt->unsplit_ns, part);
+		}
 	}
+
+	tld_read_counts(prev, &c);
+	/*
+	 * A task first seen at the end of its very first slice (a fresh thread
+	 * that registered before it ever left the CPU) did all its counters
+	 * hold in this slice: they were 0 when it was created. Any other task
+	 * is charged from its first switch out on: what it did before, in the
+	 * slice it registered in, is not known.
+	 */
+	if (!st->based && !st->on_ts && !slice_sum &&
+	    bpf_core_field_exists(prev->se.prev_sum_exec_runtime)) {
+		__builtin_memset(&st->base, 0, sizeof(st->base));
+		st->based = 1;
+	}
+	if (st->based) {
+		/* what the slice did: to the key it ends with, else the one that ended */
+		struct tld_stats_val *d = tld_key_serving(req.key) ? &cur :
+					  last_in_slice ? &last : NULL;
+
+		if (d) {
+			d->vol_switches = tld_delta(st->base.nvcsw, c.nvcsw);
+			d->invol_switches = tld_delta(st->base.nivcsw, c.nivcsw);
+			d->rchar = tld_delta(st->base.rchar, c.rchar);
+			d->wchar = tld_delta(st->base.wchar, c.wchar);
+			d->syscr = tld_delta(st->base.syscr, c.syscr);
+			d->syscw = tld_delta(st->base.syscw, c.syscw);
+			d->read_bytes = tld_delta(st->base.read_bytes, c.read_bytes);
+			d->write_bytes = tld_delta(st->base.write_bytes, c.write_bytes);
+			d->min_flt = tld_delta(st->base.min_flt, c.min_flt);
+			d->maj_flt = tld_delta(st->base.maj_flt, c.maj_flt);
+		}
+		/* what preceded the slice: to the key served while off the CPU */
+		if (st->on_ts && tld_key_serving(st->in_key)) {
+			in.runq_ns = tld_delta(st->base.run_delay, c.run_delay);
+			if (st->off_ns > in.runq_ns)
+				in.blocked_ns = st->off_ns - in.runq_ns;
+		}
+	}
+	st->base = c;
+	st->based = 1;
+
+	if (tld_key_serving(req.key)) {
+		if (st->on_ts && st->in_key == req.key) {
+			cur.runq_ns = in.runq_ns;
+			cur.blocked_ns = in.blocked_ns;
+			in.runq_ns = 0;
+			in.blocked_ns = 0;
+		}
+		tld_stats_add(req.key, &cur);
+	}
+	if (last_in_slice) {
+		if (st->on_ts && st->in_key == req.last_key) {
+			last.runq_ns = in.runq_ns;
+			last.blocked_ns = in.blocked_ns;
+			in.runq_ns = 0;
+			in.blocked_ns = 0;
+		}
+		tld_stats_add(req.last_key, &last);
+	}
+	if (before.cpu_ns)
+		tld_stats_add(req.prev_key, &before);
+	if (in.runq_ns || in.blocked_ns)
+		tld_stats_add(st->in_key, &in);
+
+	st->off_key = req.key;
+	st->off_ts = tld_key_serving(req.key) ? t : 0;
+	st->off_ns = 0;
 	st->on_ts = 0;
 }
 
 /**
- * tld_switch_in() - account the task getting the CPU
+ * tld_switch_in() - note the task getting the CPU
  * @next: the incoming task
  * @now: see tld_now()
  *
- * The time off CPU is charged to the key remembered at switch out, but
- * only if the task still serves that same key: a thread whose next request
- * started before we saw it run again must not make the old tenant pay for
- * idle time. As both keys are then equal, one update of the current key
- * covers both offcpu_ns and switches_in.
+ * Only remembers: when (wall clock and CPU time), which key, and how long
+ * the task was off the CPU serving that same key (a thread whose next
+ * request started before we saw it run again must not make the old tenant
+ * pay for idle time). Charging happens at the next switch out, when the
+ * run-queue part of the wait is known.
  */
-static __always_inline void tld_switch_in(struct task_struct *next,
-					  __u64 *now)
+static __always_inline void tld_switch_in(struct task_struct *next, __u64 *now)
 {
 	struct tld_sched_state *st;
 	struct tld_request req;
-	__u64 t, offcpu_ns = 0;
+	__u64 t;
 
-	if (!tld_task_selected(next))
+	if (!tld_task_selected(next) || tld_read_attr(next, &req))
 		return;
-	if (tld_read_attr(next, &req)) {
-		/*
-		 * The task has no (usable) TLD: it never registered, or
-		 * released its block. If it had state from an earlier
-		 * registration, forget it: otherwise a stale on_ts would
-		 * charge the time since then as CPU time once the task
-		 * registers again while running. The lookup does not
-		 * create anything; for a task without any task storage it
-		 * is a NULL pointer check.
-		 */
-		st = bpf_task_storage_get(&tld_sched, next, NULL, 0);
-		if (st) {
-			st->on_ts = 0;
-			st->off_ts = 0;
-		}
-		return;
-	}
 	st = bpf_task_storage_get(&tld_sched, next, NULL,
 				  BPF_LOCAL_STORAGE_GET_F_CREATE);
 	if (!st)
 		return;
 	t = tld_now(now);
-	if (tld_key_serving(req.key)) {
-		if (st->off_ts && t > st->off_ts && st->off_key == req.key)
-			offcpu_ns = t - st->off_ts;
-		tld_stats_add(req.key, 0, 0, offcpu_ns, 0, 1);
-	}
+	st->off_ns = (st->off_ts && t > st->off_ts && tld_key_serving(req.key) &&
+		      st->off_key == req.key) ? t - st->off_ts : 0;
+	st->in_key = req.key;
 	st->off_ts = 0;
 	st->on_ts = t;
+	st->sum_in = tld_cpu_time(next);
 }
 
 SEC("tp_btf/sched_switch")
@@ -467,34 +626,57 @@ int BPF_PROG(tld_sched_switch, bool preempt, struct task_struct *prev,
 {
 	__u64 now = 0;
 
-	/*
-	 * The tracepoint's preempt argument is not "involuntary": it is
-	 * true only for preemption inside the kernel (preempt_schedule*()).
-	 * A thread running user code is preempted on its way back to user
-	 * mode through plain schedule(), with preempt false (measured on
-	 * 6.18: a CPU-bound thread competing for 2 CPUs showed 11
-	 * nonvoluntary_ctxt_switches in /proc while preempt was never
-	 * true). Like the kernel's nivcsw count, call a switch involuntary
-	 * if it is a kernel preemption or if the task is still runnable
-	 * (prev_state == TASK_RUNNING: it did not block). sched_yield()
-	 * counts as involuntary too, as in the kernel.
-	 */
-	tld_switch_out(prev, preempt || prev_state == TLD_TASK_RUNNING, &now);
+	tld_switch_out(prev, &now);
 	tld_switch_in(next, &now);
 	return 0;
 }
 
+/*
+ * Opt-in (tld.tracing.syscalls): with any sys_enter program attached, every
+ * system call of every process on the host takes the tracing slow path
+ * (measured on 6.18: some 150 ns each), so it is not attached by default.
+ */
 SEC("tp_btf/sys_enter")
 int BPF_PROG(tld_sys_enter, struct pt_regs *regs, long id)
 {
 	struct task_struct *task = bpf_get_current_task_btf();
+	struct tld_stats_val d = { .syscalls = 1 };
 	struct tld_request req;
 
 	if (!tld_task_selected(task) || tld_read_attr(task, &req))
 		return 0;
 	if (tld_key_serving(req.key))
-		tld_stats_add(req.key, 0, 1, 0, 0, 0);
+		tld_stats_add(req.key, &d);
 	return 0;
+}
+
+/*
+ * Which figures this kernel lets the programs read (TLD_FEAT_*), resolved
+ * by libbpf against the running kernel's BTF when the object is loaded.
+ * Run once by user space (BPF_PROG_TEST_RUN) to tell which meters mean
+ * something.
+ */
+SEC("syscall")
+int tld_features(void *ctx)
+{
+	struct task_struct *t = bpf_get_current_task_btf();
+	int f = 0;
+
+	if (bpf_core_field_exists(t->se.sum_exec_runtime) &&
+	    bpf_core_field_exists(t->se.prev_sum_exec_runtime))
+		f |= TLD_FEAT_CPU;
+	if (bpf_core_field_exists(t->sched_info.run_delay))
+		f |= TLD_FEAT_RUNQ;
+	if (bpf_core_field_exists(t->nvcsw))
+		f |= TLD_FEAT_SWITCHES;
+	if (bpf_core_field_exists(t->ioac))
+		f |= TLD_FEAT_IO;
+	if (bpf_core_field_exists(t->ioac) &&
+	    bpf_core_field_exists(t->ioac.read_bytes))
+		f |= TLD_FEAT_STORAGE;
+	if (bpf_core_field_exists(t->min_flt))
+		f |= TLD_FEAT_FAULTS;
+	return f;
 }
 
 SEC("iter/task")

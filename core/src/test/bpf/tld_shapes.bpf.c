@@ -32,6 +32,6 @@ int shape_##size(void *ctx)						\
 SHAPE(1)
 SHAPE(8)
 SHAPE(32)
-SHAPE(3792)
+SHAPE(3776)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

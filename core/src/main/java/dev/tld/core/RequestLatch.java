@@ -63,25 +63,26 @@ final class RequestLatch {
 	 * Publish a record (or idle, for null) with the given key times, in both copies.
 	 * @return the number of stores made (steps reported: that many + 1)
 	 */
-	int publish(@Nullable RequestRecord r, long since, long lastKey, long lastSince, long lastUntil, Steps steps) {
+	int publish(@Nullable RequestRecord r, long since, long lastKey, long lastSince, long lastUntil, long prevKey,
+			Steps steps) {
 		int s = this.seq;
 		int step = 0;
 		steps.at(step++);
 		INT.setRelease(this.block, TldLayout.DATA_SEQ_OFF, s + 1);
 		VarHandle.storeStoreFence();
 		steps.at(step++);
-		step = write(TldLayout.REQUEST_OFF, r, since, lastKey, lastSince, lastUntil, steps, step);
+		step = write(TldLayout.REQUEST_OFF, r, since, lastKey, lastSince, lastUntil, prevKey, steps, step);
 		INT.setRelease(this.block, TldLayout.DATA_SEQ_OFF, s + 2);
 		VarHandle.storeStoreFence();
 		steps.at(step++);
-		step = write(TldLayout.REQUEST_OFF + TldLayout.REQUEST_SIZE, r, since, lastKey, lastSince, lastUntil, steps,
-				step);
+		step = write(TldLayout.REQUEST_OFF + TldLayout.REQUEST_SIZE, r, since, lastKey, lastSince, lastUntil, prevKey,
+				steps, step);
 		this.seq = s + 2;
 		return step - 1;
 	}
 
 	private int write(int base, @Nullable RequestRecord r, long since, long lastKey, long lastSince, long lastUntil,
-			Steps steps, int first) {
+			long prevKey, Steps steps, int first) {
 		int step = first;
 		ByteBuffer b = this.block;
 		b.putLong(base + TldLayout.REQ_KEY_OFF, (r != null) ? r.key() : 0);
@@ -93,6 +94,8 @@ final class RequestLatch {
 		b.putLong(base + TldLayout.REQ_LAST_SINCE_OFF, lastSince);
 		steps.at(step++);
 		b.putLong(base + TldLayout.REQ_LAST_UNTIL_OFF, lastUntil);
+		steps.at(step++);
+		b.putLong(base + TldLayout.REQ_PREV_KEY_OFF, prevKey);
 		steps.at(step++);
 		if (r != null) {
 			long[] w = r.tenant().words;

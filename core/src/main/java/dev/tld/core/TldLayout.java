@@ -43,7 +43,7 @@ public final class TldLayout {
 	 * Header of a data block: magic, version, flags, tid, the request latch's sequence
 	 * and its two copies of the request record.
 	 */
-	public static final int DATA_HEADER_SIZE = 304;
+	public static final int DATA_HEADER_SIZE = 320;
 
 	/** Bytes of key data per thread. */
 	public static final int DATA_CAPACITY = BLOCK_SIZE - DATA_HEADER_SIZE;
@@ -87,7 +87,7 @@ public final class TldLayout {
 	/** The two copies of {@code struct tld_request}. */
 	static final int REQUEST_OFF = 16;
 
-	static final int REQUEST_SIZE = 144;
+	static final int REQUEST_SIZE = 152;
 
 	/** {@code struct tld_request} field offsets, relative to a copy. */
 	static final int REQ_KEY_OFF = 0;
@@ -100,11 +100,13 @@ public final class TldLayout {
 
 	static final int REQ_LAST_UNTIL_OFF = 32;
 
-	static final int REQ_TENANT_OFF = 40;
+	static final int REQ_PREV_KEY_OFF = 40;
 
-	static final int REQ_REQUEST_ID_OFF = 72;
+	static final int REQ_TENANT_OFF = 48;
 
-	static final int REQ_OTEL_OFF = 112;
+	static final int REQ_REQUEST_ID_OFF = 80;
+
+	static final int REQ_OTEL_OFF = 120;
 
 	/** {@code struct tld_otel} field offsets, relative to the record's {@code otel}. */
 	static final int OTEL_TRACE_ID_OFF = 0;

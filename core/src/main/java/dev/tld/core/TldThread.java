@@ -59,8 +59,12 @@ public final class TldThread {
 
 	private final RequestLatch latch;
 
-	/** What this thread last published: its key and when (owner only). */
+	/**
+	 * What this thread last published: its key and when, and the key before (owner only).
+	 */
 	private long key;
+
+	private long lastKey;
 
 	private long since;
 
@@ -149,7 +153,8 @@ public final class TldThread {
 		checkUsable();
 		long lastKey = this.key;
 		long lastSince = this.since;
-		int stores = this.latch.publish(record, now, lastKey, lastSince, now, steps);
+		int stores = this.latch.publish(record, now, lastKey, lastSince, now, this.lastKey, steps);
+		this.lastKey = lastKey;
 		this.key = (record != null) ? record.key() : 0;
 		this.since = now;
 		SERVING.setRelease(this, record);

@@ -59,7 +59,7 @@ class AttributionStressTest {
 			plans.add(plan);
 		}
 		try (Tracer tracer = Tracer.load(AttributionStressTest.class.getClassLoader(), null)) {
-			tracer.attachAccounting();
+			tracer.attachAccounting(false);
 			Accounting accounting = new Accounting(tracer, tenants);
 			try (TaskLocalData tld = TaskLocalData.create(Duration.ZERO)) {
 				tld.attach(tracer.dataMap());

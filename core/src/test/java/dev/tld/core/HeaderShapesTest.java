@@ -12,7 +12,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
  * tld.bpf.h passes the verifier however clang specializes it: programs with a single
- * tld_get_data() call site of sizes 1, 8, 32 and 3,792 (all of the data) load, find the
+ * tld_get_data() call site of sizes 1, 8, 32 and 3,776 (all of the data) load, find the
  * key when it is large enough and refuse it when it is not.
  */
 class HeaderShapesTest {

@@ -129,7 +129,12 @@ class RequestLatchTest {
 			}
 			case "sched_switch" -> {
 				long before = count("seen_switch", tid);
-				LockSupport.parkNanos(200_000); // blocks: switches out
+				// Block, to switch out. parkNanos may return at once (a permit left by
+				// an earlier unpark, such as the dump's future completing): park again
+				// until a switch was seen.
+				for (int i = 0; i < 1000 && count("seen_switch", tid) == before; i++) {
+					LockSupport.parkNanos(200_000);
+				}
 				ByteBuffer seen = seen("seen_switch", tid);
 				assertTrue(seen.getLong(TldLayout.REQUEST_SIZE) > before, "sched_switch ran");
 				return decode(seen);
@@ -151,7 +156,7 @@ class RequestLatchTest {
 				}
 				assertFalse(r.busy(), "the writer is stopped: the dump reads it at once");
 				return new Expected(((long) r.tenantId() << 32) | (r.priority() & 0xffff_ffffL), r.since(), -1, -1, -1,
-						r.serving() ? r.tenant() : "", r.serving() ? r.requestId() : "");
+						-1, r.serving() ? r.tenant() : "", r.serving() ? r.requestId() : "");
 			}
 		}
 	}
@@ -177,6 +182,7 @@ class RequestLatchTest {
 		boolean serving = (key >>> 32) != TldLayout.TENANT_NONE;
 		return new Expected(key, b.getLong(TldLayout.REQ_SINCE_OFF), b.getLong(TldLayout.REQ_LAST_KEY_OFF),
 				b.getLong(TldLayout.REQ_LAST_SINCE_OFF), b.getLong(TldLayout.REQ_LAST_UNTIL_OFF),
+				b.getLong(TldLayout.REQ_PREV_KEY_OFF),
 				serving ? string(b, TldLayout.REQ_TENANT_OFF, TldLayout.TENANT_LEN) : "",
 				serving ? string(b, TldLayout.REQ_REQUEST_ID_OFF, TldLayout.REQUEST_ID_LEN) : "");
 	}
@@ -195,22 +201,22 @@ class RequestLatchTest {
 	 * A publish as readers should see it; -1 in a last_* field means "not compared" (the
 	 * dump does not report them).
 	 */
-	private record Expected(long key, long since, long lastKey, long lastSince, long lastUntil, String tenant,
-			String requestId) {
+	private record Expected(long key, long since, long lastKey, long lastSince, long lastUntil, long prevKey,
+			String tenant, String requestId) {
 
-		static final Expected IDLE = new Expected(0, 0, 0, 0, 0, "", "");
+		static final Expected IDLE = new Expected(0, 0, 0, 0, 0, 0, "", "");
 
 		Expected then(RequestRecord r, long now) {
-			return (r != null) ? new Expected(r.key(), now, this.key, this.since, now, r.tenant().name(), r.requestId())
-					: new Expected(0, now, this.key, this.since, now, "", "");
+			return (r != null) ? new Expected(r.key(), now, this.key, this.since, now, this.lastKey, r.tenant().name(),
+					r.requestId()) : new Expected(0, now, this.key, this.since, now, this.lastKey, "", "");
 		}
 
 		@Override
 		public boolean equals(Object o) {
 			return o instanceof Expected e && e.key == this.key && e.since == this.since
 					&& same(e.lastKey, this.lastKey) && same(e.lastSince, this.lastSince)
-					&& same(e.lastUntil, this.lastUntil) && e.tenant.equals(this.tenant)
-					&& e.requestId.equals(this.requestId);
+					&& same(e.lastUntil, this.lastUntil) && same(e.prevKey, this.prevKey)
+					&& e.tenant.equals(this.tenant) && e.requestId.equals(this.requestId);
 		}
 
 		@Override

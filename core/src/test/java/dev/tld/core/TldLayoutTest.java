@@ -142,6 +142,7 @@ class TldLayoutTest {
 		assertEquals(TldLayout.REQ_LAST_KEY_OFF, btf.offset("tld_request", "last_key"));
 		assertEquals(TldLayout.REQ_LAST_SINCE_OFF, btf.offset("tld_request", "last_since"));
 		assertEquals(TldLayout.REQ_LAST_UNTIL_OFF, btf.offset("tld_request", "last_until"));
+		assertEquals(TldLayout.REQ_PREV_KEY_OFF, btf.offset("tld_request", "prev_key"));
 		assertEquals(TldLayout.REQ_TENANT_OFF, btf.offset("tld_request", "tenant"));
 		assertEquals(TldLayout.REQ_REQUEST_ID_OFF, btf.offset("tld_request", "request_id"));
 		assertEquals(TldLayout.REQ_OTEL_OFF, btf.offset("tld_request", "otel"));

@@ -6,13 +6,9 @@ package dev.tld.core.trace;
  * summed over CPUs, as {@code tld_stats} holds it.
  *
  * @param key the attribution key: tenant id in bits 63..32, priority in bits 31..0
- * @param cpuNanos on-CPU time
- * @param syscalls system calls entered
- * @param offCpuNanos time off the CPU (blocked or runnable) in the middle of a request
- * @param preemptions involuntary context switches
- * @param switchesIn times a thread got a CPU while serving
+ * @param usage what threads used while serving it
  */
-public record KeyStats(long key, long cpuNanos, long syscalls, long offCpuNanos, long preemptions, long switchesIn) {
+public record KeyStats(long key, Usage usage) {
 
 	/**
 	 * The tenant id of the key.
@@ -37,9 +33,7 @@ public record KeyStats(long key, long cpuNanos, long syscalls, long offCpuNanos,
 	 * @return the sum
 	 */
 	public KeyStats plus(KeyStats other, long key) {
-		return new KeyStats(key, this.cpuNanos + other.cpuNanos, this.syscalls + other.syscalls,
-				this.offCpuNanos + other.offCpuNanos, this.preemptions + other.preemptions,
-				this.switchesIn + other.switchesIn);
+		return new KeyStats(key, this.usage.plus(other.usage));
 	}
 
 }

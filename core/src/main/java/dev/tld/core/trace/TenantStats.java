@@ -8,18 +8,20 @@ package dev.tld.core.trace;
  *
  * @param tenant the tenant's name
  * @param priority the priority
- * @param cpuNanos on-CPU time
- * @param syscalls system calls entered
- * @param offCpuNanos time off the CPU (blocked or runnable) in the middle of a request
- * @param preemptions involuntary context switches
- * @param switchesIn times a thread got a CPU while serving
+ * @param usage what threads used while serving it
  */
-public record TenantStats(String tenant, int priority, long cpuNanos, long syscalls, long offCpuNanos, long preemptions,
-		long switchesIn) {
+public record TenantStats(String tenant, int priority, Usage usage) {
 
 	static TenantStats of(String tenant, KeyStats s) {
-		return new TenantStats(tenant, s.priority(), s.cpuNanos(), s.syscalls(), s.offCpuNanos(), s.preemptions(),
-				s.switchesIn());
+		return new TenantStats(tenant, s.priority(), s.usage());
+	}
+
+	/**
+	 * On-CPU time.
+	 * @return nanoseconds
+	 */
+	public long cpuNanos() {
+		return this.usage.cpuNanos();
 	}
 
 }

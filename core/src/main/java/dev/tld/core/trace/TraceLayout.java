@@ -25,18 +25,28 @@ final class TraceLayout {
 	/** The key of {@code tld_stats}: the {@code __u64} attribution key. */
 	static final int STATS_KEY_SIZE = 8;
 
-	/** {@code struct tld_stats_val}: five {@code __u64} counters. */
-	static final int STATS_VAL_SIZE = 40;
+	/**
+	 * {@code struct tld_stats_val}: fourteen {@code __u64} counters, in {@link Usage}'s
+	 * order.
+	 */
+	static final int STATS_VAL_SIZE = 8 * Usage.FIELDS;
 
-	static final int STATS_VAL_CPU_NS = 0;
+	/** The fields of {@code struct tld_stats_val}, in order. */
+	static final String[] STATS_VAL_FIELDS = { "cpu_ns", "runq_ns", "blocked_ns", "vol_switches", "invol_switches",
+			"rchar", "wchar", "syscr", "syscw", "read_bytes", "write_bytes", "min_flt", "maj_flt", "syscalls" };
 
-	static final int STATS_VAL_SYSCALLS = 8;
+	/** {@code TLD_FEAT_*}: which figures the kernel lets the programs read. */
+	static final int FEAT_CPU = 1;
 
-	static final int STATS_VAL_OFFCPU_NS = 16;
+	static final int FEAT_RUNQ = 2;
 
-	static final int STATS_VAL_PREEMPTIONS = 24;
+	static final int FEAT_SWITCHES = 4;
 
-	static final int STATS_VAL_SWITCHES_IN = 32;
+	static final int FEAT_IO = 8;
+
+	static final int FEAT_STORAGE = 16;
+
+	static final int FEAT_FAULTS = 32;
 
 	/** {@code struct tld_counters}. */
 	static final int COUNTERS_SIZE = 24;

@@ -18,16 +18,17 @@ import dev.tld.core.BpfObject;
 /**
  * The tracing programs of {@code tld_trace.bpf.o}, loaded: their own {@code tld_data_map}
  * (optionally the one pinned at a path), the {@code iter/task} dump of what BPF reads for
- * each thread, and the accounting programs at {@code sched_switch} and {@code sys_enter}
- * that charge CPU time, system calls, off-CPU time and preemptions to the (tenant,
- * priority) a thread serves.
+ * each thread, and the accounting program at {@code sched_switch} that charges what the
+ * kernel counts per task (CPU time, run-queue wait, blocked time, switches, I/O, page
+ * faults) to the (tenant, priority) a thread serves, and optionally, at
+ * {@code sys_enter}, system calls.
  *
  * <pre>{@code
  * try (Tracer tracer = Tracer.load(getClass().getClassLoader(), null);
  *      TaskLocalData tld = TaskLocalData.create()) {
  *     tld.attach(tracer.dataMap());
  *     tracer.attachDump();
- *     tracer.attachAccounting();
+ *     tracer.attachAccounting(false);
  *     ...
  *     List<KeyStats> stats = tracer.readStats();
  * }
@@ -47,8 +48,18 @@ public final class Tracer implements AutoCloseable {
 	/** The {@code iter/task} program behind {@link #readThreads(long)}. */
 	public static final String DUMP_PROGRAM = "tld_dump_task";
 
-	/** The accounting programs behind {@link #readStats()}. */
-	public static final List<String> ACCOUNTING_PROGRAMS = List.of("tld_sched_switch", "tld_sys_enter");
+	/**
+	 * The accounting program behind {@link #readStats()}: per switch, the host's cheapest
+	 * hook.
+	 */
+	public static final String SWITCH_PROGRAM = "tld_sched_switch";
+
+	/**
+	 * The opt-in program that counts system calls: with any {@code sys_enter} program
+	 * attached, every system call of every process on the host takes the tracing slow
+	 * path.
+	 */
+	public static final String SYSCALL_PROGRAM = "tld_sys_enter";
 
 	private static final String STATS_MAP = "tld_stats";
 
@@ -106,13 +117,22 @@ public final class Tracer implements AutoCloseable {
 		}
 	}
 
-	/** Attach the accounting programs ({@link #ACCOUNTING_PROGRAMS}), once. */
-	public synchronized void attachAccounting() {
-		for (String program : ACCOUNTING_PROGRAMS) {
-			if (!this.attached.contains(program)) {
-				this.object.program(program).attach();
-				this.attached.add(program);
-			}
+	/**
+	 * Attach the accounting program ({@link #SWITCH_PROGRAM}), once.
+	 * @param syscalls whether to also count system calls ({@link #SYSCALL_PROGRAM}), at a
+	 * cost to every process on the host
+	 */
+	public synchronized void attachAccounting(boolean syscalls) {
+		attach(SWITCH_PROGRAM);
+		if (syscalls) {
+			attach(SYSCALL_PROGRAM);
+		}
+	}
+
+	private void attach(String program) {
+		if (!this.attached.contains(program)) {
+			this.object.program(program).attach();
+			this.attached.add(program);
 		}
 	}
 
@@ -200,7 +220,7 @@ public final class Tracer implements AutoCloseable {
 	}
 
 	private static KeyStats decode(byte[] key, List<byte[]> perCpu) {
-		long[] sum = new long[TraceLayout.STATS_VAL_SIZE / 8];
+		long[] sum = new long[Usage.FIELDS];
 		for (byte[] v : perCpu) {
 			ByteBuffer b = ByteBuffer.wrap(v).order(ByteOrder.nativeOrder());
 			for (int i = 0; i < sum.length; i++) {
@@ -208,9 +228,20 @@ public final class Tracer implements AutoCloseable {
 			}
 		}
 		long k = ByteBuffer.wrap(key).order(ByteOrder.nativeOrder()).getLong(0);
-		return new KeyStats(k, sum[TraceLayout.STATS_VAL_CPU_NS / 8], sum[TraceLayout.STATS_VAL_SYSCALLS / 8],
-				sum[TraceLayout.STATS_VAL_OFFCPU_NS / 8], sum[TraceLayout.STATS_VAL_PREEMPTIONS / 8],
-				sum[TraceLayout.STATS_VAL_SWITCHES_IN / 8]);
+		return new KeyStats(k, Usage.of(sum));
+	}
+
+	/**
+	 * Which figures this kernel lets the accounting programs read: the fields of
+	 * {@code task_struct} they need (found through BTF when the object was loaded). A
+	 * figure the kernel lacks reads as zero; the others are unaffected.
+	 * @return the available figures
+	 */
+	public Figures figures() {
+		int f = this.object.program("tld_features").testRun(new byte[0]);
+		return new Figures((f & TraceLayout.FEAT_CPU) != 0, (f & TraceLayout.FEAT_RUNQ) != 0,
+				(f & TraceLayout.FEAT_SWITCHES) != 0, (f & TraceLayout.FEAT_IO) != 0,
+				(f & TraceLayout.FEAT_STORAGE) != 0, (f & TraceLayout.FEAT_FAULTS) != 0);
 	}
 
 	private static String cString(byte[] raw, int off, int len) {

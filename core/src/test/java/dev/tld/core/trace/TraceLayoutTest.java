@@ -27,11 +27,11 @@ class TraceLayoutTest {
 	void statsValueAndCounters() {
 		BtfLayouts btf = BtfLayouts.of("/bpf/tld_layouts.bpf.o");
 		assertEquals(TraceLayout.STATS_VAL_SIZE, btf.size("tld_stats_val"));
-		assertEquals(TraceLayout.STATS_VAL_CPU_NS, btf.offset("tld_stats_val", "cpu_ns"));
-		assertEquals(TraceLayout.STATS_VAL_SYSCALLS, btf.offset("tld_stats_val", "syscalls"));
-		assertEquals(TraceLayout.STATS_VAL_OFFCPU_NS, btf.offset("tld_stats_val", "offcpu_ns"));
-		assertEquals(TraceLayout.STATS_VAL_PREEMPTIONS, btf.offset("tld_stats_val", "preemptions"));
-		assertEquals(TraceLayout.STATS_VAL_SWITCHES_IN, btf.offset("tld_stats_val", "switches_in"));
+		assertEquals(Usage.FIELDS, TraceLayout.STATS_VAL_FIELDS.length);
+		for (int i = 0; i < TraceLayout.STATS_VAL_FIELDS.length; i++) {
+			assertEquals(8 * i, btf.offset("tld_stats_val", TraceLayout.STATS_VAL_FIELDS[i]),
+					TraceLayout.STATS_VAL_FIELDS[i] + " is counter " + i + " of Usage");
+		}
 		assertEquals(TraceLayout.COUNTERS_SIZE, btf.size("tld_counters"));
 		assertEquals(TraceLayout.COUNTERS_STATS_DROPPED, btf.offset("tld_counters", "stats_dropped"));
 		assertEquals(TraceLayout.COUNTERS_READ_BUSY, btf.offset("tld_counters", "read_busy"));
@@ -64,6 +64,12 @@ class TraceLayoutTest {
 				"TLD_REC_SERVING is bit 0");
 		assertEquals(Integer.numberOfTrailingZeros(TraceLayout.REC_BUSY), defines.get("TLD_REC_BUSY"),
 				"TLD_REC_BUSY is bit 1");
+		assertEquals(Integer.numberOfTrailingZeros(TraceLayout.FEAT_CPU), defines.get("TLD_FEAT_CPU"));
+		assertEquals(Integer.numberOfTrailingZeros(TraceLayout.FEAT_RUNQ), defines.get("TLD_FEAT_RUNQ"));
+		assertEquals(Integer.numberOfTrailingZeros(TraceLayout.FEAT_SWITCHES), defines.get("TLD_FEAT_SWITCHES"));
+		assertEquals(Integer.numberOfTrailingZeros(TraceLayout.FEAT_IO), defines.get("TLD_FEAT_IO"));
+		assertEquals(Integer.numberOfTrailingZeros(TraceLayout.FEAT_STORAGE), defines.get("TLD_FEAT_STORAGE"));
+		assertEquals(Integer.numberOfTrailingZeros(TraceLayout.FEAT_FAULTS), defines.get("TLD_FEAT_FAULTS"));
 	}
 
 	/** The header's numeric defines; {@code (1u << n)} gives n. */

@@ -26,9 +26,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * The tracing programs on the real kernel, through the core alone: a thread that
- * publishes a request is dumped with it by {@code iter/task} and charged its system calls
- * and CPU time by key, which the tenant table resolves to names; retired tenants' totals
- * move to {@code other}, nothing lost.
+ * publishes a request is dumped with it by {@code iter/task} and charged its CPU time
+ * (and, opted in, its system calls) by key, which the tenant table resolves to names;
+ * retired tenants' totals move to {@code other}, nothing lost.
  */
 @EnabledOnBpf
 class TracerTest {
@@ -92,31 +92,53 @@ class TracerTest {
 	}
 
 	@Test
-	void accountingChargesTheTenantItsSystemCallsAndCpuByName() throws Exception {
-		this.tracer.attachAccounting();
-		assertEquals(List.of("tld_sched_switch", "tld_sys_enter"), this.tracer.attachedPrograms());
+	void accountingChargesTheTenantItsCpuByNameAndCountsNoSystemCallsByDefault() throws Exception {
+		this.tracer.attachAccounting(false);
+		assertEquals(List.of(Tracer.SWITCH_PROGRAM), this.tracer.attachedPrograms(),
+				"no sys_enter program unless asked for: it would tax every process on the host");
+		TenantStats s = serveAndBurn("globex", 3);
+		assertEquals(3, s.priority());
+		assertTrue(s.usage().cpuNanos() > 0, "CPU time: " + s);
+		assertTrue(s.usage().voluntarySwitches() + s.usage().involuntarySwitches() > 0, "switches: " + s);
+		assertEquals(0, s.usage().syscalls(), "system calls are not counted: " + s);
+	}
+
+	@Test
+	void optInSystemCallCounting() throws Exception {
+		this.tracer.attachAccounting(true);
+		assertEquals(List.of(Tracer.SWITCH_PROGRAM, Tracer.SYSCALL_PROGRAM), this.tracer.attachedPrograms());
+		TenantStats s = serveAndBurn("hooli", 2);
+		assertTrue(s.usage().syscalls() >= 100, "system calls: " + s);
+	}
+
+	@Test
+	void thisKernelHasEveryFigure() {
+		// Linux 6.13+ built as Debian builds it: CONFIG_SCHED_INFO, CONFIG_TASK_XACCT,
+		// CONFIG_TASK_IO_ACCOUNTING. A kernel without one of them drops that figure only.
+		assertEquals(new Figures(true, true, true, true, true, true), this.tracer.figures());
+	}
+
+	private TenantStats serveAndBurn(String name, int priority) throws InterruptedException {
 		Accounting accounting = new Accounting(this.tracer, this.tenants);
-		Tenant globex = this.tenants.intern("globex");
+		Tenant tenant = this.tenants.intern(name);
 		Thread t = new Thread(() -> {
 			TldThread me = this.tld.currentThread();
-			me.publish(new RequestRecord(globex, 3, "r"), System.nanoTime());
+			me.publish(new RequestRecord(tenant, priority, "r"), System.nanoTime());
 			burn(Duration.ofMillis(200));
 			me.publishIdle(System.nanoTime());
 		});
 		t.start();
 		t.join();
-		Optional<TenantStats> s = accounting.snapshot().stream().filter((x) -> x.tenant().equals("globex")).findFirst();
-		assertTrue(s.isPresent(), "globex is accounted: " + accounting.snapshot());
-		assertEquals(3, s.get().priority());
-		assertTrue(s.get().syscalls() >= 100, "system calls: " + s.get());
-		assertTrue(s.get().cpuNanos() > 0, "CPU time: " + s.get());
+		Optional<TenantStats> s = accounting.snapshot().stream().filter((x) -> x.tenant().equals(name)).findFirst();
+		assertTrue(s.isPresent(), name + " is accounted: " + accounting.snapshot());
 		assertEquals(0, accounting.counters().statsDropped());
 		assertEquals(0, accounting.counters().readBusy());
+		return s.get();
 	}
 
 	@Test
 	void aRetiredTenantsTotalsMoveToOtherAndItsKeysLeaveTheMap() throws Exception {
-		this.tracer.attachAccounting();
+		this.tracer.attachAccounting(true);
 		Accounting accounting = new Accounting(this.tracer, this.tenants);
 		Tenant initech = this.tenants.intern("initech");
 		Thread t = new Thread(() -> {
@@ -139,8 +161,7 @@ class TracerTest {
 		assertEquals(1, after.size(), after.toString());
 		assertEquals("other", after.get(0).tenant());
 		assertEquals(1, after.get(0).priority());
-		assertEquals(before.cpuNanos(), after.get(0).cpuNanos(), "nothing lost");
-		assertEquals(before.syscalls(), after.get(0).syscalls(), "nothing lost");
+		assertEquals(before.usage(), after.get(0).usage(), "nothing lost");
 		Tenant again = this.tenants.intern("initech");
 		assertTrue(again.id() > initech.id(), "a retired tenant comes back with a new id");
 	}
