@@ -52,6 +52,7 @@ public final class TaskLocalDataAutoConfiguration {
 			.pinPath(properties.getPinPath())
 			.maintenanceInterval(properties.getMaintenanceInterval())
 			.tracing(properties.getTracing().isEnabled())
+			.syscalls(properties.getTracing().isSyscalls())
 			.failFast(properties.isFailFast())
 			.customKeys(properties.customKeyDefinitions())
 			.classLoader(loader)

@@ -29,6 +29,7 @@ import dev.tld.core.TldKey;
 import dev.tld.core.TldThread;
 import dev.tld.core.trace.Accounting;
 import dev.tld.core.trace.Counters;
+import dev.tld.core.trace.Figures;
 import dev.tld.core.trace.TenantStats;
 import dev.tld.core.trace.ThreadRecord;
 import dev.tld.core.trace.Tracer;
@@ -74,6 +75,8 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 
 	private final @Nullable Accounting accounting;
 
+	private final Figures figures;
+
 	private volatile @Nullable ScheduledExecutorService retirement;
 
 	private TaskLocalDataRuntime(State state, @Nullable String reason, KernelSupport.Report support,
@@ -88,6 +91,7 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 		this.keys = keys;
 		this.tracer = tracer;
 		this.accounting = (tracer != null) ? new Accounting(tracer, tenants) : null;
+		this.figures = (tracer != null && settings.tracing()) ? tracer.figures() : Figures.NONE;
 	}
 
 	/**
@@ -132,7 +136,7 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 			}
 			tracer.attachDump();
 			if (settings.tracing()) {
-				tracer.attachAccounting();
+				tracer.attachAccounting(settings.syscalls());
 			}
 			logger.info(
 					"Task local data active: data map " + describeMap(tld) + ", programs " + tracer.attachedPrograms());
@@ -320,6 +324,23 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	public List<String> attachedPrograms() {
 		Tracer tracer = this.tracer;
 		return (tracer != null) ? tracer.attachedPrograms() : List.of();
+	}
+
+	/**
+	 * Which figures the accounting measures on this kernel: each needs fields of
+	 * {@code task_struct} that a kernel may lack; the others do not depend on it.
+	 * @return the figures; {@link Figures#NONE} when not active or not tracing
+	 */
+	public Figures figures() {
+		return this.figures;
+	}
+
+	/**
+	 * Whether system calls are counted per tenant ({@code tld.tracing.syscalls}).
+	 * @return true if the {@code sys_enter} program is attached
+	 */
+	public boolean countsSyscalls() {
+		return attachedPrograms().contains(Tracer.SYSCALL_PROGRAM);
 	}
 
 	/**

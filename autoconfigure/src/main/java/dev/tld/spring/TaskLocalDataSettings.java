@@ -15,7 +15,9 @@ import dev.tld.core.TaskLocalData;
  * @param pinPath where the data map is pinned in bpffs, reused if a compatible map is
  * pinned there; empty for an unpinned map private to the process
  * @param maintenanceInterval how often dead threads are released and the pin re-checked
- * @param tracing whether to attach the tracing programs (sched_switch, sys_enter)
+ * @param tracing whether to attach the accounting program ({@code sched_switch})
+ * @param syscalls whether tracing also counts system calls per tenant
+ * ({@code sys_enter}), at a cost to every system call of every process on the host
  * @param failFast whether {@link TaskLocalDataRuntime#start} throws
  * {@link TaskLocalDataUnavailableException} when BPF cannot be used, instead of returning
  * a runtime that says why
@@ -27,9 +29,9 @@ import dev.tld.core.TaskLocalData;
  * are retired
  * @param priorities the range priorities are clamped to
  */
-public record TaskLocalDataSettings(String pinPath, Duration maintenanceInterval, boolean tracing, boolean failFast,
-		List<KeyDefinition> customKeys, ClassLoader classLoader, boolean virtualThreads, Tenants tenants,
-		Priorities priorities) {
+public record TaskLocalDataSettings(String pinPath, Duration maintenanceInterval, boolean tracing, boolean syscalls,
+		boolean failFast, List<KeyDefinition> customKeys, ClassLoader classLoader, boolean virtualThreads,
+		Tenants tenants, Priorities priorities) {
 
 	/** Where the data map is pinned by default. */
 	public static final String DEFAULT_PIN_PATH = "/sys/fs/bpf/tld/tld_data_map";
@@ -109,6 +111,7 @@ public record TaskLocalDataSettings(String pinPath, Duration maintenanceInterval
 	 * @param pinPath the pin path, empty for none
 	 * @param maintenanceInterval a positive interval
 	 * @param tracing whether to trace
+	 * @param syscalls whether to count system calls
 	 * @param failFast whether to fail fast
 	 * @param customKeys the custom keys
 	 * @param classLoader the class loader
@@ -152,6 +155,8 @@ public record TaskLocalDataSettings(String pinPath, Duration maintenanceInterval
 		private Duration maintenanceInterval = TaskLocalData.DEFAULT_MAINTENANCE_INTERVAL;
 
 		private boolean tracing = true;
+
+		private boolean syscalls;
 
 		private boolean failFast;
 
@@ -219,6 +224,18 @@ public record TaskLocalDataSettings(String pinPath, Duration maintenanceInterval
 		}
 
 		/**
+		 * Whether tracing also counts system calls per tenant, through a
+		 * {@code sys_enter} program: every system call of every process on the host then
+		 * takes the tracing slow path (some 150 ns each, measured).
+		 * @param syscalls true to count them
+		 * @return this builder
+		 */
+		public Builder syscalls(boolean syscalls) {
+			this.syscalls = syscalls;
+			return this;
+		}
+
+		/**
 		 * Whether to throw when BPF cannot be used.
 		 * @param failFast true to throw
 		 * @return this builder
@@ -264,8 +281,9 @@ public record TaskLocalDataSettings(String pinPath, Duration maintenanceInterval
 		 * @throws IllegalArgumentException if a value is not valid
 		 */
 		public TaskLocalDataSettings build() {
-			return new TaskLocalDataSettings(this.pinPath, this.maintenanceInterval, this.tracing, this.failFast,
-					this.customKeys, this.classLoader, this.virtualThreads, this.tenants, this.priorities);
+			return new TaskLocalDataSettings(this.pinPath, this.maintenanceInterval, this.tracing, this.syscalls,
+					this.failFast, this.customKeys, this.classLoader, this.virtualThreads, this.tenants,
+					this.priorities);
 		}
 
 	}

@@ -55,8 +55,16 @@ class TaskLocalDataAutoConfigurationTests {
 
 	@Test
 	@EnabledOnBpf
-	void tracingPropertyAttachesTheTracingPrograms() {
+	void tracingAttachesTheSwitchProgramOnlyByDefault() {
 		this.runner.withPropertyValues("tld.tracing.enabled=true")
+			.run((context) -> assertThat(context.getBean(TaskLocalDataRuntime.class).attachedPrograms())
+				.containsExactly("tld_dump_task", "tld_sched_switch"));
+	}
+
+	@Test
+	@EnabledOnBpf
+	void systemCallCountingIsOptIn() {
+		this.runner.withPropertyValues("tld.tracing.enabled=true", "tld.tracing.syscalls=true")
 			.run((context) -> assertThat(context.getBean(TaskLocalDataRuntime.class).attachedPrograms())
 				.containsExactly("tld_dump_task", "tld_sched_switch", "tld_sys_enter"));
 	}

@@ -11,6 +11,8 @@ import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -23,93 +25,36 @@ import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
 import dev.tld.core.Tenant;
+import dev.tld.core.trace.Figures;
 import dev.tld.core.trace.TenantStats;
+import dev.tld.core.trace.Usage;
 import dev.tld.spring.TaskLocalDataContext;
 import dev.tld.spring.TaskLocalDataRuntime;
 
 /**
- * Micrometer meters fed from the BPF tracing programs' per (tenant, priority) totals.
- * <table>
- * <caption>Meters</caption>
- * <tr>
- * <th>name</th>
- * <th>type</th>
- * <th>unit</th>
- * <th>what</th>
- * </tr>
- * <tr>
- * <td>{@code tld.cpu.time}</td>
- * <td>function counter</td>
- * <td>seconds</td>
- * <td>on-CPU time of threads serving the tenant</td>
- * </tr>
- * <tr>
- * <td>{@code tld.offcpu.time}</td>
- * <td>function counter</td>
- * <td>seconds</td>
- * <td>time such threads spent off the CPU (blocked or waiting to run) in the middle of a
- * request</td>
- * </tr>
- * <tr>
- * <td>{@code tld.syscalls}</td>
- * <td>function counter</td>
- * <td>calls</td>
- * <td>system calls entered</td>
- * </tr>
- * <tr>
- * <td>{@code tld.preemptions}</td>
- * <td>function counter</td>
- * <td>switches</td>
- * <td>involuntary context switches</td>
- * </tr>
- * <tr>
- * <td>{@code tld.threads.registered}</td>
- * <td>gauge</td>
- * <td>threads</td>
- * <td>threads with task local data</td>
- * </tr>
- * <tr>
- * <td>{@code tld.tenants.active}</td>
- * <td>gauge</td>
- * <td>tenants</td>
- * <td>tenants with an id (and series) of their own</td>
- * </tr>
- * <tr>
- * <td>{@code tld.tenants.overflowed}</td>
- * <td>function counter</td>
- * <td>tenants</td>
- * <td>tenants that found the table full and were accounted as {@code other}</td>
- * </tr>
- * <tr>
- * <td>{@code tld.tenants.rejected}</td>
- * <td>function counter</td>
- * <td>tenants</td>
- * <td>tenants refused for their control characters ({@code other})</td>
- * </tr>
- * <tr>
- * <td>{@code tld.events.dropped}</td>
- * <td>function counter</td>
- * <td>events</td>
- * <td>what BPF could not account, tagged {@code reason}: {@code stats-full} (the
- * statistics map was full), {@code read-busy} (a read that gave up)</td>
- * </tr>
- * <tr>
- * <td>{@code tld.cpu.unsplit}</td>
- * <td>function counter</td>
- * <td>seconds</td>
- * <td>CPU time of slices that held more than one request, charged to the last one that
- * ended in them: the accounting's approximation</td>
- * </tr>
- * </table>
+ * Micrometer meters fed from the BPF accounting program's per (tenant, priority) totals,
+ * and the starter's own health figures; {@link TaskLocalDataMeters} documents each (name,
+ * type, base unit, tags).
+ * <p>
  * The per-tenant meters are tagged {@code tenant} and {@code priority}. Their cardinality
  * is bounded where tenants start: the runtime's tenant table gives at most
  * {@code tld.tenants.max} tenants a name of their own and clamps priorities to
  * {@code tld.priorities.*}; the rest are {@code tenant=other}. A retired tenant's series
  * are removed and its totals are added to {@code other}'s, so the sum over every series
- * is what BPF measured and every series only grows. Values are refreshed every
+ * is what BPF measured and every series only grows. A figure the running kernel cannot
+ * measure ({@link dev.tld.core.trace.Figures}) has no meter, and system calls are counted
+ * only with {@code tld.tracing.syscalls}. Values are refreshed every
  * {@code tld.metrics.refresh-interval} from the BPF maps.
  */
 public class TaskLocalDataMetrics implements MeterBinder, AutoCloseable {
+
+	private static final String TENANT = TaskLocalDataMeters.TagKey.TENANT.asString();
+
+	private static final String PRIORITY = TaskLocalDataMeters.TagKey.PRIORITY.asString();
+
+	private static final String KIND = TaskLocalDataMeters.TagKey.KIND.asString();
+
+	private static final String REASON = TaskLocalDataMeters.TagKey.REASON.asString();
 
 	/** Tag value of tenants beyond the cardinality limit, and of retired ones. */
 	public static final String OTHER = Tenant.OTHER.name();
@@ -128,6 +73,8 @@ public class TaskLocalDataMetrics implements MeterBinder, AutoCloseable {
 
 	private @Nullable ScheduledExecutorService scheduler;
 
+	private final List<Series> perTenant;
+
 	/**
 	 * Create the binder.
 	 * @param runtime the source of the totals
@@ -139,48 +86,27 @@ public class TaskLocalDataMetrics implements MeterBinder, AutoCloseable {
 		this.runtime = runtime;
 		this.context = context;
 		this.refreshInterval = refreshInterval;
+		this.perTenant = seriesFor(runtime.figures(), runtime.countsSyscalls());
 	}
 
 	@Override
 	public synchronized void bindTo(MeterRegistry registry) {
 		this.registry = registry;
 		TaskLocalDataRuntime r = this.runtime;
-		Gauge
-			.builder("tld.threads.registered", r,
-					(x) -> (x.taskLocalData() != null) ? x.taskLocalData().registeredThreads() : 0)
-			.description("Threads with task local data")
-			.baseUnit("threads")
-			.register(registry);
-		Gauge.builder("tld.tenants.active", r, (x) -> x.tenants().size())
-			.description("Tenants with an id and series of their own (at most tld.tenants.max)")
-			.baseUnit("tenants")
-			.register(registry);
-		FunctionCounter.builder("tld.tenants.overflowed", r, (x) -> x.tenants().overflowed())
-			.description("Tenants that found the tenant table full and were accounted as other")
-			.baseUnit("tenants")
-			.register(registry);
+		gauge(registry, TaskLocalDataMeters.THREADS_REGISTERED, r,
+				(x) -> (x.taskLocalData() != null) ? x.taskLocalData().registeredThreads() : 0);
+		gauge(registry, TaskLocalDataMeters.TENANTS_ACTIVE, r, (x) -> x.tenants().size());
+		counter(registry, TaskLocalDataMeters.TENANTS_OVERFLOWED, Tags.empty(), r, (x) -> x.tenants().overflowed());
 		TaskLocalDataContext c = this.context;
 		if (c != null) {
-			FunctionCounter.builder("tld.tenants.rejected", c, TaskLocalDataContext::rejectedTenants)
-				.description("Tenants refused for their control characters and accounted as other")
-				.baseUnit("tenants")
-				.register(registry);
+			counter(registry, TaskLocalDataMeters.TENANTS_REJECTED, Tags.empty(), c,
+					TaskLocalDataContext::rejectedTenants);
 		}
-		FunctionCounter.builder("tld.events.dropped", r, (x) -> x.counters().statsDropped())
-			.tags("reason", "stats-full")
-			.description("Updates BPF could not account: its statistics map was full")
-			.baseUnit("events")
-			.register(registry);
-		FunctionCounter.builder("tld.events.dropped", r, (x) -> x.counters().readBusy())
-			.tags("reason", "read-busy")
-			.description("Reads of a request record that gave up: the thread kept publishing on another CPU")
-			.baseUnit("events")
-			.register(registry);
-		FunctionCounter.builder("tld.cpu.unsplit", r, (x) -> x.counters().unsplitNanos() / 1e9)
-			.description("CPU time of slices that held more than one request, charged to the last one that ended"
-					+ " in them")
-			.baseUnit("seconds")
-			.register(registry);
+		counter(registry, TaskLocalDataMeters.EVENTS_DROPPED, Tags.of(REASON, "stats-full"), r,
+				(x) -> x.counters().statsDropped());
+		counter(registry, TaskLocalDataMeters.EVENTS_DROPPED, Tags.of(REASON, "read-busy"), r,
+				(x) -> x.counters().readBusy());
+		counter(registry, TaskLocalDataMeters.CPU_UNSPLIT, Tags.empty(), r, (x) -> x.counters().unsplitNanos() / 1e9);
 		refresh();
 		if (this.scheduler == null) {
 			this.scheduler = Executors.newSingleThreadScheduledExecutor((task) -> {
@@ -216,12 +142,8 @@ public class TaskLocalDataMetrics implements MeterBinder, AutoCloseable {
 			String key = s.tenant() + '\0' + s.priority();
 			seen.add(key);
 			Bucket b = this.buckets.computeIfAbsent(key,
-					(k) -> new Bucket(registry, s.tenant(), String.valueOf(s.priority())));
-			// BPF totals only grow; a retired tenant's move to other, which grows too
-			b.cpuNanos = Math.max(b.cpuNanos, s.cpuNanos());
-			b.offCpuNanos = Math.max(b.offCpuNanos, s.offCpuNanos());
-			b.syscalls = Math.max(b.syscalls, s.syscalls());
-			b.preemptions = Math.max(b.preemptions, s.preemptions());
+					(k) -> new Bucket(registry, this.perTenant, s.tenant(), String.valueOf(s.priority())));
+			b.update(s.usage());
 		}
 		for (String key : new ArrayList<>(this.buckets.keySet())) {
 			if (!seen.contains(key)) {
@@ -245,41 +167,97 @@ public class TaskLocalDataMetrics implements MeterBinder, AutoCloseable {
 		}
 	}
 
-	/** One (tenant, priority) series. */
+	private static <T> void gauge(MeterRegistry registry, TaskLocalDataMeters meter, T obj, ToDoubleFunction<T> f) {
+		Gauge.builder(meter.getName(), obj, f)
+			.description(meter.description())
+			.baseUnit(meter.getBaseUnit())
+			.register(registry);
+	}
+
+	private static <T> Meter counter(MeterRegistry registry, TaskLocalDataMeters meter, Tags tags, T obj,
+			ToDoubleFunction<T> f) {
+		return FunctionCounter.builder(meter.getName(), obj, f)
+			.tags(tags)
+			.description(meter.description())
+			.baseUnit(meter.getBaseUnit())
+			.register(registry);
+	}
+
+	/**
+	 * The per-tenant series this runtime measures: those of the figures the kernel has,
+	 * and system calls if counted.
+	 */
+	private static List<Series> seriesFor(Figures f, boolean syscalls) {
+		List<Series> all = new ArrayList<>();
+		if (f.cpu()) {
+			all.add(new Series(TaskLocalDataMeters.CPU_TIME, Tags.empty(), Usage::cpuNanos, 1e-9));
+		}
+		if (f.runQueue()) {
+			all.add(new Series(TaskLocalDataMeters.RUNQUEUE_WAIT, Tags.empty(), Usage::runQueueNanos, 1e-9));
+			all.add(new Series(TaskLocalDataMeters.BLOCKED_TIME, Tags.empty(), Usage::blockedNanos, 1e-9));
+		}
+		if (f.switches()) {
+			all.add(new Series(TaskLocalDataMeters.CONTEXT_SWITCHES, Tags.of(KIND, "voluntary"),
+					Usage::voluntarySwitches, 1));
+			all.add(new Series(TaskLocalDataMeters.CONTEXT_SWITCHES, Tags.of(KIND, "involuntary"),
+					Usage::involuntarySwitches, 1));
+		}
+		if (f.io()) {
+			all.add(new Series(TaskLocalDataMeters.IO_READ, Tags.empty(), Usage::readBytes, 1));
+			all.add(new Series(TaskLocalDataMeters.IO_WRITE, Tags.empty(), Usage::writtenBytes, 1));
+			all.add(new Series(TaskLocalDataMeters.IO_OPERATIONS, Tags.of(KIND, "read"), Usage::readCalls, 1));
+			all.add(new Series(TaskLocalDataMeters.IO_OPERATIONS, Tags.of(KIND, "write"), Usage::writeCalls, 1));
+		}
+		if (f.storage()) {
+			all.add(new Series(TaskLocalDataMeters.STORAGE_READ, Tags.empty(), Usage::storageReadBytes, 1));
+			all.add(new Series(TaskLocalDataMeters.STORAGE_WRITE, Tags.empty(), Usage::storageWrittenBytes, 1));
+		}
+		if (f.faults()) {
+			all.add(new Series(TaskLocalDataMeters.PAGE_FAULTS, Tags.of(KIND, "minor"), Usage::minorFaults, 1));
+			all.add(new Series(TaskLocalDataMeters.PAGE_FAULTS, Tags.of(KIND, "major"), Usage::majorFaults, 1));
+		}
+		if (syscalls) {
+			all.add(new Series(TaskLocalDataMeters.SYSCALLS, Tags.empty(), Usage::syscalls, 1));
+		}
+		return List.copyOf(all);
+	}
+
+	/** One per-tenant meter: which figure of {@link Usage}, in which unit. */
+	private record Series(TaskLocalDataMeters meter, Tags tags, ToLongFunction<Usage> figure, double scale) {
+
+	}
+
+	/** One (tenant, priority): its meters and the totals they read. */
 	private static final class Bucket {
 
-		volatile long cpuNanos;
-
-		volatile long offCpuNanos;
-
-		volatile long syscalls;
-
-		volatile long preemptions;
+		/** What BPF measured so far; totals only grow (retired tenants add to other). */
+		private volatile Usage usage = Usage.NONE;
 
 		private final List<Meter> meters = new ArrayList<>();
 
-		Bucket(MeterRegistry registry, String tenant, String priority) {
-			Tags tags = Tags.of("tenant", tenant, "priority", priority);
-			this.meters.add(FunctionCounter.builder("tld.cpu.time", this, (b) -> b.cpuNanos / 1e9)
-				.tags(tags)
-				.baseUnit("seconds")
-				.description("On-CPU time of threads serving the tenant")
-				.register(registry));
-			this.meters.add(FunctionCounter.builder("tld.offcpu.time", this, (b) -> b.offCpuNanos / 1e9)
-				.tags(tags)
-				.baseUnit("seconds")
-				.description("Off-CPU time of threads in the middle of the tenant's requests")
-				.register(registry));
-			this.meters.add(FunctionCounter.builder("tld.syscalls", this, (b) -> b.syscalls)
-				.tags(tags)
-				.baseUnit("calls")
-				.description("System calls made while serving the tenant")
-				.register(registry));
-			this.meters.add(FunctionCounter.builder("tld.preemptions", this, (b) -> b.preemptions)
-				.tags(tags)
-				.baseUnit("switches")
-				.description("Involuntary context switches while serving the tenant")
-				.register(registry));
+		Bucket(MeterRegistry registry, List<Series> series, String tenant, String priority) {
+			Tags tags = Tags.of(TENANT, tenant, PRIORITY, priority);
+			for (Series s : series) {
+				this.meters.add(counter(registry, s.meter(), tags.and(s.tags()), this,
+						(b) -> s.figure().applyAsLong(b.usage) * s.scale()));
+			}
+		}
+
+		/**
+		 * Take new totals; a counter never goes back, even if a read raced a retirement.
+		 */
+		void update(Usage u) {
+			Usage old = this.usage;
+			this.usage = new Usage(Math.max(old.cpuNanos(), u.cpuNanos()),
+					Math.max(old.runQueueNanos(), u.runQueueNanos()), Math.max(old.blockedNanos(), u.blockedNanos()),
+					Math.max(old.voluntarySwitches(), u.voluntarySwitches()),
+					Math.max(old.involuntarySwitches(), u.involuntarySwitches()),
+					Math.max(old.readBytes(), u.readBytes()), Math.max(old.writtenBytes(), u.writtenBytes()),
+					Math.max(old.readCalls(), u.readCalls()), Math.max(old.writeCalls(), u.writeCalls()),
+					Math.max(old.storageReadBytes(), u.storageReadBytes()),
+					Math.max(old.storageWrittenBytes(), u.storageWrittenBytes()),
+					Math.max(old.minorFaults(), u.minorFaults()), Math.max(old.majorFaults(), u.majorFaults()),
+					Math.max(old.syscalls(), u.syscalls()));
 		}
 
 		void remove(MeterRegistry registry) {

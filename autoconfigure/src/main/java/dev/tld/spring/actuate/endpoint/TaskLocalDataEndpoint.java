@@ -12,6 +12,7 @@ import dev.tld.core.KernelSupport;
 import dev.tld.core.TaskLocalData;
 import dev.tld.core.TenantTable;
 import dev.tld.core.trace.Counters;
+import dev.tld.core.trace.Figures;
 import dev.tld.core.trace.TenantStats;
 import dev.tld.core.trace.ThreadRecord;
 import dev.tld.spring.TaskLocalDataRuntime;
@@ -48,7 +49,7 @@ public class TaskLocalDataEndpoint {
 		TenantTable table = r.tenants();
 		Tenants tenants = new Tenants(table.size(), table.max(), table.overflowed(), table.retired());
 		return new Report(r.state().name(), r.reason(), r.support(), r.pinPath(), r.dataMapId(), r.attachedPrograms(),
-				keys, registered, lastError, tenants, r.counters(), r.readThreads(), r.readStats());
+				keys, registered, lastError, tenants, r.counters(), r.figures(), r.readThreads(), r.readStats());
 	}
 
 	/**
@@ -66,12 +67,15 @@ public class TaskLocalDataEndpoint {
 	 * @param tenantTable the tenant table: how full, and what it turned away
 	 * @param events what BPF could not account, and how much CPU time it charged by
 	 * approximation
+	 * @param figures which figures the accounting measures on this kernel (all false when
+	 * not tracing)
 	 * @param threads what BPF reads for each thread of this process
 	 * @param tenants per (tenant, priority) totals measured by BPF
 	 */
 	public record Report(String state, @Nullable String reason, KernelSupport.Report kernel, String pinPath,
 			int dataMapId, List<String> programs, List<Key> keys, int registeredThreads, @Nullable String lastError,
-			Tenants tenantTable, Counters events, List<ThreadRecord> threads, List<TenantStats> tenants) {
+			Tenants tenantTable, Counters events, Figures figures, List<ThreadRecord> threads,
+			List<TenantStats> tenants) {
 	}
 
 	/**
