@@ -162,8 +162,10 @@ public record RequestBench(int rounds, Duration warmup, Duration measure, Durati
 			if (stats.stream().allMatch((x) -> x.syscalls() != null && x.requests() > 0)) {
 				extra.put("syscalls_while_serving_per_request", Stats
 					.median(stats.stream().mapToDouble((x) -> x.syscalls() / (double) x.requests()).toArray()));
-				extra.put("switches_in_while_serving_per_request", Stats
-					.median(stats.stream().mapToDouble((x) -> x.switchesIn() / (double) x.requests()).toArray()));
+			}
+			if (stats.stream().allMatch((x) -> x.switches() != null && x.requests() > 0)) {
+				extra.put("switches_while_serving_per_request", Stats
+					.median(stats.stream().mapToDouble((x) -> x.switches() / (double) x.requests()).toArray()));
 			}
 			extra.put("requests_per_s_each_session", rs.stream().map(Served::requestsPerS).toList());
 			if (k > 0) {

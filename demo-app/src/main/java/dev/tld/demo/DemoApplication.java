@@ -14,9 +14,9 @@ import org.springframework.context.annotation.Bean;
  * The demo application: the task local data starter plus three endpoints whose work
  * differs in kind (see {@link WorkController}). Every request publishes its tenant,
  * priority and id (the {@code X-Tenant}, {@code X-Priority} and {@code X-Request-Id}
- * headers) to BPF, which charges CPU time, off-CPU time, system calls and preemptions to
- * it; {@code /actuator/tasklocaldata} and the {@code tld.*} meters show the result.
- * {@link LoadDriver} sends the load.
+ * headers) to BPF, which charges CPU time, run-queue wait, blocked time, switches, I/O
+ * and page faults to it; {@code /actuator/tasklocaldata} and the {@code tld.*} meters
+ * show the result. {@link LoadDriver} sends the load.
  */
 @SpringBootApplication
 public class DemoApplication {

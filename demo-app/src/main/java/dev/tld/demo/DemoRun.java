@@ -127,7 +127,7 @@ record DemoRun(String url, double seconds, int endpointStatus, TaskLocalDataEndp
 	 * @return the ratio of the meters' increases
 	 */
 	OptionalDouble meterCpuRatio(String a, String b) {
-		return ratio(a, b, TenantResult::meterCpuSeconds);
+		return ratio(a, b, (t) -> t.meters().cpuSeconds());
 	}
 
 	/**

@@ -32,6 +32,7 @@ import tools.jackson.databind.json.JsonMapper;
 
 import dev.tld.core.trace.TenantStats;
 import dev.tld.core.trace.ThreadRecord;
+import dev.tld.core.trace.Usage;
 import dev.tld.spring.actuate.endpoint.TaskLocalDataEndpoint;
 
 /**
@@ -358,17 +359,20 @@ public final class LoadDriver implements AutoCloseable {
 				tenants.add(t.tenant());
 			}
 		}
-		Map<String, double[]> meters = new LinkedHashMap<>();
+		Map<String, TenantResult.Meters> meters = new LinkedHashMap<>();
 		for (String tenant : tenants) {
-			meters.put(tenant, new double[] { meter("tld.cpu.time", tenant), meter("tld.offcpu.time", tenant),
-					meter("tld.syscalls", tenant), meter("tld.preemptions", tenant) });
+			meters.put(tenant,
+					new TenantResult.Meters(meter("tld.cpu.time", tenant, ""), meter("tld.runqueue.wait", tenant, ""),
+							meter("tld.blocked.time", tenant, ""),
+							meter("tld.context.switches", tenant, "&tag=kind:involuntary")));
 		}
 		return new Snapshot(s.status(), s.report(), meters);
 	}
 
 	/** A meter's value summed over priorities, 0 if it does not exist (yet). */
-	private double meter(String name, String tenant) {
-		HttpResponse<String> r = get("/actuator/metrics/" + name + "?tag=tenant:" + tenant, null, 0, null).join();
+	private double meter(String name, String tenant, String moreTags) {
+		HttpResponse<String> r = get("/actuator/metrics/" + name + "?tag=tenant:" + tenant + moreTags, null, 0, null)
+			.join();
 		if (r.statusCode() != 200) {
 			return 0;
 		}
@@ -386,16 +390,15 @@ public final class LoadDriver implements AutoCloseable {
 		tenants.remove(WARMUP_TENANT);
 		List<TenantResult> rows = new ArrayList<>();
 		for (String tenant : tenants) {
-			long[] b = before.totals(tenant);
-			long[] a = after.totals(tenant);
-			double[] mb = before.meters().getOrDefault(tenant, new double[4]);
-			double[] ma = after.meters().getOrDefault(tenant, new double[4]);
+			Usage used = after.totals(tenant).minus(before.totals(tenant));
+			TenantResult.Meters meters = after.meters()
+				.getOrDefault(tenant, TenantResult.Meters.NONE)
+				.minus(before.meters().getOrDefault(tenant, TenantResult.Meters.NONE));
 			Counter c = counters.get(tenant);
 			TenantResult.Sent sent = (c != null) ? c.sent() : null;
 			int priority = (c != null) ? c.plan.priority() : after.priority(tenant);
-			TenantResult row = new TenantResult(tenant, priority, sent, a[0] - b[0], a[1] - b[1], a[2] - b[2],
-					a[3] - b[3], a[4] - b[4], ma[0] - mb[0], ma[1] - mb[1], ma[2] - mb[2], ma[3] - mb[3]);
-			if (c != null || row.cpuNanos() != 0 || row.syscalls() != 0) {
+			TenantResult row = new TenantResult(tenant, priority, sent, used, meters);
+			if (c != null || row.cpuNanos() != 0) {
 				rows.add(row);
 			}
 		}
@@ -549,10 +552,9 @@ public final class LoadDriver implements AutoCloseable {
 	 *
 	 * @param status HTTP status of {@code /actuator/tasklocaldata}
 	 * @param report its body, or null if it did not answer 200
-	 * @param meters tenant to {cpu seconds, off-CPU seconds, syscalls, preemptions} from
-	 * the meters
+	 * @param meters tenant to what its meters said
 	 */
-	record Snapshot(int status, TaskLocalDataEndpoint.Report report, Map<String, double[]> meters) {
+	record Snapshot(int status, TaskLocalDataEndpoint.Report report, Map<String, TenantResult.Meters> meters) {
 
 		Set<String> tenantNames() {
 			Set<String> names = new LinkedHashSet<>(this.meters.keySet());
@@ -562,20 +564,13 @@ public final class LoadDriver implements AutoCloseable {
 			return names;
 		}
 
-		/**
-		 * cpu, off-cpu, syscalls, preemptions, switches-in of a tenant, summed over
-		 * priorities.
-		 */
-		long[] totals(String tenant) {
-			long[] sum = new long[5];
+		/** What BPF charged a tenant, summed over priorities. */
+		Usage totals(String tenant) {
+			Usage sum = Usage.NONE;
 			if (this.report != null && this.report.tenants() != null) {
 				for (TenantStats t : this.report.tenants()) {
 					if (t.tenant().equals(tenant)) {
-						sum[0] += t.cpuNanos();
-						sum[1] += t.offCpuNanos();
-						sum[2] += t.syscalls();
-						sum[3] += t.preemptions();
-						sum[4] += t.switchesIn();
+						sum = sum.plus(t.usage());
 					}
 				}
 			}

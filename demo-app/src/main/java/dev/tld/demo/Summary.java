@@ -8,6 +8,7 @@ import java.util.Locale;
 import java.util.OptionalDouble;
 
 import dev.tld.core.trace.ThreadRecord;
+import dev.tld.core.trace.Usage;
 import dev.tld.spring.actuate.endpoint.TaskLocalDataEndpoint;
 
 /**
@@ -95,9 +96,9 @@ final class Summary {
 	private static void table(StringBuilder b, DemoRun run) {
 		line(b, "Per tenant over the load. Left: what the driver sent. Right: what was measured.");
 		line(b, "%-8s %4s %6s %6s %7s %7s | %8s %8s %8s %8s %8s %7s %7s", "", "", "", "cpu", "io", "lock", "cpu ms",
-				"cpu ms", "cpu ms", "off-cpu", "", "", "");
+				"cpu ms", "cpu ms", "runq", "blocked", "preempt", "vol");
 		line(b, "%-8s %4s %6s %6s %7s %7s | %8s %8s %8s %8s %8s %7s %7s", "tenant", "prio", "reqs", "units", "ms", "ms",
-				"BPF", "meter", "JVM", "ms", "syscalls", "preempt", "sw-in");
+				"BPF", "meter", "JVM", "ms", "ms", "", "sw");
 		line(b, "%s", "-".repeat(117));
 		for (TenantResult t : run.tenants()) {
 			TenantResult.Sent s = t.sent();
@@ -107,10 +108,12 @@ final class Summary {
 					: String.format(Locale.ROOT, "%-8s %4s %6s %6s %7s %7s", t.tenant(),
 							(t.priority() >= 0) ? String.valueOf(t.priority()) : "", "-", "-", "-", "-");
 			String right;
+			Usage u = t.usage();
 			if (run.active()) {
-				right = String.format(Locale.ROOT, "%8d %8d %8s %8d %8d %7d %7d", ms(t.cpuNanos()),
-						Math.round(t.meterCpuSeconds() * 1000), (s != null) ? String.valueOf(ms(s.jvmCpuNanos())) : "-",
-						ms(t.offCpuNanos()), t.syscalls(), t.preemptions(), t.switchesIn());
+				right = String.format(Locale.ROOT, "%8d %8d %8s %8d %8d %7d %7d", ms(u.cpuNanos()),
+						Math.round(t.meters().cpuSeconds() * 1000),
+						(s != null) ? String.valueOf(ms(s.jvmCpuNanos())) : "-", ms(u.runQueueNanos()),
+						ms(u.blockedNanos()), u.involuntarySwitches(), u.voluntarySwitches());
 			}
 			else {
 				right = String.format(Locale.ROOT, "%8s %8s %8s %8s %8s %7s %7s", "-", "-",
@@ -120,8 +123,11 @@ final class Summary {
 		}
 		line(b, "%s", "-".repeat(117));
 		line(b, "cpu ms BPF: /actuator/tasklocaldata; meter: tld.cpu.time{tenant}; JVM: thread CPU time of the /cpu");
-		line(b, "handlers, as the application measured it. Requests without X-Tenant (such as the driver's own");
-		line(b, "actuator reads) are charged to tld.default-tenant, 'unknown'.");
+		line(b, "handlers, as the application measured it. runq: runnable but waiting for a CPU (tld.runqueue.wait);");
+		line(b, "blocked: off the CPU otherwise, e.g. in /io's sleep or queued for /lock's lock (tld.blocked.time);");
+		line(b, "preempt and vol sw: involuntary and voluntary context switches (tld.context.switches{kind}).");
+		line(b, "Requests without X-Tenant (such as the driver's own actuator reads) are charged to");
+		line(b, "tld.default-tenant, 'unknown'.");
 	}
 
 	private static void attribution(StringBuilder b, DemoRun run) {

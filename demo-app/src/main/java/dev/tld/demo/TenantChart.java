@@ -14,9 +14,9 @@ import dev.tld.tools.BarChart;
 
 /**
  * Draws a run as an SVG ({@link BarChart}): one panel per figure (CPU work sent, CPU
- * time, off-CPU time, system calls, preemptions), one bar per tenant the driver sent load
- * to, each tenant in its own colour; the CPU time panel outlines what each tenant's CPU
- * time would be if it followed the work sent exactly.
+ * time, run-queue wait, blocked time, preemptions), one bar per tenant the driver sent
+ * load to, each tenant in its own colour; the CPU time panel outlines what each tenant's
+ * CPU time would be if it followed the work sent exactly.
  */
 final class TenantChart {
 
@@ -44,9 +44,9 @@ final class TenantChart {
 				: (t) -> ref.cpuNanos() / 1e6 * t.sent().cpuUnits() / ref.sent().cpuUnits();
 		List<Figure> figures = List.of(new Figure("CPU work sent", "units", (t) -> t.sent().cpuUnits(), false, null),
 				new Figure("CPU time", "ms", (t) -> t.cpuNanos() / 1e6, true, exact),
-				new Figure("Off-CPU time", "ms", (t) -> t.offCpuNanos() / 1e6, true, null),
-				new Figure("System calls", "calls", TenantResult::syscalls, true, null),
-				new Figure("Preemptions", "switches", TenantResult::preemptions, true, null));
+				new Figure("Run-queue wait", "ms", (t) -> t.usage().runQueueNanos() / 1e6, true, null),
+				new Figure("Blocked time", "ms", (t) -> t.usage().blockedNanos() / 1e6, true, null),
+				new Figure("Preemptions", "switches", (t) -> t.usage().involuntarySwitches(), true, null));
 		BarChart chart = new BarChart(String.format(Locale.ROOT,
 				"Task local data: what BPF charged each tenant (%.0f s of load)", run.seconds()))
 			.subtitle(subtitle(run));

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.demo;
 
+import dev.tld.core.trace.Usage;
+
 /**
  * One tenant's line of the summary: what the load driver sent it, and what was measured
  * for it over the load (differences between a reading before and one after, so earlier
@@ -10,19 +12,38 @@ package dev.tld.demo;
  * @param priority its priority ({@code -1} for a tenant the driver did not send, e.g. the
  * default tenant of its own actuator reads)
  * @param sent what was sent, or null for such a tenant
- * @param cpuNanos on-CPU time, from {@code /actuator/tasklocaldata}
- * @param offCpuNanos off-CPU time, from the endpoint
- * @param syscalls system calls, from the endpoint
- * @param preemptions involuntary context switches, from the endpoint
- * @param switchesIn context switches in, from the endpoint
- * @param meterCpuSeconds on-CPU time, from the {@code tld.cpu.time} meter
- * @param meterOffCpuSeconds off-CPU time, from the {@code tld.offcpu.time} meter
- * @param meterSyscalls system calls, from the {@code tld.syscalls} meter
- * @param meterPreemptions preemptions, from the {@code tld.preemptions} meter
+ * @param usage what BPF charged it, from {@code /actuator/tasklocaldata}, summed over
+ * priorities
+ * @param meters the same from the meters
  */
-record TenantResult(String tenant, int priority, Sent sent, long cpuNanos, long offCpuNanos, long syscalls,
-		long preemptions, long switchesIn, double meterCpuSeconds, double meterOffCpuSeconds, double meterSyscalls,
-		double meterPreemptions) {
+record TenantResult(String tenant, int priority, Sent sent, Usage usage, Meters meters) {
+
+	/**
+	 * On-CPU time BPF charged.
+	 * @return nanoseconds, from the endpoint
+	 */
+	long cpuNanos() {
+		return this.usage.cpuNanos();
+	}
+
+	/**
+	 * What the meters say.
+	 *
+	 * @param cpuSeconds {@code tld.cpu.time}
+	 * @param runQueueSeconds {@code tld.runqueue.wait}
+	 * @param blockedSeconds {@code tld.blocked.time}
+	 * @param involuntarySwitches {@code tld.context.switches{kind=involuntary}}
+	 */
+	record Meters(double cpuSeconds, double runQueueSeconds, double blockedSeconds, double involuntarySwitches) {
+
+		static final Meters NONE = new Meters(0, 0, 0, 0);
+
+		Meters minus(Meters o) {
+			return new Meters(this.cpuSeconds - o.cpuSeconds, this.runQueueSeconds - o.runQueueSeconds,
+					this.blockedSeconds - o.blockedSeconds, this.involuntarySwitches - o.involuntarySwitches);
+		}
+
+	}
 
 	/**
 	 * What the driver sent one tenant, counted from the answers it got.

@@ -21,6 +21,7 @@ import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
 import dev.tld.core.KernelSupport;
+import dev.tld.core.trace.Usage;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -100,7 +101,8 @@ class DemoBpfTests {
 			assertTrue(summary.lines().anyMatch((l) -> l.startsWith(p.tenant() + " ") && l.contains(" | ")),
 					"a table line for " + p.tenant() + ":\n" + summary);
 			TenantResult t = run.tenant(p.tenant()).orElseThrow();
-			assertTrue(t.cpuNanos() > 0 && t.syscalls() > 0 && t.offCpuNanos() > 0 && t.switchesIn() > 0,
+			Usage u = t.usage();
+			assertTrue(u.cpuNanos() > 0 && u.blockedNanos() > 0 && u.voluntarySwitches() > 0,
 					"BPF measured " + p.tenant() + ": " + t);
 			assertTrue(t.sent().requests() >= 3 && t.sent().requests() == 3 * t.sent().rounds(), t.toString());
 		}
@@ -124,7 +126,7 @@ class DemoBpfTests {
 		for (String tenant : new String[] { "gold", "silver", "bronze" }) {
 			TenantResult t = run.tenant(tenant).orElseThrow();
 			double endpoint = t.cpuNanos() / 1e9;
-			assertEquals(endpoint, t.meterCpuSeconds(), 0.05 * endpoint,
+			assertEquals(endpoint, t.meters().cpuSeconds(), 0.05 * endpoint,
 					tenant + ": the meter caught up with the endpoint" + detail);
 		}
 	}

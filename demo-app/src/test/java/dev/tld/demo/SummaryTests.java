@@ -14,8 +14,10 @@ import org.w3c.dom.Document;
 
 import dev.tld.core.KernelSupport;
 import dev.tld.core.trace.Counters;
+import dev.tld.core.trace.Figures;
 import dev.tld.core.trace.TenantStats;
 import dev.tld.core.trace.ThreadRecord;
+import dev.tld.core.trace.Usage;
 import dev.tld.spring.actuate.endpoint.TaskLocalDataEndpoint;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -35,8 +37,12 @@ class SummaryTests {
 		TenantResult.Sent sent = new TenantResult.Sent(p, rounds, 3 * rounds, 0, rounds * p.cpuUnits(),
 				rounds * p.ioMillis(), rounds * p.lockMillis(), 7, (long) (rounds * p.cpuUnits() * 1e6));
 		long cpu = (long) (cpuMs * 1e6);
-		return new TenantResult(p.tenant(), p.priority(), sent, cpu, 2 * cpu, 100, 50, 60, cpu / 1e9, 2 * cpu / 1e9,
-				100, 50);
+		return new TenantResult(p.tenant(), p.priority(), sent, usage(cpu, cpu / 4, 2 * cpu, 50, 60),
+				new TenantResult.Meters(cpu / 1e9, cpu / 4e9, 2 * cpu / 1e9, 50));
+	}
+
+	private static Usage usage(long cpu, long runq, long blocked, long involuntary, long voluntary) {
+		return new Usage(cpu, runq, blocked, voluntary, involuntary, 0, 0, 0, 0, 0, 0, 0, 0, 0);
 	}
 
 	private static DemoRun active(double goldMs, double silverMs, double bronzeMs) {
@@ -44,14 +50,15 @@ class SummaryTests {
 		TaskLocalDataEndpoint.Report report = new TaskLocalDataEndpoint.Report("ACTIVE", null, KERNEL,
 				"/sys/fs/bpf/tld-demo/tld_data_map", 42, List.of("tld_dump_task", "tld_sched_switch"),
 				List.of(new TaskLocalDataEndpoint.Key("app.region", 16, 304)), 5, null,
-				new TaskLocalDataEndpoint.Tenants(4, 100, 0, 0), new Counters(0, 0, 12_000_000), List.of(),
-				List.of(new TenantStats("gold", 1, 1, 1, 1, 1, 1)));
+				new TaskLocalDataEndpoint.Tenants(4, 100, 0, 0), new Counters(0, 0, 12_000_000),
+				new Figures(true, true, true, true, true, true), List.of(),
+				List.of(new TenantStats("gold", 1, usage(1, 1, 1, 1, 1))));
 		List<ThreadRecord> threads = List.of(new ThreadRecord(11, "http-nio-auto-1", false, false, "", 0, 0, "", 1),
 				new ThreadRecord(12, "http-nio-auto-2", true, false, "gold", 2, 1, "gold-1-3-cpu", 2));
 		return new DemoRun("http://localhost:1", 10.2, 200, report, threads,
 				List.of(tenant(plan.get(0), 100, goldMs), tenant(plan.get(1), 100, silverMs),
-						tenant(plan.get(2), 100, bronzeMs),
-						new TenantResult("unknown", 0, null, 5_000_000, 0, 30, 1, 2, 0.005, 0, 30, 1)));
+						tenant(plan.get(2), 100, bronzeMs), new TenantResult("unknown", 0, null,
+								usage(5_000_000, 0, 0, 1, 2), new TenantResult.Meters(0.005, 0, 0, 1))));
 	}
 
 	@Test
@@ -87,7 +94,8 @@ class SummaryTests {
 		TaskLocalDataEndpoint.Report report = new TaskLocalDataEndpoint.Report("FAILED",
 				"cannot load BPF object tld_trace.bpf.o: Invalid argument\nlibbpf said:\n  libbpf: not on BPF FS",
 				KERNEL, "/tmp/x/tld_data_map", 0, List.of(), List.of(), 0, null,
-				new TaskLocalDataEndpoint.Tenants(0, 100, 0, 0), new Counters(0, 0, 0), List.of(), List.of());
+				new TaskLocalDataEndpoint.Tenants(0, 100, 0, 0), new Counters(0, 0, 0), Figures.NONE, List.of(),
+				List.of());
 		DemoRun run = new DemoRun("http://localhost:1", 2, 200, report, List.of(),
 				List.of(tenant(TenantPlan.DEFAULT.get(0), 3, 0), tenant(TenantPlan.DEFAULT.get(2), 3, 0)));
 		String s = Summary.render(run);

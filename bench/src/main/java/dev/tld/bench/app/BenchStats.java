@@ -9,10 +9,10 @@ import org.jspecify.annotations.Nullable;
  * requests, over all tenants (warm-up included).
  *
  * @param requests requests {@code /cpu} served
- * @param syscalls system calls entered while serving, or null without tracing
- * @param switchesIn times a serving thread got a CPU, or null without tracing
+ * @param syscalls system calls entered while serving, or null unless counted
+ * ({@code tld.tracing.syscalls})
+ * @param switches context switches while serving, or null without tracing
  * @param preemptions involuntary context switches while serving, or null without tracing
  */
-public record BenchStats(long requests, @Nullable Long syscalls, @Nullable Long switchesIn,
-		@Nullable Long preemptions) {
+public record BenchStats(long requests, @Nullable Long syscalls, @Nullable Long switches, @Nullable Long preemptions) {
 }

@@ -33,18 +33,18 @@ public class BenchStatsController {
 	@GetMapping("/bench/stats")
 	public BenchStats stats() {
 		TaskLocalDataRuntime rt = this.runtime.getIfAvailable();
-		if (rt == null || !rt.attachedPrograms().contains("tld_sys_enter")) {
+		if (rt == null || !rt.figures().switches()) {
 			return new BenchStats(CpuController.served(), null, null, null);
 		}
 		long syscalls = 0;
 		long switches = 0;
 		long preemptions = 0;
 		for (TenantStats s : rt.readStats()) {
-			syscalls += s.syscalls();
-			switches += s.switchesIn();
-			preemptions += s.preemptions();
+			syscalls += s.usage().syscalls();
+			switches += s.usage().voluntarySwitches() + s.usage().involuntarySwitches();
+			preemptions += s.usage().involuntarySwitches();
 		}
-		return new BenchStats(CpuController.served(), syscalls, switches, preemptions);
+		return new BenchStats(CpuController.served(), rt.countsSyscalls() ? syscalls : null, switches, preemptions);
 	}
 
 }

@@ -23,7 +23,8 @@ import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.spring.TaskLocalDataSettings;
 
 /**
- * What the starter's tracing programs ({@code tld_sys_enter} on {@code sys_enter},
+ * What the starter's tracing programs with the opt-in system call counting
+ * ({@code tld.tracing.syscalls}: {@code tld_sys_enter} on {@code sys_enter}, besides
  * {@code tld_sched_switch} on {@code sched_switch}) add to a system call:
  * {@code getpid()} through the core's libc binding, in a JVM fork of its own per case.
  * <ul>
@@ -66,7 +67,7 @@ public class SyscallBench {
 
 		private static Tracing start() {
 			TaskLocalDataRuntime runtime = TaskLocalDataRuntime
-				.start(TaskLocalDataSettings.builder().pinPath("").build(), KernelSupport.probe());
+				.start(TaskLocalDataSettings.builder().pinPath("").syscalls(true).build(), KernelSupport.probe());
 			if (runtime.state() != TaskLocalDataRuntime.State.ACTIVE
 					|| !runtime.attachedPrograms().contains("tld_sys_enter")) {
 				String reason = runtime.reason();
@@ -122,7 +123,7 @@ public class SyscallBench {
 			long counted = this.runtime.readStats()
 				.stream()
 				.filter((s) -> s.tenant().equals(TENANT))
-				.mapToLong(TenantStats::syscalls)
+				.mapToLong((s) -> s.usage().syscalls())
 				.sum();
 			if (counted == 0) {
 				throw new IllegalStateException("the tracing programs counted no system call for " + TENANT);
