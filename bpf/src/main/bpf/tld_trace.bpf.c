@@ -33,9 +33,17 @@
  *		of that process are accounted and dumped. 0 (default): all.
  *
  * Programs:
- *	tld_sched_switch (tp_btf/sched_switch): cpu_ns, offcpu_ns,
- *		preemptions, switches_in.
- *	tld_sys_enter (tp_btf/sys_enter): syscalls.
+ *	tld_sched_switch (tp_btf/sched_switch): every field of struct
+ *		tld_stats_val but syscalls, from the kernel's own counters of
+ *		the task (CPU time, run-queue wait, switches, I/O, faults) read
+ *		as deltas when it switches out. The default, and the only
+ *		program on a hook that every process on the host passes.
+ *	tld_sys_enter (tp_btf/sys_enter): syscalls. Opt-in: once any
+ *		sys_enter program is attached, every system call of every
+ *		process takes the tracing slow path (docs/accounting.md).
+ *	tld_features (syscall): which of the counters this kernel has.
+ *	A task of another process, or one of ours that never registered,
+ *	leaves each program after one task-storage lookup that finds nothing.
  *	tld_dump_task (iter/task): one struct tld_task_record per task that
  *		has TLD data, written with bpf_seq_write().
  *	Pids are those of the initial pid namespace.
@@ -380,6 +388,41 @@ static __always_inline __u64 tld_cpu_time(struct task_struct *t)
 }
 
 /**
+ * tld_slice_wall() - how long @t has had this CPU, by the scheduler's clock
+ * @t: BTF pointer to the task switching out
+ *
+ * sched_info.last_arrival is the run queue's clock when the task got this
+ * CPU, which is updated again only after the sched_switch tracepoint (in
+ * sched_info_switch()); the run queue's clock was updated by __schedule()
+ * just before. The difference is the slice's length in wall time, even
+ * where the scheduler picked the task again without a switch (which resets
+ * se.prev_sum_exec_runtime). The run queue is reached through the task's
+ * CFS run queue (the runqueues symbol itself needs CONFIG_KALLSYMS_ALL).
+ * Needs CONFIG_SCHED_INFO and CONFIG_FAIR_GROUP_SCHED.
+ *
+ * Return: nanoseconds, or 0 if unknown.
+ */
+static __always_inline __u64 tld_slice_wall(struct task_struct *t)
+{
+	struct cfs_rq *cfs;
+	struct rq *rq;
+	__u64 arrived, now;
+
+	if (!bpf_core_field_exists(t->sched_info.last_arrival) ||
+	    !bpf_core_field_exists(struct cfs_rq, rq))
+		return 0;
+	cfs = t->se.cfs_rq;
+	if (!cfs)
+		return 0;
+	rq = cfs->rq;
+	if (!rq)
+		return 0;
+	now = rq->clock;
+	arrived = t->sched_info.last_arrival;
+	return arrived && now > arrived ? now - arrived : 0;
+}
+
+/**
  * tld_read_counts() - the task's counters, those this kernel has
  * @t: BTF pointer to the task
  * @c: filled in; absent counters read as 0 (so their deltas are 0)
@@ -431,9 +474,10 @@ static __always_inline __u64 tld_delta(__u64 a, __u64 b)
  * last_since is charged to prev_key although earlier keys had some of it,
  * so that no CPU time is lost, and counted in tld_counters.unsplit_ns, the
  * share of the accounting that is an approximation. A task's first slice
- * after it registered (we did not see it start) is measured from
- * se.prev_sum_exec_runtime, the scheduler's own record of where the slice
- * began: short-lived threads are charged too.
+ * after it registered (we did not see it start) is measured by the
+ * scheduler's own clock from sched_info.last_arrival (see tld_slice_wall()):
+ * short-lived threads that never leave the CPU while they serve are charged
+ * too.
  *
  * The task's other counters (switches, I/O, faults) are charged as deltas
  * since its last switch out to the key the slice ends with, or, if the task
@@ -474,10 +518,22 @@ static __always_inline void tld_switch_out(struct task_struct *prev, __u64 *now)
 	slice_sum = bpf_core_field_exists(prev->se.prev_sum_exec_runtime) ?
 		    prev->se.prev_sum_exec_runtime : sum;
 	barrier_var(slice_sum);
-	if (st->on_ts)
+	if (st->on_ts) {
 		slice_sum = st->sum_in;
-	cpu = tld_delta(slice_sum, sum);
-	start = (st->on_ts && st->on_ts < t) ? st->on_ts : t - cpu;
+		cpu = tld_delta(slice_sum, sum);
+		start = st->on_ts < t ? st->on_ts : t - cpu;
+	} else {
+		/*
+		 * The slice the task registered in: its length by the
+		 * scheduler's clock, and all of it on the CPU (less interrupt
+		 * and steal time, which this cannot tell apart); else from
+		 * se.prev_sum_exec_runtime, which a re-pick without a switch
+		 * resets, so it may be short.
+		 */
+		wall = tld_slice_wall(prev);
+		cpu = wall ? (wall < sum ? wall : sum) : tld_delta(slice_sum, sum);
+		start = t - cpu;
+	}
 	wall = t - start;
 	last_in_slice = tld_key_serving(req.last_key) &&
 			req.last_until > start && req.last_until <= t;
