@@ -17,6 +17,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.DeprecatedConfigurationProperty;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
+import dev.tld.core.PinPath;
 import dev.tld.core.TldLayout;
 import dev.tld.spring.KeyDefinition;
 import dev.tld.spring.KeyType;
@@ -55,9 +56,12 @@ public class TaskLocalDataProperties implements InitializingBean {
 	private boolean failFast = false;
 
 	/**
-	 * Where the shared tld_data_map is pinned in bpffs; reused if a compatible map is
-	 * pinned there, created and pinned otherwise. Empty for an unpinned map private to
-	 * this process.
+	 * Where the shared tld_data_map is pinned in bpffs, for outside tools; reused if a
+	 * compatible map is pinned there, created and pinned otherwise. The pin needs a
+	 * directory of its own, which the starter creates with mode 0700; an existing one
+	 * must be owned by the service's uid with a mode no wider than 0700, and neither it
+	 * nor the pin may be a symbolic link, or the shared map is refused (the service's own
+	 * accounting, on a map of its own, runs anyway). Empty for no shared map.
 	 */
 	private String pinPath = "/sys/fs/bpf/tld/tld_data_map";
 
@@ -176,9 +180,10 @@ public class TaskLocalDataProperties implements InitializingBean {
 	 */
 	@Override
 	public void afterPropertiesSet() {
-		if (!this.pinPath.isEmpty()
-				&& (!this.pinPath.startsWith("/") || this.pinPath.endsWith("/") || this.pinPath.contains("/../"))) {
-			invalid("tld.pin-path", this.pinPath, "must be an absolute file path in bpffs, or empty for no pin");
+		String pinProblem = this.pinPath.isEmpty() ? null : PinPath.problem(this.pinPath);
+		if (pinProblem != null) {
+			invalid("tld.pin-path", this.pinPath, pinProblem
+					+ "; it must name a pin in a directory of its own in bpffs, or be empty for no shared map");
 		}
 		positive("tld.maintenance-interval", this.maintenanceInterval);
 		if (this.defaultTenant.getBytes(StandardCharsets.UTF_8).length > TaskLocalDataSchema.MAX_TENANT_BYTES) {

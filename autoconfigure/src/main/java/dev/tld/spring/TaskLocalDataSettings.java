@@ -12,8 +12,11 @@ import dev.tld.core.TaskLocalData;
  * How to start a {@link TaskLocalDataRuntime}. The auto-configuration builds it from the
  * {@code tld.*} properties; {@link #builder()} starts from the same defaults.
  *
- * @param pinPath where the data map is pinned in bpffs, reused if a compatible map is
- * pinned there; empty for an unpinned map private to the process
+ * @param pinPath where the shared data map is pinned in bpffs for outside tools, reused
+ * if a compatible map is pinned there; empty for none (the service's programs read a map
+ * of its own either way). Checked at start by {@link dev.tld.core.PinPath}: a path
+ * spelled wrong or unsafe on disk is refused, with the reason in
+ * {@link TaskLocalDataRuntime#sharedMap()}
  * @param maintenanceInterval how often dead threads are released and the pin re-checked
  * @param tracing whether to attach the tracing programs (sched_switch, sys_enter)
  * @param failFast whether {@link TaskLocalDataRuntime#start} throws
@@ -189,8 +192,8 @@ public record TaskLocalDataSettings(String pinPath, Duration maintenanceInterval
 		}
 
 		/**
-		 * Where to pin the data map.
-		 * @param pinPath an absolute path in bpffs, or empty for an unpinned map
+		 * Where to pin the shared data map.
+		 * @param pinPath a pin in a directory of its own in bpffs, or empty for none
 		 * @return this builder
 		 */
 		public Builder pinPath(String pinPath) {
