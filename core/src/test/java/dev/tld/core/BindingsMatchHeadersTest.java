@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 
 import jnr.ffi.Pointer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import dev.tld.core.internal.LibBpf;
 
@@ -95,9 +96,8 @@ class BindingsMatchHeadersTest {
 	}
 
 	@Test
-	void handWrittenStructOffsetsMatchTheCompiler() throws Exception {
+	void handWrittenStructOffsetsMatchTheCompiler(@TempDir Path dir) throws Exception {
 		assumeTrue(Files.isReadable(INCLUDE.resolve("libbpf.h")), "libbpf-dev headers are not installed");
-		Path dir = Files.createTempDirectory("tld-offsets");
 		Path c = dir.resolve("offsets.c");
 		Files.writeString(c, """
 				#include <stddef.h>
