@@ -28,6 +28,9 @@ import dev.tld.core.internal.Natives;
  */
 public final class Forger implements AutoCloseable {
 
+	/** The owner cookie of every forged key table ("mallory"). */
+	public static final long OWNER = 0x6d616c6c6f7279L;
+
 	/** The documented offsets of {@code docs/abi.md}, as an outsider reads them. */
 	private static final int META_VERSION = 4;
 
@@ -69,7 +72,7 @@ public final class Forger implements AutoCloseable {
 		Pointer m = meta.pointer();
 		m.putShort(META_VERSION, (short) TldLayout.ABI_VERSION);
 		m.putShort(META_USED, (short) TldLayout.DATA_HEADER_SIZE);
-		m.putLong(META_OWNER, 0x6d616c6c6f7279L); // "mallory": not the victim's
+		m.putLong(META_OWNER, OWNER); // not the victim's: it cannot know that one
 		m.putInt(0, TldLayout.META_MAGIC);
 		Pointer d = data.pointer();
 		d.putShort(DATA_VERSION, (short) TldLayout.ABI_VERSION);

@@ -56,24 +56,33 @@ public final class SharedMapTool implements AutoCloseable {
 	}
 
 	/**
-	 * The threads of a process that have an element with both blocks in the map, and the
-	 * tid each element's data block names.
+	 * The threads of a process that have an element with both blocks in the map.
 	 * @param pid the process, in this process's pid namespace
-	 * @return thread id to the tid in its block
+	 * @return each such thread's element, by thread id
 	 */
-	public Map<Integer, Integer> threadsOf(long pid) {
+	public Map<Integer, Element> threadsOf(long pid) {
 		BpfProgram audit = this.object.program("tld_audit_task");
 		try (BpfLink link = audit.attachIterator(pid)) {
 			byte[] raw = link.readIterator();
 			ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder());
-			Map<Integer, Integer> threads = new TreeMap<>();
+			Map<Integer, Element> threads = new TreeMap<>();
 			for (int off = 0; off + RECORD_SIZE <= raw.length; off += RECORD_SIZE) {
 				if (b.getInt(off + 8) == STATE_PRESENT) {
-					threads.put(b.getInt(off), b.getInt(off + 12));
+					threads.put(b.getInt(off), new Element(b.getInt(off), b.getInt(off + 12), b.getLong(off + 32)));
 				}
 			}
 			return threads;
 		}
+	}
+
+	/**
+	 * An element, as the tool reads it.
+	 *
+	 * @param tid the thread
+	 * @param blockTid the tid its data block names
+	 * @param owner the owner cookie of its key table
+	 */
+	public record Element(int tid, int blockTid, long owner) {
 	}
 
 	@Override
