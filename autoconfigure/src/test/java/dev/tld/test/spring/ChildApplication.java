@@ -154,6 +154,10 @@ public final class ChildApplication implements AutoCloseable {
 	@Override
 	public void close() {
 		try {
+			// The JVM first where a prefix runs it as a child: unshare --fork does not
+			// pass
+			// SIGTERM on.
+			this.process.descendants().forEach(ProcessHandle::destroy);
 			this.process.destroy();
 			if (!this.process.waitFor(20, TimeUnit.SECONDS)) {
 				this.process.destroyForcibly().waitFor();
