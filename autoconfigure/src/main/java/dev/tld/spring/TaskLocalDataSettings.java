@@ -34,6 +34,12 @@ public record TaskLocalDataSettings(String pinPath, Duration maintenanceInterval
 		List<KeyDefinition> customKeys, ClassLoader classLoader, boolean virtualThreads, Tenants tenants,
 		Priorities priorities) {
 
+	/**
+	 * The shortest interval accepted anywhere (maintenance, refreshes, idle timeout):
+	 * shorter ones cost CPU for nothing.
+	 */
+	public static final Duration MIN_INTERVAL = Duration.ofMillis(10);
+
 	/** Where the data map is pinned by default. */
 	public static final String DEFAULT_PIN_PATH = "/sys/fs/bpf/tld/tld_data_map";
 
@@ -61,15 +67,16 @@ public record TaskLocalDataSettings(String pinPath, Duration maintenanceInterval
 		/**
 		 * Check the components.
 		 * @param max at least 1
-		 * @param idleTimeout positive
+		 * @param idleTimeout at least {@link #MIN_INTERVAL}
 		 * @throws IllegalArgumentException if one is out of range
 		 */
 		public Tenants {
 			if (max < 1) {
 				throw new IllegalArgumentException("at least 1 tenant, got " + max);
 			}
-			if (idleTimeout.isNegative() || idleTimeout.isZero()) {
-				throw new IllegalArgumentException("tenant idle timeout must be positive: " + idleTimeout);
+			if (idleTimeout.compareTo(MIN_INTERVAL) < 0) {
+				throw new IllegalArgumentException(
+						"tenant idle timeout must be at least " + MIN_INTERVAL.toMillis() + "ms, got " + idleTimeout);
 			}
 		}
 
@@ -110,7 +117,7 @@ public record TaskLocalDataSettings(String pinPath, Duration maintenanceInterval
 	/**
 	 * Check the components.
 	 * @param pinPath the pin path, empty for none
-	 * @param maintenanceInterval a positive interval
+	 * @param maintenanceInterval at least {@link #MIN_INTERVAL}
 	 * @param tracing whether to trace
 	 * @param failFast whether to fail fast
 	 * @param customKeys the custom keys
@@ -118,16 +125,17 @@ public record TaskLocalDataSettings(String pinPath, Duration maintenanceInterval
 	 * @param virtualThreads whether requests run on virtual threads
 	 * @param tenants the bound on tenants
 	 * @param priorities the priority range
-	 * @throws IllegalArgumentException if the interval is not positive or the custom keys
-	 * do not fit ({@link TaskLocalDataSchema#checkCustomKeys(List)})
+	 * @throws IllegalArgumentException if the interval is below {@link #MIN_INTERVAL} or
+	 * the custom keys do not fit ({@link TaskLocalDataSchema#checkCustomKeys(List)})
 	 */
 	public TaskLocalDataSettings {
 		Objects.requireNonNull(pinPath, "pinPath");
 		Objects.requireNonNull(classLoader, "classLoader");
 		Objects.requireNonNull(tenants, "tenants");
 		Objects.requireNonNull(priorities, "priorities");
-		if (maintenanceInterval.isNegative() || maintenanceInterval.isZero()) {
-			throw new IllegalArgumentException("maintenance interval must be positive: " + maintenanceInterval);
+		if (maintenanceInterval.compareTo(MIN_INTERVAL) < 0) {
+			throw new IllegalArgumentException("maintenance interval must be at least " + MIN_INTERVAL.toMillis()
+					+ "ms, got " + maintenanceInterval);
 		}
 		customKeys = List.copyOf(customKeys);
 		TaskLocalDataSchema.checkCustomKeys(customKeys);
@@ -203,7 +211,7 @@ public record TaskLocalDataSettings(String pinPath, Duration maintenanceInterval
 
 		/**
 		 * How often to release dead threads and re-check the pin.
-		 * @param maintenanceInterval a positive interval
+		 * @param maintenanceInterval at least {@link #MIN_INTERVAL}
 		 * @return this builder
 		 */
 		public Builder maintenanceInterval(Duration maintenanceInterval) {

@@ -142,6 +142,10 @@ class TaskLocalDataAutoConfigurationTests {
 				Arguments.of("tld.pin-path=/sys/fs/bpf/tld/tld_data_map.v2", "tld.pin-path"),
 				Arguments.of("tld.pin-path=/tld_data_map", "tld.pin-path"),
 				Arguments.of("tld.maintenance-interval=0s", "tld.maintenance-interval"),
+				Arguments.of("tld.maintenance-interval=1ns", "tld.maintenance-interval"),
+				Arguments.of("tld.maintenance-interval=9ms", "tld.maintenance-interval"),
+				Arguments.of("tld.metrics.refresh-interval=500us", "tld.metrics.refresh-interval"),
+				Arguments.of("tld.tenants.idle-timeout=1ms", "tld.tenants.idle-timeout"),
 				Arguments.of("tld.maintenance-interval=soon", "tld.maintenance-interval"),
 				Arguments.of("tld.default-tenant=" + "x".repeat(32), "tld.default-tenant"),
 				Arguments.of("tld.default-priority=high", "tld.default-priority"),
@@ -169,6 +173,17 @@ class TaskLocalDataAutoConfigurationTests {
 			assertThat(context).hasFailed();
 			assertThat(messages(context.getStartupFailure())).contains(key);
 		});
+	}
+
+	@Test
+	void everyIntervalHasALowerBoundSaidInItsMessage() {
+		for (String property : new String[] { "tld.maintenance-interval", "tld.metrics.refresh-interval",
+				"tld.tenants.idle-timeout" }) {
+			this.runner.withPropertyValues(property + "=1ns")
+				.run((context) -> assertThat(messages(context.getStartupFailure())).contains(property)
+					.contains("must be at least 10ms"));
+			this.runner.withPropertyValues(property + "=10ms").run((context) -> assertThat(context).hasNotFailed());
+		}
 	}
 
 	@Test

@@ -61,6 +61,12 @@ public final class TaskLocalData implements AutoCloseable {
 	 */
 	public static final Duration DEFAULT_MAINTENANCE_INTERVAL = Duration.ofSeconds(1);
 
+	/**
+	 * The shortest maintenance interval accepted: maintenance audits every map, and a
+	 * shorter interval costs CPU for nothing.
+	 */
+	public static final Duration MIN_MAINTENANCE_INTERVAL = Duration.ofMillis(10);
+
 	private static final @Nullable MethodHandle IS_VIRTUAL = isVirtualHandle();
 
 	private final Instance instance = new Instance();
@@ -99,14 +105,18 @@ public final class TaskLocalData implements AutoCloseable {
 
 	/**
 	 * Create an instance.
-	 * @param maintenanceInterval how often a daemon thread runs {@link #maintain()};
-	 * {@link Duration#ZERO} for never (call it yourself)
+	 * @param maintenanceInterval how often a daemon thread runs {@link #maintain()}, at
+	 * least {@link #MIN_MAINTENANCE_INTERVAL}; {@link Duration#ZERO} for never (call it
+	 * yourself)
 	 * @return a new instance with an empty key table and no map
 	 * @throws BpfException if libbpf cannot be loaded
+	 * @throws IllegalArgumentException if the interval is negative or too short
 	 */
 	public static TaskLocalData create(Duration maintenanceInterval) {
-		if (maintenanceInterval.isNegative()) {
-			throw new IllegalArgumentException("maintenance interval must not be negative: " + maintenanceInterval);
+		if (maintenanceInterval.isNegative()
+				|| (!maintenanceInterval.isZero() && maintenanceInterval.compareTo(MIN_MAINTENANCE_INTERVAL) < 0)) {
+			throw new IllegalArgumentException("maintenance interval must be 0 (none) or at least "
+					+ MIN_MAINTENANCE_INTERVAL.toMillis() + "ms, got " + maintenanceInterval);
 		}
 		return new TaskLocalData(maintenanceInterval);
 	}
