@@ -21,6 +21,7 @@ import org.springframework.context.annotation.Configuration;
 import dev.tld.autoconfigure.TaskLocalDataAutoConfiguration;
 import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.spring.metrics.TaskLocalDataMetrics;
+import dev.tld.spring.metrics.TaskLocalDataPublishingMetrics;
 import dev.tld.test.EnabledOnBpf;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -133,6 +134,20 @@ class TaskLocalDataMetricsAutoConfigurationTests {
 					.isThrownBy(() -> new TaskLocalDataMetrics(context.getBean(TaskLocalDataRuntime.class), null,
 							Duration.ofNanos(500)))
 					.withMessageContaining("refresh interval must be at least 10ms"));
+	}
+
+	@Test
+	@EnabledOnBpf
+	void unpublishedWorkFailedRegistrationsAndTamperedElementsAreMeters() {
+		this.runner.run((context) -> {
+			assertThat(context).hasSingleBean(TaskLocalDataPublishingMetrics.class);
+			MeterRegistry registry = context.getBean(MeterRegistry.class);
+			for (String name : new String[] { "tld.scopes.unpublished", "tld.registrations.failed",
+					"tld.elements.tampered" }) {
+				assertThat(registry.find(name).functionCounter()).as(name).isNotNull();
+				assertThat(registry.find(name).functionCounter().count()).as(name).isZero();
+			}
+		});
 	}
 
 	@Test

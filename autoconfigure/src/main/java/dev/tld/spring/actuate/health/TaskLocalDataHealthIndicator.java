@@ -4,10 +4,13 @@ package dev.tld.spring.actuate.health;
 import java.util.LinkedHashMap;
 import java.util.Map;
 
+import org.jspecify.annotations.Nullable;
+
 import org.springframework.boot.health.contributor.Health;
 import org.springframework.boot.health.contributor.HealthIndicator;
 
 import dev.tld.core.TaskLocalData;
+import dev.tld.spring.TaskLocalDataContext;
 import dev.tld.spring.TaskLocalDataRuntime;
 
 /**
@@ -21,12 +24,24 @@ public class TaskLocalDataHealthIndicator implements HealthIndicator {
 
 	private final TaskLocalDataRuntime runtime;
 
+	private final @Nullable TaskLocalDataContext context;
+
 	/**
 	 * Create the indicator.
 	 * @param runtime the starter's runtime
 	 */
 	public TaskLocalDataHealthIndicator(TaskLocalDataRuntime runtime) {
+		this(runtime, null);
+	}
+
+	/**
+	 * Create the indicator.
+	 * @param runtime the starter's runtime
+	 * @param context the context whose unpublished scopes are reported, or null
+	 */
+	public TaskLocalDataHealthIndicator(TaskLocalDataRuntime runtime, @Nullable TaskLocalDataContext context) {
 		this.runtime = runtime;
+		this.context = context;
 	}
 
 	@Override
@@ -42,6 +57,7 @@ public class TaskLocalDataHealthIndicator implements HealthIndicator {
 				.withDetail("registeredThreads", tld.registeredThreads())
 				.withDetail("registrationFailures", tld.registrationFailures())
 				.withDetail("tamperedElements", tld.tamperedElements())
+				.withDetail("unpublishedScopes", (this.context != null) ? this.context.unpublishedScopes() : 0)
 				.withDetail("tenants", r.tenants().size() + " of " + r.tenants().max())
 				.withDetail("droppedEvents", r.counters().statsDropped() + r.counters().readBusy());
 			String lastError = tld.lastError();
