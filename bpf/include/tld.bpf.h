@@ -137,6 +137,12 @@ struct tld_metadata {
  * @version: TLD_ABI_VERSION
  * @cnt: number of valid entries in @metadata, published after the entry
  * @used: end offset of the data handed out so far
+ * @pad: zero
+ * @owner: the publisher's cookie: a random number, not 0, that the process
+ *	   keeps to itself and never changes (bytes that version 2 first
+ *	   reserved: readers that ignore it see what they always saw). A map
+ *	   element whose key table has another owner was not written by this
+ *	   publisher: tld_map.bpf.o's audit reports it (tld_audit.h)
  * @reserved: zero
  * @metadata: the keys, in creation order
  */
@@ -145,7 +151,9 @@ struct tld_meta_u {
 	__u16 version;
 	__u16 cnt;
 	__u16 used;
-	__u8 reserved[TLD_META_HDR_SIZE - 10];
+	__u8 pad[6];
+	__u64 owner;
+	__u8 reserved[TLD_META_HDR_SIZE - 24];
 	struct tld_metadata metadata[(TLD_BLOCK_SIZE - TLD_META_HDR_SIZE) /
 				     sizeof(struct tld_metadata)];
 };

@@ -95,10 +95,13 @@ struct tld_counters {
 /**
  * struct tld_task_record - what tld_dump_task (iter/task) writes per task
  * that has task local data, with bpf_seq_write()
- * @pid: thread group id, in the initial pid namespace
- * @tid: thread id, in the initial pid namespace
+ * @pid: process id in the task's own pid namespace (what getpid() returns
+ *	 in the process, inside a container too)
+ * @tid: thread id in the task's own pid namespace (gettid(),
+ *	 /proc/thread-self)
  * @flags: TLD_REC_SERVING, TLD_REC_BUSY; other bits 0
- * @reserved: 0
+ * @host_tid: thread id in the initial pid namespace (what tools on the host
+ *	      see); bytes that were reserved before, 0 then
  * @key: the request record's attribution key
  * @since: when it was published
  * @tenant: the record's tenant, cut at TLD_TENANT_LEN - 1 bytes and
@@ -110,7 +113,7 @@ struct tld_task_record {
 	__u32 pid;
 	__u32 tid;
 	__u32 flags;
-	__u32 reserved;
+	__u32 host_tid;
 	__u64 key;
 	__u64 since;
 	char tenant[TLD_TENANT_LEN];

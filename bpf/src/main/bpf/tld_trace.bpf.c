@@ -28,9 +28,18 @@
  *	updates lost, request reads that gave up, CPU time charged by
  *	approximation.
  *
+ * tld_data_map - the data map (tld.bpf.h). The starter never pins it: it is
+ *	the service's own, registered with by its threads only, so the
+ *	programs account that service and nothing else, whatever other
+ *	services or writers do to a shared pinned map.
+ *
  * Globals:
  *	tld_target_tgid (.rodata, __u32): if set before load, only tasks
- *		of that process are accounted and dumped. 0 (default): all.
+ *		of that process (an id in the initial pid namespace) are
+ *		accounted and dumped. 0 (default): all tasks with an element.
+ *		The starter leaves it 0: its map holds only its own threads.
+ *		A tool that loads this object with a shared map reused may
+ *		set it to follow one process.
  *
  * Programs:
  *	tld_sched_switch (tp_btf/sched_switch): every field of struct
@@ -42,11 +51,14 @@
  *		sys_enter program is attached, every system call of every
  *		process takes the tracing slow path (docs/accounting.md).
  *	tld_features (syscall): which of the counters this kernel has.
- *	A task of another process, or one of ours that never registered,
- *	leaves each program after one task-storage lookup that finds nothing.
  *	tld_dump_task (iter/task): one struct tld_task_record per task that
- *		has TLD data, written with bpf_seq_write().
- *	Pids are those of the initial pid namespace.
+ *		has TLD data, written with bpf_seq_write(). The starter
+ *		restricts its iterator to its own process; ids are those of
+ *		the task's own pid namespace (tld_task_vtid()), with the
+ *		initial namespace's tid beside them.
+ *	A task of another process, or one of ours that never registered,
+ *	leaves the switch and system call programs after one task-storage
+ *	lookup (in the service's own data map) that finds nothing.
  *
  * The switch and system call programs read the record of a task that is
  * not running user code at that moment: the task switching out or in, or
@@ -62,6 +74,7 @@
 #include <bpf/bpf_core_read.h>
 #include "tld.bpf.h"
 #include "tld_trace.h"
+#include "tld_audit.h"
 
 #ifndef EEXIST
 #define EEXIST			17
@@ -749,8 +762,9 @@ int tld_dump_task(struct bpf_iter__task *ctx)
 		return 0;
 
 	__builtin_memset(&rec, 0, sizeof(rec));
-	rec.pid = task->tgid;
-	rec.tid = task->pid;
+	rec.pid = tld_task_vtgid(task);
+	rec.tid = tld_task_vtid(task);
+	rec.host_tid = task->pid;
 	err = tld_read_request(&obj, &req);
 	if (!err) {
 		rec.key = req.key;

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
  * Not a program: an object whose BTF holds every layout user space shares
- * with BPF (tld.bpf.h, tld_trace.h), as clang compiles them for BPF. The Java
- * layout tests read it with bpftool and compare each size and offset.
+ * with BPF (tld.bpf.h, tld_trace.h, tld_audit.h), as clang compiles them
+ * for BPF. The Java layout tests read it with bpftool and compare each size
+ * and offset.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
 #include "tld.bpf.h"
 #include "tld_trace.h"
+#include "tld_audit.h"
 
 struct tld_keys {
 	tld_key_t unused;
@@ -23,5 +26,6 @@ struct tld_map_value layout_map_value;
 struct tld_stats_val layout_stats_val;
 struct tld_counters layout_counters;
 struct tld_task_record layout_task_record;
+struct tld_element_record layout_element_record;
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -17,6 +17,7 @@ import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.DeprecatedConfigurationProperty;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
 
+import dev.tld.core.PinPath;
 import dev.tld.core.TldLayout;
 import dev.tld.spring.KeyDefinition;
 import dev.tld.spring.KeyType;
@@ -55,14 +56,18 @@ public class TaskLocalDataProperties implements InitializingBean {
 	private boolean failFast = false;
 
 	/**
-	 * Where the shared tld_data_map is pinned in bpffs; reused if a compatible map is
-	 * pinned there, created and pinned otherwise. Empty for an unpinned map private to
-	 * this process.
+	 * Where the shared tld_data_map is pinned in bpffs, for outside tools; reused if a
+	 * compatible map is pinned there, created and pinned otherwise. The pin needs a
+	 * directory of its own, which the starter creates with mode 0700; an existing one
+	 * must be owned by the service's uid with a mode no wider than 0700, and neither it
+	 * nor the pin may be a symbolic link, or the shared map is refused (the service's own
+	 * accounting, on a map of its own, runs anyway). Empty for no shared map.
 	 */
 	private String pinPath = "/sys/fs/bpf/tld/tld_data_map";
 
 	/**
-	 * How often dead threads are released and the pin is re-checked for a replaced map.
+	 * How often dead threads are released, the pin is re-checked for a replaced map and
+	 * the maps are audited for elements someone else deleted or replaced. At least 10ms.
 	 */
 	private Duration maintenanceInterval = Duration.ofSeconds(1);
 
@@ -176,11 +181,12 @@ public class TaskLocalDataProperties implements InitializingBean {
 	 */
 	@Override
 	public void afterPropertiesSet() {
-		if (!this.pinPath.isEmpty()
-				&& (!this.pinPath.startsWith("/") || this.pinPath.endsWith("/") || this.pinPath.contains("/../"))) {
-			invalid("tld.pin-path", this.pinPath, "must be an absolute file path in bpffs, or empty for no pin");
+		String pinProblem = this.pinPath.isEmpty() ? null : PinPath.problem(this.pinPath);
+		if (pinProblem != null) {
+			invalid("tld.pin-path", this.pinPath, pinProblem
+					+ "; it must name a pin in a directory of its own in bpffs, or be empty for no shared map");
 		}
-		positive("tld.maintenance-interval", this.maintenanceInterval);
+		atLeastMinimum("tld.maintenance-interval", this.maintenanceInterval);
 		if (this.defaultTenant.getBytes(StandardCharsets.UTF_8).length > TaskLocalDataSchema.MAX_TENANT_BYTES) {
 			invalid("tld.default-tenant", this.defaultTenant,
 					"must be at most " + TaskLocalDataSchema.MAX_TENANT_BYTES + " bytes of UTF-8");
@@ -188,7 +194,7 @@ public class TaskLocalDataProperties implements InitializingBean {
 		headerName("tld.headers.tenant", this.headers.tenant);
 		headerName("tld.headers.priority", this.headers.priority);
 		headerName("tld.headers.request-id", this.headers.requestId);
-		positive("tld.metrics.refresh-interval", this.metrics.refreshInterval);
+		atLeastMinimum("tld.metrics.refresh-interval", this.metrics.refreshInterval);
 		if (this.metrics.maxTenants != null) {
 			invalid("tld.metrics.max-tenants", this.metrics.maxTenants,
 					"replaced by tld.tenants.max, which bounds tenants where they start (BPF's accounting, the"
@@ -198,7 +204,7 @@ public class TaskLocalDataProperties implements InitializingBean {
 			invalid("tld.tenants.max", this.tenants.max, "must be between 1 and " + MAX_TENANTS
 					+ " (BPF accounts at most " + STATS_ENTRIES + " (tenant, priority) pairs)");
 		}
-		positive("tld.tenants.idle-timeout", this.tenants.idleTimeout);
+		atLeastMinimum("tld.tenants.idle-timeout", this.tenants.idleTimeout);
 		if (this.tenants.pattern != null) {
 			try {
 				Pattern.compile(this.tenants.pattern);
@@ -287,9 +293,10 @@ public class TaskLocalDataProperties implements InitializingBean {
 			.toList();
 	}
 
-	private static void positive(String name, @Nullable Duration d) {
-		if (d == null || d.isNegative() || d.isZero()) {
-			invalid(name, d, "must be a positive duration");
+	private static void atLeastMinimum(String name, @Nullable Duration d) {
+		if (d == null || d.compareTo(TaskLocalDataSettings.MIN_INTERVAL) < 0) {
+			invalid(name, d, "must be at least " + TaskLocalDataSettings.MIN_INTERVAL.toMillis()
+					+ "ms: a shorter interval costs CPU for nothing");
 		}
 	}
 
@@ -418,7 +425,7 @@ public class TaskLocalDataProperties implements InitializingBean {
 		/**
 		 * How long nobody must have served a tenant for it to be retired: its id and its
 		 * series go, what BPF measured for it stays under "other". Keeps a burst of
-		 * invented tenants from holding the table for good.
+		 * invented tenants from holding the table for good. At least 10ms.
 		 */
 		private Duration idleTimeout = TaskLocalDataSettings.DEFAULT_TENANT_IDLE_TIMEOUT;
 
@@ -551,7 +558,7 @@ public class TaskLocalDataProperties implements InitializingBean {
 		private boolean enabled = true;
 
 		/**
-		 * How often the meters are refreshed from the BPF maps.
+		 * How often the meters are refreshed from the BPF maps. At least 10ms.
 		 */
 		private Duration refreshInterval = Duration.ofSeconds(5);
 

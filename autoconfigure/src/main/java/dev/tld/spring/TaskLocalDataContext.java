@@ -55,6 +55,8 @@ public final class TaskLocalDataContext {
 
 	private final AtomicBoolean refusedCloseLogged = new AtomicBoolean();
 
+	private final AtomicBoolean unpublishedLogged = new AtomicBoolean();
+
 	/**
 	 * Create a context over a runtime.
 	 * @param runtime the starter's runtime
@@ -92,8 +94,23 @@ public final class TaskLocalDataContext {
 	private Frame open(RequestMetadata metadata, @Nullable RequestRecord record) {
 		Frame frame = new Frame(metadata, record, this.current.get());
 		this.current.set(frame);
-		publish(record);
+		if (!publish(record) && this.runtime.taskLocalData() != null) {
+			unpublished();
+		}
 		return frame;
+	}
+
+	/**
+	 * A scope the runtime would publish but this thread cannot: counted, and said once.
+	 */
+	private void unpublished() {
+		this.unpublished.incrementAndGet();
+		if (this.unpublishedLogged.compareAndSet(false, true)) {
+			logger.warn("Task local data: a scope was opened on " + Thread.currentThread()
+					+ ", which cannot publish it (task local data is per OS thread: a virtual thread has none), so"
+					+ " BPF does not see that work. Counted in tld.scopes.unpublished, the endpoint and health;"
+					+ " said once.");
+		}
 	}
 
 	/** The record of some metadata: tenant interned, priority clamped, id cleaned. */
@@ -139,11 +156,14 @@ public final class TaskLocalDataContext {
 		return b.toString();
 	}
 
-	/** Publish a record, or "idle" for null, if this thread can publish. */
-	private void publish(@Nullable RequestRecord record) {
+	/**
+	 * Publish a record, or "idle" for null, if this thread can publish.
+	 * @return whether it was published
+	 */
+	private boolean publish(@Nullable RequestRecord record) {
 		TldThread thread = thread();
 		if (thread == null) {
-			return;
+			return false;
 		}
 		try {
 			if (record != null) {
@@ -152,11 +172,12 @@ public final class TaskLocalDataContext {
 			else {
 				thread.publishIdle(System.nanoTime());
 			}
+			return true;
 		}
 		catch (IllegalStateException ex) {
 			// Closed meanwhile (shutdown): nothing is published any more, and the request
 			// must not fail for it.
-			this.unpublished.incrementAndGet();
+			return false;
 		}
 	}
 
@@ -171,13 +192,13 @@ public final class TaskLocalDataContext {
 			}
 		}
 		catch (IllegalStateException ex) {
-			this.unpublished.incrementAndGet();
+			// closed meanwhile: nothing to clear any more
 		}
 	}
 
 	/**
 	 * The calling thread's block, or null if nothing is published (no BPF, virtual
-	 * thread).
+	 * thread, closed).
 	 */
 	private @Nullable TldThread thread() {
 		TaskLocalData tld = this.runtime.taskLocalData();
@@ -188,7 +209,6 @@ public final class TaskLocalDataContext {
 			return tld.currentThread();
 		}
 		catch (IllegalStateException ex) {
-			this.unpublished.incrementAndGet();
 			return null;
 		}
 	}
@@ -317,8 +337,10 @@ public final class TaskLocalDataContext {
 	}
 
 	/**
-	 * Scopes opened or closed on threads that cannot publish (virtual threads, a runtime
-	 * closed meanwhile).
+	 * Scopes opened, while the runtime publishes, on threads that could not publish them
+	 * (virtual threads, a runtime closing meanwhile): work BPF did not see. With the
+	 * runtime not active nothing is published and nothing is counted here: its state says
+	 * why.
 	 * @return the count
 	 */
 	public long unpublishedScopes() {

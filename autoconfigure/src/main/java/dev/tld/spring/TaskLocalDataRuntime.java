@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.spring;
 
-import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Collections;
 import java.util.LinkedHashMap;
@@ -21,6 +18,8 @@ import org.jspecify.annotations.Nullable;
 
 import dev.tld.core.BpfMap;
 import dev.tld.core.KernelSupport;
+import dev.tld.core.PinPath;
+import dev.tld.core.PinRefusedException;
 import dev.tld.core.RequestRecord;
 import dev.tld.core.TaskLocalData;
 import dev.tld.core.Tenant;
@@ -40,6 +39,13 @@ import dev.tld.core.trace.Tracer;
  * they measure. Whether BPF could be used, and if not why, is in {@link #state()} and
  * {@link #reason()}; the rest of the starter (request registration, meters, endpoint,
  * health) reads it from here.
+ * <p>
+ * Two maps: the tracing programs read a data map of the service's own, never pinned, so
+ * they account this service's threads only and no other process can write what they read.
+ * Every thread also registers with the shared map pinned at {@code tld.pin-path}, for
+ * outside tools; the pin is checked ({@link PinPath}) and refused, with the reason in
+ * {@link #sharedMap()}, if another user could have planted or reached it. A refused
+ * shared map never stops the service's own accounting.
  */
 public final class TaskLocalDataRuntime implements AutoCloseable {
 
@@ -54,6 +60,38 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 		UNAVAILABLE,
 		/** The host looked able, but loading or attaching failed; see the reason. */
 		FAILED
+
+	}
+
+	/**
+	 * The shared map pinned at {@code tld.pin-path}, for outside tools.
+	 *
+	 * @param pinPath where it is pinned, empty for none
+	 * @param status what became of it
+	 * @param reason why it is not attached, or null
+	 */
+	public record SharedMap(String pinPath, Status status, @Nullable String reason) {
+
+		/** What became of the shared map. */
+		public enum Status {
+
+			/** Every thread registers with it. */
+			ATTACHED,
+			/**
+			 * The pin path, or what is on disk there, would let another user plant or
+			 * reach the map: nothing was pinned or attached.
+			 */
+			REFUSED,
+			/** The pin was safe, but creating, reusing or attaching the map failed. */
+			FAILED,
+			/** No pin path is configured, or task local data is not active. */
+			NONE
+
+		}
+
+		static SharedMap none(String pinPath) {
+			return new SharedMap(pinPath, Status.NONE, null);
+		}
 
 	}
 
@@ -77,11 +115,13 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 
 	private final Figures figures;
 
+	private final SharedMap sharedMap;
+
 	private volatile @Nullable ScheduledExecutorService retirement;
 
 	private TaskLocalDataRuntime(State state, @Nullable String reason, KernelSupport.Report support,
 			TaskLocalDataSettings settings, TenantTable tenants, @Nullable TaskLocalData tld, Map<String, TldKey> keys,
-			@Nullable Tracer tracer) {
+			@Nullable Tracer tracer, SharedMap sharedMap) {
 		this.state = state;
 		this.reason = reason;
 		this.support = support;
@@ -92,13 +132,16 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 		this.tracer = tracer;
 		this.accounting = (tracer != null) ? new Accounting(tracer, tenants) : null;
 		this.figures = (tracer != null && settings.tracing()) ? tracer.figures() : Figures.NONE;
+		this.sharedMap = sharedMap;
 	}
 
 	/**
-	 * Start: define the custom keys, load the tracing programs, create or reuse the
-	 * pinned data map, attach the programs. Never throws for a host that cannot run BPF
-	 * unless {@link TaskLocalDataSettings#failFast()} is set; the state says what
-	 * happened.
+	 * Start: define the custom keys, load the tracing programs with a data map of their
+	 * own, attach the programs, then check the pin path and create or reuse the shared
+	 * map there. Never throws for a host that cannot run BPF unless
+	 * {@link TaskLocalDataSettings#failFast()} is set; the state says what happened. A
+	 * refused or failed shared map is not a failure of the runtime (the service accounts
+	 * on its own map), whatever fail-fast says: {@link #sharedMap()} says why.
 	 * @param settings what to start
 	 * @param support what the host offers
 	 * @return the runtime
@@ -122,28 +165,18 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 		}
 		TaskLocalData tld = null;
 		Tracer tracer = null;
+		Map<String, TldKey> keys;
 		try {
 			tld = TaskLocalData.create(settings.maintenanceInterval());
-			Map<String, TldKey> keys = defineKeys(tld, settings);
-			tracer = Tracer.load(settings.classLoader(), pin.isEmpty() ? null : Path.of(pin));
-			// Our programs read the tracer's map: it stays attached whatever happens to
-			// the pin.
+			keys = defineKeys(tld, settings);
+			tracer = Tracer.load(settings.classLoader());
+			// Our programs read the tracer's map, the service's own: whatever happens to
+			// the shared pin, they account this service and nothing else.
 			tld.attach(tracer.dataMap());
-			if (!pin.isEmpty()) {
-				// A tool that restarts and pins a fresh map gets every thread registered
-				// too.
-				tld.attachPinned(Path.of(pin));
-			}
 			tracer.attachDump();
 			if (settings.tracing()) {
 				tracer.attachAccounting(settings.syscalls());
 			}
-			logger.info(
-					"Task local data active: data map " + describeMap(tld) + ", programs " + tracer.attachedPrograms());
-			TaskLocalDataRuntime runtime = new TaskLocalDataRuntime(State.ACTIVE, null, support, settings, tenants, tld,
-					keys, tracer);
-			runtime.startRetirement();
-			return runtime;
 		}
 		catch (RuntimeException ex) {
 			// The instance first: it unregisters its threads from the tracer's map.
@@ -153,8 +186,62 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 			if (tracer != null) {
 				tracer.close();
 			}
-			return unusable(State.FAILED, ex.getMessage() + hint(pin), support, settings, tenants, ex);
+			return unusable(State.FAILED, String.valueOf(ex.getMessage()), support, settings, tenants, ex);
 		}
+		SharedMap shared = attachShared(tld, pin);
+		logger.info("Task local data active: own data map " + tracer.dataMap() + ", programs "
+				+ tracer.attachedPrograms() + ", shared map " + describe(shared));
+		TaskLocalDataRuntime runtime = new TaskLocalDataRuntime(State.ACTIVE, null, support, settings, tenants, tld,
+				keys, tracer, shared);
+		runtime.startRetirement();
+		return runtime;
+	}
+
+	/**
+	 * Check the pin path, create or reuse the shared map there and register every thread
+	 * with it; a tool that restarts and pins a fresh map there gets every thread
+	 * registered too (maintenance follows the pin). Never throws: what went wrong is in
+	 * the result, and nothing this created is left behind.
+	 */
+	private static SharedMap attachShared(TaskLocalData tld, String pin) {
+		if (pin.isEmpty()) {
+			return SharedMap.none(pin);
+		}
+		PinPath path = null;
+		try {
+			path = PinPath.of(pin);
+			path.prepare();
+			path.ensureMap();
+			tld.attachPinned(path.path());
+			return new SharedMap(pin, SharedMap.Status.ATTACHED, null);
+		}
+		catch (PinRefusedException ex) {
+			String left = (path != null) ? path.discard() : null;
+			return refusedShared(SharedMap.Status.REFUSED, ex.getMessage() + leftBehind(left), pin);
+		}
+		catch (RuntimeException ex) {
+			String left = (path != null) ? path.discard() : null;
+			return refusedShared(SharedMap.Status.FAILED,
+					"cannot use the shared map pinned at " + pin + ": " + ex.getMessage() + leftBehind(left), pin);
+		}
+	}
+
+	private static SharedMap refusedShared(SharedMap.Status status, String reason, String pin) {
+		logger.warn("Task local data: no shared map (" + status + "): " + reason + ". This service's own accounting"
+				+ " runs on a map of its own; outside tools reading " + pin + " do not see its threads.");
+		return new SharedMap(pin, status, reason);
+	}
+
+	private static String leftBehind(@Nullable String left) {
+		return (left != null) ? " (and " + left + ")" : "";
+	}
+
+	private static String describe(SharedMap shared) {
+		return switch (shared.status()) {
+			case ATTACHED -> "pinned at " + shared.pinPath();
+			case NONE -> "none (tld.pin-path is empty)";
+			default -> shared.status() + ": " + shared.reason();
+		};
 	}
 
 	private static TaskLocalDataRuntime unusable(State state, String reason, KernelSupport.Report support,
@@ -165,27 +252,9 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 		logger.warn("Task local data is not published to BPF (" + state + "): " + reason
 				+ ". The application runs without it; set tld.fail-fast=true to refuse to start instead.");
 		// Without BPF, requests are still tracked in Java (current(), wrap()), but
-		// nothing
-		// is mapped or registered.
-		return new TaskLocalDataRuntime(state, reason, support, settings, tenants, null, Map.of(), null);
-	}
-
-	private static String hint(String pin) {
-		if (pin.startsWith("/sys/fs/bpf/") && !bpffsMounted()) {
-			return " (bpffs is not mounted at /sys/fs/bpf: mount -t bpf bpf /sys/fs/bpf)";
-		}
-		return "";
-	}
-
-	private static boolean bpffsMounted() {
-		try {
-			return Files.readAllLines(Path.of("/proc/mounts"))
-				.stream()
-				.anyMatch((l) -> l.startsWith("bpf /sys/fs/bpf ") || l.contains(" /sys/fs/bpf bpf "));
-		}
-		catch (IOException ex) {
-			return false;
-		}
+		// nothing is mapped or registered.
+		return new TaskLocalDataRuntime(state, reason, support, settings, tenants, null, Map.of(), null,
+				SharedMap.none(settings.pinPath()));
 	}
 
 	private static Map<String, TldKey> defineKeys(TaskLocalData tld, TaskLocalDataSettings settings) {
@@ -194,11 +263,6 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 			keys.put(k.name(), tld.defineKey(k.name(), k.size()));
 		}
 		return Collections.unmodifiableMap(keys);
-	}
-
-	private static String describeMap(TaskLocalData tld) {
-		List<BpfMap> maps = tld.maps();
-		return maps.isEmpty() ? "none" : maps.get(0).toString();
 	}
 
 	/**
@@ -286,8 +350,8 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	}
 
 	/**
-	 * The configured pin path of the data map.
-	 * @return the path, empty for an unpinned map
+	 * The configured pin path of the shared map.
+	 * @return the path, empty for none
 	 */
 	public String pinPath() {
 		return this.settings.pinPath();
@@ -344,8 +408,8 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	}
 
 	/**
-	 * The id of the data map threads are registered with.
-	 * @return the map id, or 0 when none
+	 * The id of the service's own data map, the one its programs read.
+	 * @return the map id, or 0 when not active
 	 */
 	public int dataMapId() {
 		TaskLocalData tld = this.tld;
@@ -357,13 +421,42 @@ public final class TaskLocalDataRuntime implements AutoCloseable {
 	}
 
 	/**
+	 * The shared map for outside tools: attached, refused or failed, and why.
+	 * @return what became of it
+	 */
+	public SharedMap sharedMap() {
+		return this.sharedMap;
+	}
+
+	/**
+	 * The id of the map pinned at {@code tld.pin-path} that threads register with now (a
+	 * tool that pinned a fresh map there is followed).
+	 * @return the map id, or 0 if none is attached
+	 */
+	public int sharedMapId() {
+		TaskLocalData tld = this.tld;
+		if (tld == null || this.sharedMap.status() != SharedMap.Status.ATTACHED) {
+			return 0;
+		}
+		int own = dataMapId();
+		for (BpfMap m : tld.maps()) {
+			if (m.id() != own) {
+				return m.id();
+			}
+		}
+		return 0;
+	}
+
+	/**
 	 * What BPF currently reads for every thread of this process that has task local data,
-	 * read back through the {@code iter/task} program (not from Java's copy).
+	 * read back through the {@code iter/task} program (not from Java's copy), from the
+	 * service's own map: the kernel visits this process's threads only, and ids are those
+	 * of its pid namespace.
 	 * @return one record per thread; empty when not active
 	 */
 	public List<ThreadRecord> readThreads() {
 		Tracer tracer = this.tracer;
-		return (tracer != null) ? tracer.readThreads(ProcessHandle.current().pid()) : List.of();
+		return (tracer != null) ? tracer.readThreads() : List.of();
 	}
 
 	/**

@@ -12,8 +12,11 @@ import dev.tld.core.TaskLocalData;
  * How to start a {@link TaskLocalDataRuntime}. The auto-configuration builds it from the
  * {@code tld.*} properties; {@link #builder()} starts from the same defaults.
  *
- * @param pinPath where the data map is pinned in bpffs, reused if a compatible map is
- * pinned there; empty for an unpinned map private to the process
+ * @param pinPath where the shared data map is pinned in bpffs for outside tools, reused
+ * if a compatible map is pinned there; empty for none (the service's programs read a map
+ * of its own either way). Checked at start by {@link dev.tld.core.PinPath}: a path
+ * spelled wrong or unsafe on disk is refused, with the reason in
+ * {@link TaskLocalDataRuntime#sharedMap()}
  * @param maintenanceInterval how often dead threads are released and the pin re-checked
  * @param tracing whether to attach the accounting program ({@code sched_switch})
  * @param syscalls whether tracing also counts system calls per tenant
@@ -32,6 +35,12 @@ import dev.tld.core.TaskLocalData;
 public record TaskLocalDataSettings(String pinPath, Duration maintenanceInterval, boolean tracing, boolean syscalls,
 		boolean failFast, List<KeyDefinition> customKeys, ClassLoader classLoader, boolean virtualThreads,
 		Tenants tenants, Priorities priorities) {
+
+	/**
+	 * The shortest interval accepted anywhere (maintenance, refreshes, idle timeout):
+	 * shorter ones cost CPU for nothing.
+	 */
+	public static final Duration MIN_INTERVAL = Duration.ofMillis(10);
 
 	/** Where the data map is pinned by default. */
 	public static final String DEFAULT_PIN_PATH = "/sys/fs/bpf/tld/tld_data_map";
@@ -60,15 +69,16 @@ public record TaskLocalDataSettings(String pinPath, Duration maintenanceInterval
 		/**
 		 * Check the components.
 		 * @param max at least 1
-		 * @param idleTimeout positive
+		 * @param idleTimeout at least {@link #MIN_INTERVAL}
 		 * @throws IllegalArgumentException if one is out of range
 		 */
 		public Tenants {
 			if (max < 1) {
 				throw new IllegalArgumentException("at least 1 tenant, got " + max);
 			}
-			if (idleTimeout.isNegative() || idleTimeout.isZero()) {
-				throw new IllegalArgumentException("tenant idle timeout must be positive: " + idleTimeout);
+			if (idleTimeout.compareTo(MIN_INTERVAL) < 0) {
+				throw new IllegalArgumentException(
+						"tenant idle timeout must be at least " + MIN_INTERVAL.toMillis() + "ms, got " + idleTimeout);
 			}
 		}
 
@@ -109,7 +119,7 @@ public record TaskLocalDataSettings(String pinPath, Duration maintenanceInterval
 	/**
 	 * Check the components.
 	 * @param pinPath the pin path, empty for none
-	 * @param maintenanceInterval a positive interval
+	 * @param maintenanceInterval at least {@link #MIN_INTERVAL}
 	 * @param tracing whether to trace
 	 * @param syscalls whether to count system calls
 	 * @param failFast whether to fail fast
@@ -118,16 +128,17 @@ public record TaskLocalDataSettings(String pinPath, Duration maintenanceInterval
 	 * @param virtualThreads whether requests run on virtual threads
 	 * @param tenants the bound on tenants
 	 * @param priorities the priority range
-	 * @throws IllegalArgumentException if the interval is not positive or the custom keys
-	 * do not fit ({@link TaskLocalDataSchema#checkCustomKeys(List)})
+	 * @throws IllegalArgumentException if the interval is below {@link #MIN_INTERVAL} or
+	 * the custom keys do not fit ({@link TaskLocalDataSchema#checkCustomKeys(List)})
 	 */
 	public TaskLocalDataSettings {
 		Objects.requireNonNull(pinPath, "pinPath");
 		Objects.requireNonNull(classLoader, "classLoader");
 		Objects.requireNonNull(tenants, "tenants");
 		Objects.requireNonNull(priorities, "priorities");
-		if (maintenanceInterval.isNegative() || maintenanceInterval.isZero()) {
-			throw new IllegalArgumentException("maintenance interval must be positive: " + maintenanceInterval);
+		if (maintenanceInterval.compareTo(MIN_INTERVAL) < 0) {
+			throw new IllegalArgumentException("maintenance interval must be at least " + MIN_INTERVAL.toMillis()
+					+ "ms, got " + maintenanceInterval);
 		}
 		customKeys = List.copyOf(customKeys);
 		TaskLocalDataSchema.checkCustomKeys(customKeys);
@@ -194,8 +205,8 @@ public record TaskLocalDataSettings(String pinPath, Duration maintenanceInterval
 		}
 
 		/**
-		 * Where to pin the data map.
-		 * @param pinPath an absolute path in bpffs, or empty for an unpinned map
+		 * Where to pin the shared data map.
+		 * @param pinPath a pin in a directory of its own in bpffs, or empty for none
 		 * @return this builder
 		 */
 		public Builder pinPath(String pinPath) {
@@ -205,7 +216,7 @@ public record TaskLocalDataSettings(String pinPath, Duration maintenanceInterval
 
 		/**
 		 * How often to release dead threads and re-check the pin.
-		 * @param maintenanceInterval a positive interval
+		 * @param maintenanceInterval at least {@link #MIN_INTERVAL}
 		 * @return this builder
 		 */
 		public Builder maintenanceInterval(Duration maintenanceInterval) {

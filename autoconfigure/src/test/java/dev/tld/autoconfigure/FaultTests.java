@@ -96,25 +96,26 @@ class FaultTests {
 
 	@Test
 	@EnabledOnBpf(bpffs = true)
-	void pinnedMapWithoutUptrFailsWithTheVerifiersWords() {
+	void aPinnedMapWithoutUptrIsRefusedAsTheSharedMapAndTheServiceRunsOnItsOwn() {
 		// A tld_data_map of the right shape whose value type has no uptr tag (tld-core's
-		// test
-		// object tld_nouptr), pinned where the starter looks: what a kernel without UPTR
-		// makes of
-		// the real map. libbpf reuses it (type, sizes and flags match); the verifier must
-		// then
-		// refuse the programs that dereference the blocks.
+		// test object tld_nouptr), pinned where the starter looks: what a kernel without
+		// UPTR makes of the real map. The starter's programs never read the pin; the
+		// shared map is refused before any thread registers with it.
 		try (BpfObject plain = BpfObject.openResource("/bpf/tld_nouptr.bpf.o")) {
 			plain.pinMap("tld_data_map", PIN);
 			plain.load();
 			this.runner.withPropertyValues("tld.pin-path=" + PIN).run((context) -> {
 				assertThat(context).hasNotFailed();
 				TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
-				assertThat(runtime.state()).isEqualTo(TaskLocalDataRuntime.State.FAILED);
-				assertThat(runtime.reason()).contains("cannot load BPF object tld_trace")
-					.contains("libbpf said")
-					.contains("invalid mem access");
+				assertThat(runtime.state()).as(runtime.reason()).isEqualTo(TaskLocalDataRuntime.State.ACTIVE);
+				assertThat(runtime.sharedMap().status()).isEqualTo(TaskLocalDataRuntime.SharedMap.Status.FAILED);
+				assertThat(runtime.sharedMap().reason()).contains("keeps the block addresses as plain numbers");
+				assertThat(runtime.taskLocalData().maps()).hasSize(1);
+				assertThat(new TaskLocalDataHealthIndicator(runtime).health().getDetails().get("sharedMap").toString())
+					.contains("FAILED")
+					.contains("plain numbers");
 			});
+			assertThat(PIN).as("someone else's pin is left alone").exists();
 		}
 	}
 

@@ -17,10 +17,8 @@ import org.springframework.boot.test.web.server.LocalServerPort;
 import org.springframework.test.web.servlet.client.RestTestClient;
 
 import dev.tld.autoconfigure.app.TestApplication;
-import dev.tld.core.BpfLink;
-import dev.tld.core.BpfObject;
-import dev.tld.core.trace.Tracer;
 import dev.tld.spring.TaskLocalDataRuntime;
+import dev.tld.test.SharedMapTool;
 import dev.tld.test.spring.IsolatedDataMap;
 import dev.tld.test.spring.IsolatedDataMapContextCustomizerFactory;
 
@@ -76,9 +74,8 @@ class PinReplacedTests {
 		assertThat(work("during")).as("still served and published to our own programs").startsWith("during|");
 
 		// A tool restarts: it pins a fresh map where the old one was.
-		try (Tracer tool = Tracer.load(PinReplacedTests.class.getClassLoader(), PIN)) {
-			assertThat(tool.dataMap().id()).isNotEqualTo(ownMap);
-			tool.attachDump();
+		try (SharedMapTool tool = SharedMapTool.at(PIN)) {
+			assertThat(tool.mapId()).isNotEqualTo(ownMap);
 			assertThat(tids(tool)).as("nothing registered with the new map yet").isEmpty();
 			this.runtime.taskLocalData().maintain();
 			Set<Integer> seenByTool = tids(tool);
@@ -87,14 +84,13 @@ class PinReplacedTests {
 			assertThat(seenByTool).as("the restarted tool sees every registered thread").isEqualTo(registered);
 			assertThat(work("after")).startsWith("after|");
 			assertThat(this.runtime.dataMapId()).as("our own programs keep their map").isEqualTo(ownMap);
+			assertThat(this.runtime.sharedMapId()).as("the shared map followed").isEqualTo(tool.mapId());
 		}
 	}
 
 	/** Threads of this process in the tool's map, as BPF reads them. */
-	private static Set<Integer> tids(Tracer tool) {
-		Set<Integer> tids = new HashSet<>();
-		tool.readThreads(ProcessHandle.current().pid()).forEach((t) -> tids.add(t.tid()));
-		return tids;
+	private static Set<Integer> tids(SharedMapTool tool) {
+		return tool.threadsOf(ProcessHandle.current().pid()).keySet();
 	}
 
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure;
 
+import java.nio.file.Path;
 import java.util.stream.Stream;
 
 import org.junit.jupiter.api.Test;
@@ -11,11 +12,15 @@ import org.junit.jupiter.params.provider.MethodSource;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.diagnostics.FailureAnalysis;
 import org.springframework.boot.diagnostics.FailureAnalyzer;
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.io.ClassPathResource;
 import org.springframework.core.io.support.SpringFactoriesLoader;
 
+import dev.tld.core.BpfMap;
+import dev.tld.core.PinPath;
 import dev.tld.core.TldKey;
 import dev.tld.core.TldLayout;
 import dev.tld.core.trace.ThreadRecord;
@@ -140,7 +145,15 @@ class TaskLocalDataAutoConfigurationTests {
 				Arguments.of("tld.fail-fast=sometimes", "tld.fail-fast"),
 				Arguments.of("tld.pin-path=relative/path", "tld.pin-path"),
 				Arguments.of("tld.pin-path=/sys/fs/bpf/dir/", "tld.pin-path"),
+				Arguments.of("tld.pin-path=/sys/fs/bpf/../tmp/tld/tld_data_map", "tld.pin-path"),
+				Arguments.of("tld.pin-path=/sys/fs/bpf/tld/./tld_data_map", "tld.pin-path"),
+				Arguments.of("tld.pin-path=/sys/fs/bpf/tld/tld_data_map.v2", "tld.pin-path"),
+				Arguments.of("tld.pin-path=/tld_data_map", "tld.pin-path"),
 				Arguments.of("tld.maintenance-interval=0s", "tld.maintenance-interval"),
+				Arguments.of("tld.maintenance-interval=1ns", "tld.maintenance-interval"),
+				Arguments.of("tld.maintenance-interval=9ms", "tld.maintenance-interval"),
+				Arguments.of("tld.metrics.refresh-interval=500us", "tld.metrics.refresh-interval"),
+				Arguments.of("tld.tenants.idle-timeout=1ms", "tld.tenants.idle-timeout"),
 				Arguments.of("tld.maintenance-interval=soon", "tld.maintenance-interval"),
 				Arguments.of("tld.default-tenant=" + "x".repeat(32), "tld.default-tenant"),
 				Arguments.of("tld.default-priority=high", "tld.default-priority"),
@@ -168,6 +181,17 @@ class TaskLocalDataAutoConfigurationTests {
 			assertThat(context).hasFailed();
 			assertThat(messages(context.getStartupFailure())).contains(key);
 		});
+	}
+
+	@Test
+	void everyIntervalHasALowerBoundSaidInItsMessage() {
+		for (String property : new String[] { "tld.maintenance-interval", "tld.metrics.refresh-interval",
+				"tld.tenants.idle-timeout" }) {
+			this.runner.withPropertyValues(property + "=1ns")
+				.run((context) -> assertThat(messages(context.getStartupFailure())).contains(property)
+					.contains("must be at least 10ms"));
+			this.runner.withPropertyValues(property + "=10ms").run((context) -> assertThat(context).hasNotFailed());
+		}
 	}
 
 	@Test
@@ -239,37 +263,76 @@ class TaskLocalDataAutoConfigurationTests {
 	}
 
 	@Test
+	void theOneRuleForPinPathsNamesTheProperty() {
+		this.runner.withPropertyValues("tld.pin-path=/sys/fs/bpf/tld/../other/tld_data_map")
+			.run((context) -> assertThat(messages(context.getStartupFailure())).contains("tld.pin-path")
+				.contains(PinPath.problem("/sys/fs/bpf/tld/../other/tld_data_map")));
+	}
+
+	@Test
 	@EnabledOnBpf
 	void loadFailureIsReportedAndTheApplicationStarts() {
-		// /tmp is not bpffs: libbpf refuses to pin there
-		this.runner.withPropertyValues("tld.pin-path=/tmp/tld-not-bpffs/tld_data_map").run((context) -> {
-			assertThat(context).hasNotFailed();
-			TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
-			assertThat(runtime.state()).isEqualTo(TaskLocalDataRuntime.State.FAILED);
-			assertThat(runtime.reason()).contains("cannot load BPF object tld_trace");
-			assertThat(runtime.taskLocalData()).isNull();
-			TaskLocalDataContext tld = context.getBean(TaskLocalDataContext.class);
-			TaskLocalDataContext.Scope scope = tld.open(new RequestMetadata("t", 1, "r"));
-			assertThat(tld.current()).hasValueSatisfying((md) -> assertThat(md.tenant()).isEqualTo("t"));
-			scope.close();
-			assertThat(tld.current()).isEmpty();
-		});
+		// the tracing programs are not on the application's class path
+		this.runner.withClassLoader(new FilteredClassLoader(new ClassPathResource("dev/tld/bpf/tld_trace.bpf.o")))
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
+				assertThat(runtime.state()).isEqualTo(TaskLocalDataRuntime.State.FAILED);
+				assertThat(runtime.reason()).contains("tld_trace.bpf.o is not on the classpath");
+				assertThat(runtime.taskLocalData()).isNull();
+				TaskLocalDataContext tld = context.getBean(TaskLocalDataContext.class);
+				TaskLocalDataContext.Scope scope = tld.open(new RequestMetadata("t", 1, "r"));
+				assertThat(tld.current()).hasValueSatisfying((md) -> assertThat(md.tenant()).isEqualTo("t"));
+				scope.close();
+				assertThat(tld.current()).isEmpty();
+			});
 	}
 
 	@Test
 	@EnabledOnBpf
 	void failFastRefusesToStartAndExplainsWhy() {
-		this.runner.withPropertyValues("tld.pin-path=/tmp/tld-not-bpffs/tld_data_map", "tld.fail-fast=true")
+		this.runner.withClassLoader(new FilteredClassLoader(new ClassPathResource("dev/tld/bpf/tld_trace.bpf.o")))
+			.withPropertyValues("tld.fail-fast=true")
 			.run((context) -> {
 				assertThat(context).hasFailed();
 				Throwable failure = context.getStartupFailure();
 				TaskLocalDataUnavailableException cause = find(failure, TaskLocalDataUnavailableException.class);
 				assertThat(cause).isNotNull();
-				assertThat(cause.reason()).contains("cannot load BPF object tld_trace");
+				assertThat(cause.reason()).contains("tld_trace.bpf.o is not on the classpath");
 				FailureAnalysis analysis = new TaskLocalDataFailureAnalyzer().analyze(failure);
 				assertThat(analysis.getDescription()).contains("cannot be published to BPF");
 				assertThat(analysis.getAction()).contains("tld.fail-fast=false");
 			});
+	}
+
+	@Test
+	@EnabledOnBpf
+	void aRefusedSharedMapNeverStopsTheServiceNorItsAccountingEvenWithFailFast() {
+		// /tmp is not bpffs: the shared map is refused; nothing is created there
+		Path dir = Path.of("/tmp", "tld-not-bpffs-" + ProcessHandle.current().pid());
+		this.runner.withPropertyValues("tld.pin-path=" + dir.resolve("tld_data_map"), "tld.fail-fast=true")
+			.run((context) -> {
+				assertThat(context).hasNotFailed();
+				TaskLocalDataRuntime runtime = context.getBean(TaskLocalDataRuntime.class);
+				assertThat(runtime.state()).as(runtime.reason()).isEqualTo(TaskLocalDataRuntime.State.ACTIVE);
+				assertThat(runtime.sharedMap().status()).isEqualTo(TaskLocalDataRuntime.SharedMap.Status.REFUSED);
+				assertThat(runtime.sharedMap().reason()).contains("/tmp is not in bpffs");
+				assertThat(runtime.sharedMapId()).isZero();
+				TaskLocalDataContext tld = context.getBean(TaskLocalDataContext.class);
+				TaskLocalDataContext.Scope scope = tld.open(new RequestMetadata("acme", 1, "r"));
+				try {
+					var me = runtime.taskLocalData().currentThread();
+					assertThat(bpfRecord(runtime, me.tid()).tenant()).as("BPF reads the service's own map")
+						.isEqualTo("acme");
+				}
+				finally {
+					scope.close();
+				}
+				assertThat(runtime.taskLocalData().maps()).as("only the service's own map")
+					.extracting(BpfMap::id)
+					.containsExactly(runtime.dataMapId());
+			});
+		assertThat(dir).doesNotExist();
 	}
 
 	@Test

@@ -243,7 +243,20 @@ class WebIntegrationTests {
 				.contains("eta"))
 			.jsonPath("$.threads[*].tid")
 			.value((List<Integer> tids) -> assertThat(tids).as("threads read through iter/task").isNotEmpty());
-		assertThat(PIN).as("the data map is pinned where the test's context said").exists();
+		assertThat(PIN).as("the shared map is pinned where the test's context said").exists();
+		this.client.get()
+			.uri("/actuator/tasklocaldata?limit=1")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody()
+			.jsonPath("$.threads.length()")
+			.isEqualTo(1)
+			.jsonPath("$.threadCount")
+			.value((Integer n) -> assertThat(n).as("the pool's threads").isGreaterThan(1))
+			.jsonPath("$.sharedMap.status")
+			.isEqualTo("ATTACHED");
+		this.client.get().uri("/actuator/tasklocaldata?limit=5000").exchange().expectStatus().isBadRequest();
 		this.client.get()
 			.uri("/actuator/health/taskLocalData")
 			.exchange()
@@ -251,7 +264,15 @@ class WebIntegrationTests {
 			.isOk()
 			.expectBody()
 			.jsonPath("$.status")
-			.isEqualTo("UP");
+			.isEqualTo("UP")
+			.jsonPath("$.details.sharedMap.status")
+			.isEqualTo("ATTACHED")
+			.jsonPath("$.details.unpublishedScopes")
+			.isEqualTo(0)
+			.jsonPath("$.details.registrationFailures")
+			.isEqualTo(0)
+			.jsonPath("$.details.tamperedElements")
+			.isEqualTo(0);
 		this.metrics.refresh();
 		this.client.get()
 			.uri("/actuator/metrics/tld.cpu.time?tag=tenant:eta")

@@ -73,9 +73,16 @@ class TaskLocalDataSettingsTests {
 	}
 
 	@Test
-	void maintenanceIntervalMustBePositive() {
+	void intervalsHaveALowerBound() {
 		assertThatIllegalArgumentException()
 			.isThrownBy(() -> TaskLocalDataSettings.builder().maintenanceInterval(Duration.ZERO).build());
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> TaskLocalDataSettings.builder().maintenanceInterval(Duration.ofNanos(1)).build())
+			.withMessageContaining("maintenance interval must be at least 10ms");
+		assertThatIllegalArgumentException()
+			.isThrownBy(() -> new TaskLocalDataSettings.Tenants(10, Duration.ofMillis(1)))
+			.withMessageContaining("tenant idle timeout must be at least 10ms");
+		TaskLocalDataSettings.builder().maintenanceInterval(TaskLocalDataSettings.MIN_INTERVAL).build();
 	}
 
 	private static List<KeyDefinition> keys(int n) {

@@ -76,16 +76,49 @@ final class Attachments {
 		}
 	}
 
-	/** A map threads are registered with; {@code owned} if the instance opened its fd. */
+	/**
+	 * A map threads are registered with; {@code owned} if the instance opened its fd. The
+	 * map's audit is loaded on first use and closed with the attachment.
+	 */
 	static final class Attachment {
 
 		final BpfMap map;
 
 		final boolean owned;
 
+		private @Nullable ElementAudit audit;
+
+		private boolean auditUnavailable;
+
 		Attachment(BpfMap map, boolean owned) {
 			this.map = map;
 			this.owned = owned;
+		}
+
+		/**
+		 * The map's audit, loaded on first use; null (said once, in the instance's last
+		 * error) if it cannot be loaded. Callers hold the instance's lock.
+		 */
+		@Nullable ElementAudit audit(Instance owner) {
+			if (this.audit == null && !this.auditUnavailable) {
+				try {
+					this.audit = ElementAudit.of(this.map);
+				}
+				catch (RuntimeException ex) {
+					this.auditUnavailable = true;
+					owner.error("cannot audit the elements of " + this.map + ": " + ex.getMessage());
+				}
+			}
+			return this.audit;
+		}
+
+		/** Release the audit; the map is closed by whoever owns it. */
+		void closeAudit() {
+			ElementAudit a = this.audit;
+			this.audit = null;
+			if (a != null) {
+				a.close();
+			}
 		}
 
 	}

@@ -26,6 +26,21 @@ public final class BpfProgram {
 	/** {@code offsetof(struct bpf_test_run_opts, retval)}. */
 	static final int OPTS_RETVAL = 56;
 
+	/** {@code sizeof(struct bpf_iter_attach_opts)} in libbpf 1.1. */
+	static final int ITER_OPTS_SIZE = 24;
+
+	/** {@code offsetof(struct bpf_iter_attach_opts, link_info)}. */
+	static final int ITER_OPTS_LINK_INFO = 8;
+
+	/** {@code offsetof(struct bpf_iter_attach_opts, link_info_len)}. */
+	static final int ITER_OPTS_LINK_INFO_LEN = 16;
+
+	/** {@code sizeof(union bpf_iter_link_info)}. */
+	static final int ITER_LINK_INFO_SIZE = 16;
+
+	/** {@code offsetof(union bpf_iter_link_info, task.pid)}. */
+	static final int ITER_LINK_INFO_TASK_PID = 4;
+
 	private final BpfObject object;
 
 	private final String name;
@@ -77,6 +92,38 @@ public final class BpfProgram {
 			int errno = n.errno();
 			throw new BpfException("cannot attach program '" + this.name + "' of " + this.object.name() + ": "
 					+ n.strerror(errno) + BpfObject.log(n, mark), errno);
+		}
+		BpfLink l = new BpfLink(this.name, link);
+		this.object.track(l);
+		return l;
+	}
+
+	/**
+	 * Attach an {@code iter/task} program so that its iterators visit the threads of one
+	 * process only ({@code bpf_iter_link_info.task.pid}, Linux 6.1+): the kernel resolves
+	 * the id in the pid namespace of the process that reads the iterator, so the id
+	 * {@code getpid()} returns is right inside a container too.
+	 * @param pid the process, as this process's pid namespace numbers it
+	 * @return the link, also closed with the object
+	 */
+	public BpfLink attachIterator(long pid) {
+		checkOpen();
+		if (pid <= 0 || pid > Integer.MAX_VALUE) {
+			throw new IllegalArgumentException("not a process id: " + pid);
+		}
+		Natives n = Natives.get();
+		Pointer info = n.allocate(ITER_LINK_INFO_SIZE);
+		info.putInt(ITER_LINK_INFO_TASK_PID, (int) pid);
+		Pointer opts = n.allocate(ITER_OPTS_SIZE);
+		opts.putLong(0, ITER_OPTS_SIZE);
+		opts.putAddress(ITER_OPTS_LINK_INFO, info.address());
+		opts.putInt(ITER_OPTS_LINK_INFO_LEN, ITER_LINK_INFO_SIZE);
+		long mark = n.logMark();
+		Pointer link = n.libbpf().bpf_program__attach_iter(this.prog, opts);
+		if (link == null) {
+			int errno = n.errno();
+			throw new BpfException("cannot attach iterator '" + this.name + "' of " + this.object.name()
+					+ " to process " + pid + ": " + n.strerror(errno) + BpfObject.log(n, mark), errno);
 		}
 		BpfLink l = new BpfLink(this.name, link);
 		this.object.track(l);

@@ -28,6 +28,9 @@ public final class Errno {
 	/** Out of memory. */
 	public static final int ENOMEM = 12;
 
+	/** Permission denied: a pin path refused, a map its mode does not let us open. */
+	public static final int EACCES = 13;
+
 	/** Exists: a key of that name is already defined. */
 	public static final int EEXIST = 17;
 

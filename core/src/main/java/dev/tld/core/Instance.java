@@ -21,6 +21,8 @@ final class Instance {
 
 	private final AtomicLong released = new AtomicLong();
 
+	private final AtomicLong tampered = new AtomicLong();
+
 	private volatile @Nullable String lastError;
 
 	private volatile boolean closed;
@@ -44,6 +46,16 @@ final class Instance {
 		thread.registrationError = error;
 		this.registrationFailures.incrementAndGet();
 		error(error);
+	}
+
+	/** Record an element that someone else deleted or replaced. */
+	void tampered(String error) {
+		this.tampered.incrementAndGet();
+		error(error);
+	}
+
+	long tampered() {
+		return this.tampered.get();
 	}
 
 	void error(String error) {

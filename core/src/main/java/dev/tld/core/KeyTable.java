@@ -3,6 +3,7 @@ package dev.tld.core;
 
 import java.lang.invoke.VarHandle;
 import java.nio.charset.StandardCharsets;
+import java.security.SecureRandom;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -30,6 +31,9 @@ final class KeyTable {
 
 	private final Pointer ptr;
 
+	/** The owner cookie: random, never 0, never shown to anyone else. */
+	private final long cookie;
+
 	private final Map<String, TldKey> byName = new LinkedHashMap<>();
 
 	private volatile List<TldKey> list = List.of();
@@ -42,6 +46,8 @@ final class KeyTable {
 		this.ptr = this.block.pointer();
 		this.ptr.putShort(TldLayout.META_VERSION_OFF, (short) TldLayout.ABI_VERSION);
 		this.ptr.putShort(TldLayout.META_USED_OFF, (short) this.used);
+		this.cookie = newCookie();
+		this.ptr.putLong(TldLayout.META_OWNER_OFF, this.cookie);
 		// The magic last: a reader that sees it sees the header.
 		VarHandle.releaseFence();
 		this.ptr.putInt(TldLayout.META_MAGIC_OFF, TldLayout.META_MAGIC);
@@ -79,6 +85,23 @@ final class KeyTable {
 		this.byName.put(name, key);
 		this.list = List.copyOf(this.byName.values());
 		return key;
+	}
+
+	private static long newCookie() {
+		SecureRandom random = new SecureRandom();
+		long cookie = 0;
+		while (cookie == 0) {
+			cookie = random.nextLong();
+		}
+		return cookie;
+	}
+
+	/**
+	 * The owner cookie in the table's header: an element whose key table holds another
+	 * one was not written by this instance.
+	 */
+	long owner() {
+		return this.cookie;
 	}
 
 	static void checkName(@Nullable String name) {

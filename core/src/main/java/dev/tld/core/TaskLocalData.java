@@ -41,6 +41,9 @@ import dev.tld.core.internal.Natives;
  * deleted and its block is zeroed and unmapped.</li>
  * <li>A map attached by path is re-resolved by {@link #maintain()}: if another map has
  * been pinned there since, every thread is registered with the new map.</li>
+ * <li>{@link #maintain()} also {@linkplain #audit() audits} every map in BPF's view: an
+ * element that another writer of the map deleted or replaced is registered again and
+ * counted ({@link #tamperedElements()}).</li>
  * </ul>
  * Instances are thread-safe. Use one per process and map: two instances registering the
  * same thread with the same map overwrite each other's registration.
@@ -57,6 +60,12 @@ public final class TaskLocalData implements AutoCloseable {
 	 * otherwise.
 	 */
 	public static final Duration DEFAULT_MAINTENANCE_INTERVAL = Duration.ofSeconds(1);
+
+	/**
+	 * The shortest maintenance interval accepted: maintenance audits every map, and a
+	 * shorter interval costs CPU for nothing.
+	 */
+	public static final Duration MIN_MAINTENANCE_INTERVAL = Duration.ofMillis(10);
 
 	private static final @Nullable MethodHandle IS_VIRTUAL = isVirtualHandle();
 
@@ -96,14 +105,18 @@ public final class TaskLocalData implements AutoCloseable {
 
 	/**
 	 * Create an instance.
-	 * @param maintenanceInterval how often a daemon thread runs {@link #maintain()};
-	 * {@link Duration#ZERO} for never (call it yourself)
+	 * @param maintenanceInterval how often a daemon thread runs {@link #maintain()}, at
+	 * least {@link #MIN_MAINTENANCE_INTERVAL}; {@link Duration#ZERO} for never (call it
+	 * yourself)
 	 * @return a new instance with an empty key table and no map
 	 * @throws BpfException if libbpf cannot be loaded
+	 * @throws IllegalArgumentException if the interval is negative or too short
 	 */
 	public static TaskLocalData create(Duration maintenanceInterval) {
-		if (maintenanceInterval.isNegative()) {
-			throw new IllegalArgumentException("maintenance interval must not be negative: " + maintenanceInterval);
+		if (maintenanceInterval.isNegative()
+				|| (!maintenanceInterval.isZero() && maintenanceInterval.compareTo(MIN_MAINTENANCE_INTERVAL) < 0)) {
+			throw new IllegalArgumentException("maintenance interval must be 0 (none) or at least "
+					+ MIN_MAINTENANCE_INTERVAL.toMillis() + "ms, got " + maintenanceInterval);
 		}
 		return new TaskLocalData(maintenanceInterval);
 	}
@@ -266,6 +279,7 @@ public final class TaskLocalData implements AutoCloseable {
 	private void detach(Attachment a) {
 		this.attachments.remove(a);
 		this.threads.unregisterAll(a.map);
+		a.closeAudit();
 		if (a.owned) {
 			a.map.close();
 		}
@@ -369,14 +383,63 @@ public final class TaskLocalData implements AutoCloseable {
 	}
 
 	/**
-	 * Release dead threads and follow replaced pins. Runs periodically on a daemon thread
-	 * unless the instance was created without one; safe to call at any time.
+	 * Elements that someone else deleted or replaced in an attached map, found by
+	 * {@link #audit()} (and registered again) since creation.
+	 * @return the count
+	 */
+	public long tamperedElements() {
+		return this.instance.tampered();
+	}
+
+	/**
+	 * Release dead threads, follow replaced pins and {@linkplain #audit() audit} the
+	 * maps. Runs periodically on a daemon thread unless the instance was created without
+	 * one; safe to call at any time.
 	 * @return the number of threads released
 	 */
 	public int maintain() {
 		int n = releaseDeadThreads();
 		refreshPins();
+		audit();
 		return n;
+	}
+
+	/**
+	 * Check, in BPF's view, that every live thread still has its own element in every
+	 * attached map, and register again each one that someone else deleted, or replaced by
+	 * an element pointing at other blocks (another process's key table, whose owner
+	 * cookie differs, or another block). Each is counted in {@link #tamperedElements()}
+	 * and said in {@link #lastError()}. Whoever can write a map can do this at will (the
+	 * kernel has no ownership check): the audit bounds how long a forgery lasts, it does
+	 * not prevent it. BPF's view comes from {@code tld_map.bpf.o}'s {@code iter/task}
+	 * program, loaded once per map with the map reused and restricted to this process's
+	 * threads.
+	 * @return the number of elements registered again
+	 */
+	public int audit() {
+		this.instance.lock.lock();
+		try {
+			if (this.instance.isClosed()) {
+				return 0;
+			}
+			int repaired = 0;
+			for (Attachment a : this.attachments.all()) {
+				ElementAudit audit = a.audit(this.instance);
+				if (audit == null) {
+					continue;
+				}
+				try {
+					repaired += this.threads.audit(a.map, audit.read(), this.keys.owner());
+				}
+				catch (RuntimeException ex) {
+					this.instance.error("cannot audit the elements of " + a.map + ": " + ex.getMessage());
+				}
+			}
+			return repaired;
+		}
+		finally {
+			this.instance.lock.unlock();
+		}
 	}
 
 	/**
@@ -496,6 +559,11 @@ public final class TaskLocalData implements AutoCloseable {
 	/** Address of the key table, for tests of the layout. */
 	long keyTableAddress() {
 		return this.keys.address();
+	}
+
+	/** The key table's owner cookie, for tests of the audit. */
+	long keyTableOwner() {
+		return this.keys.owner();
 	}
 
 	private static boolean isVirtual(Thread thread) {

@@ -84,6 +84,7 @@ final class ThreadRegistry {
 		}
 		try {
 			this.registrar.put(t, map);
+			t.maps.add(map.id());
 			return true;
 		}
 		catch (BpfException | IllegalStateException ex) {
@@ -112,6 +113,7 @@ final class ThreadRegistry {
 	}
 
 	private void unregister(TldThread t, BpfMap map) {
+		t.maps.remove(map.id());
 		if (t.pidfd < 0) {
 			return;
 		}
@@ -126,6 +128,46 @@ final class ThreadRegistry {
 			// The map's fd is closed: its elements went with it unless it is pinned.
 			this.owner.error("cannot unregister thread " + t.tid() + ": " + ex.getMessage());
 		}
+	}
+
+	/**
+	 * Compare what BPF sees in a map with the live threads, and register again every
+	 * thread whose element is missing or is not its own. Callers hold the lock.
+	 * @param map the audited map
+	 * @param seen every thread of the process, as BPF read the map
+	 * @param owner the owner cookie of this instance's key table
+	 * @return the elements registered again because a foreign writer deleted or replaced
+	 * them
+	 */
+	int audit(BpfMap map, List<ElementAudit.Element> seen, long owner) {
+		java.util.Map<Integer, ElementAudit.Element> byTid = new java.util.HashMap<>();
+		for (ElementAudit.Element e : seen) {
+			if (e.tid() != 0) {
+				byTid.put(e.tid(), e);
+			}
+		}
+		int repaired = 0;
+		for (TldThread t : this.threads) {
+			ElementAudit.Element e = byTid.get(t.tid());
+			// A thread that exited, or is exiting, is the release's business.
+			if (t.pidfd < 0 || e == null || !t.thread().isAlive()) {
+				continue;
+			}
+			String problem = e.problem(owner);
+			if (problem == null) {
+				continue;
+			}
+			if (!t.maps.contains(map.id())) {
+				continue; // its registration with this map failed (counted and said then)
+			}
+			t.maps.remove(map.id());
+			this.owner.tampered("the element of thread " + t.tid() + " (" + t.thread().getName() + ") in " + map + " "
+					+ problem + " by another writer of the map; registered again");
+			if (register(t, map)) {
+				repaired++;
+			}
+		}
+		return repaired;
 	}
 
 	/**
@@ -181,6 +223,7 @@ final class ThreadRegistry {
 		for (BpfMap map : maps) {
 			unregister(t, map);
 		}
+		t.maps.clear();
 		t.freeBlock();
 		closePidfd(t);
 		this.owner.releasedOne();

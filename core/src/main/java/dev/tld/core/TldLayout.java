@@ -66,6 +66,9 @@ public final class TldLayout {
 
 	static final int META_USED_OFF = 8;
 
+	/** The owner cookie, in bytes version 2 first reserved. */
+	static final int META_OWNER_OFF = 16;
+
 	/** Entry field offsets, relative to the entry. */
 	static final int ENTRY_NAME_OFF = 0;
 

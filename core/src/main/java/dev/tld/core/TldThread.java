@@ -7,6 +7,8 @@ import java.lang.ref.Cleaner;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 
 import com.kenai.jffi.MemoryIO;
 import org.jspecify.annotations.Nullable;
@@ -79,6 +81,9 @@ public final class TldThread {
 	private static final VarHandle SERVING = servingHandle();
 
 	volatile @Nullable String registrationError;
+
+	/** Ids of the maps that accepted this thread's element (and still hold it). */
+	final Set<Integer> maps = ConcurrentHashMap.newKeySet();
 
 	TldThread(Instance owner, Thread thread, int tid, int pidfd, NativeBlock block) {
 		this.owner = owner;

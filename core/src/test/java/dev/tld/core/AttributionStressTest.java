@@ -58,7 +58,7 @@ class AttributionStressTest {
 			}
 			plans.add(plan);
 		}
-		try (Tracer tracer = Tracer.load(AttributionStressTest.class.getClassLoader(), null)) {
+		try (Tracer tracer = Tracer.load(AttributionStressTest.class.getClassLoader())) {
 			tracer.attachAccounting(false);
 			Accounting accounting = new Accounting(tracer, tenants);
 			try (TaskLocalData tld = TaskLocalData.create(Duration.ZERO)) {

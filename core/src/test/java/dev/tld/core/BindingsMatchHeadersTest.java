@@ -14,6 +14,7 @@ import java.util.regex.Pattern;
 
 import jnr.ffi.Pointer;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 import dev.tld.core.internal.LibBpf;
 
@@ -95,9 +96,8 @@ class BindingsMatchHeadersTest {
 	}
 
 	@Test
-	void handWrittenStructOffsetsMatchTheCompiler() throws Exception {
+	void handWrittenStructOffsetsMatchTheCompiler(@TempDir Path dir) throws Exception {
 		assumeTrue(Files.isReadable(INCLUDE.resolve("libbpf.h")), "libbpf-dev headers are not installed");
-		Path dir = Files.createTempDirectory("tld-offsets");
 		Path c = dir.resolve("offsets.c");
 		Files.writeString(c, """
 				#include <stddef.h>
@@ -119,6 +119,11 @@ class BindingsMatchHeadersTest {
 					F(bpf_map_info, value_size);
 					F(bpf_map_info, name);
 					printf("%zu\\n", sizeof(((struct bpf_map_info *)0)->name));
+					printf("%zu\\n", sizeof(struct bpf_iter_attach_opts));
+					F(bpf_iter_attach_opts, link_info);
+					F(bpf_iter_attach_opts, link_info_len);
+					printf("%zu\\n", sizeof(union bpf_iter_link_info));
+					printf("%zu\\n", offsetof(union bpf_iter_link_info, task.pid));
 					return 0;
 				}
 				""");
@@ -141,9 +146,12 @@ class BindingsMatchHeadersTest {
 		assertEquals(0, run.waitFor());
 		int[] expected = { BpfProgram.TEST_RUN_OPTS_SIZE, BpfProgram.OPTS_CTX_IN, BpfProgram.OPTS_CTX_SIZE_IN,
 				BpfProgram.OPTS_RETVAL, BpfObject.OPEN_OPTS_OBJECT_NAME, BpfMap.INFO_TYPE, BpfMap.INFO_ID,
-				BpfMap.INFO_KEY_SIZE, BpfMap.INFO_VALUE_SIZE, BpfMap.INFO_NAME, BpfMap.INFO_NAME_LEN };
+				BpfMap.INFO_KEY_SIZE, BpfMap.INFO_VALUE_SIZE, BpfMap.INFO_NAME, BpfMap.INFO_NAME_LEN,
+				BpfProgram.ITER_OPTS_SIZE, BpfProgram.ITER_OPTS_LINK_INFO, BpfProgram.ITER_OPTS_LINK_INFO_LEN,
+				BpfProgram.ITER_LINK_INFO_SIZE, BpfProgram.ITER_LINK_INFO_TASK_PID };
 		String[] what = { "sizeof(bpf_test_run_opts)", "ctx_in", "ctx_size_in", "retval", "object_name", "type", "id",
-				"key_size", "value_size", "name", "sizeof(name)" };
+				"key_size", "value_size", "name", "sizeof(name)", "sizeof(bpf_iter_attach_opts)", "link_info",
+				"link_info_len", "sizeof(bpf_iter_link_info)", "task.pid" };
 		for (int i = 0; i < expected.length; i++) {
 			assertEquals(expected[i], Integer.parseInt(v[i]), what[i]);
 		}

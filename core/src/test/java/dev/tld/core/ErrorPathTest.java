@@ -197,6 +197,9 @@ class ErrorPathTest {
 	@Test
 	void negativeMaintenanceIntervalIsRefused() {
 		assertThrows(IllegalArgumentException.class, () -> TaskLocalData.create(Duration.ofSeconds(-1)));
+		IllegalArgumentException tooShort = assertThrows(IllegalArgumentException.class,
+				() -> TaskLocalData.create(Duration.ofNanos(1)));
+		assertTrue(tooShort.getMessage().contains("at least 10ms"), tooShort.getMessage());
 	}
 
 }

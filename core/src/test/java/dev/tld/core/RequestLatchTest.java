@@ -54,7 +54,7 @@ class RequestLatchTest {
 		this.latch.load();
 		this.latch.program("latch_enter").attach();
 		this.latch.program("latch_switch").attach();
-		this.tracer = Tracer.load(RequestLatchTest.class.getClassLoader(), null);
+		this.tracer = Tracer.load(RequestLatchTest.class.getClassLoader());
 		this.tracer.attachDump();
 		this.tld = TaskLocalData.create(Duration.ZERO);
 		this.tld.attach(this.latch.map("tld_data_map"));
@@ -144,7 +144,7 @@ class RequestLatchTest {
 				ThreadRecord r;
 				try {
 					r = this.other
-						.submit(() -> this.tracer.readThreads(ProcessHandle.current().pid())
+						.submit(() -> this.tracer.readThreads()
 							.stream()
 							.filter((t) -> t.tid() == me.tid())
 							.findFirst()

@@ -30,6 +30,7 @@ class ThreadLifecycleTest extends ReaderTestBase {
 			this.tld.currentThread().putLong(value, 42);
 			seen.set(BpfTestSupport.read(read));
 		}, "short-lived");
+		this.tld.audit(); // loads the map's audit, which holds fds of its own until close
 		long fdsBefore = BpfTestSupport.openFds();
 		long mappedBefore = BpfTestSupport.settledMappedBytes();
 		t.start();

@@ -118,6 +118,9 @@ class TldLayoutTest {
 		assertEquals(TldLayout.META_VERSION_OFF, btf.offset("tld_meta_u", "version"));
 		assertEquals(TldLayout.META_CNT_OFF, btf.offset("tld_meta_u", "cnt"));
 		assertEquals(TldLayout.META_USED_OFF, btf.offset("tld_meta_u", "used"));
+		assertEquals(TldLayout.META_OWNER_OFF, btf.offset("tld_meta_u", "owner"));
+		assertEquals(10, btf.offset("tld_meta_u", "pad"), "the bytes version 2 first reserved start after used");
+		assertEquals(24, btf.offset("tld_meta_u", "reserved"));
 		assertEquals(TldLayout.META_HEADER_SIZE, btf.offset("tld_meta_u", "metadata"));
 		assertEquals(TldLayout.BLOCK_SIZE, btf.size("tld_data_u"));
 		assertEquals(TldLayout.DATA_MAGIC_OFF, btf.offset("tld_data_u", "magic"));
@@ -154,10 +157,33 @@ class TldLayoutTest {
 		assertEquals(TldLayout.OTEL_ATTRS_SIZE_OFF, btf.offset("tld_otel", "attrs_size"));
 	}
 
+	@Test
+	void elementRecordMatchesTheCompiledHeader() throws IOException {
+		BtfLayouts btf = BtfLayouts.of("/bpf/tld_layouts.bpf.o");
+		assertEquals(ElementAudit.RECORD_SIZE, btf.size("tld_element_record"));
+		assertEquals(ElementAudit.RECORD_TID, btf.offset("tld_element_record", "tid"));
+		assertEquals(ElementAudit.RECORD_HOST_TID, btf.offset("tld_element_record", "host_tid"));
+		assertEquals(ElementAudit.RECORD_STATE, btf.offset("tld_element_record", "state"));
+		assertEquals(ElementAudit.RECORD_BLOCK_TID, btf.offset("tld_element_record", "block_tid"));
+		assertEquals(ElementAudit.RECORD_DATA_MAGIC, btf.offset("tld_element_record", "data_magic"));
+		assertEquals(ElementAudit.RECORD_META_MAGIC, btf.offset("tld_element_record", "meta_magic"));
+		assertEquals(ElementAudit.RECORD_DATA_VERSION, btf.offset("tld_element_record", "data_version"));
+		assertEquals(ElementAudit.RECORD_META_VERSION, btf.offset("tld_element_record", "meta_version"));
+		assertEquals(ElementAudit.RECORD_OWNER, btf.offset("tld_element_record", "owner"));
+		Map<String, Long> defines = headerDefines("tld_audit.h");
+		assertEquals(ElementAudit.ABSENT, defines.get("TLD_ELEM_ABSENT"));
+		assertEquals(ElementAudit.EMPTY, defines.get("TLD_ELEM_EMPTY"));
+		assertEquals(ElementAudit.PRESENT, defines.get("TLD_ELEM_PRESENT"));
+	}
+
 	private static Map<String, Long> headerDefines() throws IOException {
+		return headerDefines("tld.bpf.h");
+	}
+
+	private static Map<String, Long> headerDefines(String name) throws IOException {
 		String header;
-		try (InputStream in = TldLayoutTest.class.getResourceAsStream("/dev/tld/bpf/include/tld.bpf.h")) {
-			assertNotNull(in, "tld.bpf.h is packaged in the tld-bpf jar");
+		try (InputStream in = TldLayoutTest.class.getResourceAsStream("/dev/tld/bpf/include/" + name)) {
+			assertNotNull(in, name + " is packaged in the tld-bpf jar");
 			header = new String(in.readAllBytes(), StandardCharsets.US_ASCII);
 		}
 		Map<String, Long> defines = new HashMap<>();

@@ -340,7 +340,8 @@ public final class LoadDriver implements AutoCloseable {
 	}
 
 	private Snapshot readReport() {
-		HttpResponse<String> r = get("/actuator/tasklocaldata", null, 0, null).join();
+		// every thread and tenant: the endpoint pages its lists, 100 by default
+		HttpResponse<String> r = get("/actuator/tasklocaldata?limit=1000", null, 0, null).join();
 		if (r.statusCode() != 200) {
 			return new Snapshot(r.statusCode(), null, Map.of());
 		}

@@ -52,8 +52,17 @@ final class Summary {
 		}
 		String kernel = (r.kernel() != null) ? " on kernel " + r.kernel().kernelRelease() : "";
 		if (run.active()) {
-			line(b, "BPF        %s%s: data map id %d pinned at %s", r.state(), kernel, r.dataMapId(),
-					r.pinPath().isEmpty() ? "(unpinned)" : r.pinPath());
+			line(b, "BPF        %s%s: own data map id %d", r.state(), kernel, r.dataMapId());
+			TaskLocalDataEndpoint.SharedMap shared = r.sharedMap();
+			if (shared == null || "NONE".equals(shared.status())) {
+				line(b, "shared map none");
+			}
+			else if ("ATTACHED".equals(shared.status())) {
+				line(b, "shared map id %d pinned at %s, for outside tools", shared.mapId(), r.pinPath());
+			}
+			else {
+				line(b, "shared map %s: %s", shared.status(), shared.reason());
+			}
 		}
 		else {
 			String[] reason = String.valueOf(r.reason()).split("\n");

@@ -13,35 +13,47 @@ import java.util.Map;
 
 import org.junit.jupiter.api.Test;
 
+import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.ApplicationContextInitializer;
+import org.springframework.context.ConfigurableApplicationContext;
+import org.springframework.core.io.ClassPathResource;
+import org.springframework.core.io.DefaultResourceLoader;
 import org.springframework.test.annotation.DirtiesContext;
-import org.springframework.test.context.DynamicPropertyRegistry;
-import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.test.context.ContextConfiguration;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The demo where BPF cannot be used: the data map's pin path is not in bpffs, so loading
- * fails (FAILED) on a host that has BPF, and the probe refuses (UNAVAILABLE) on one that
- * does not. Either way the application serves every request, and the driver says plainly
- * that nothing was measured. Runs on any host.
+ * The demo where BPF cannot be used: the application's class loader does not have the
+ * tracing programs, so loading fails (FAILED) on a host that has BPF, and the probe
+ * refuses (UNAVAILABLE) on one that does not. Either way the application serves every
+ * request, and the driver says plainly that nothing was measured. Runs on any host.
  */
 @SpringBootTest(classes = DemoApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
-		properties = { "logging.level.root=error" })
+		properties = { "logging.level.root=error", "tld.pin-path=" })
+@ContextConfiguration(initializers = DemoWithoutBpfTests.WithoutTracingPrograms.class)
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
 class DemoWithoutBpfTests {
 
 	@LocalServerPort
 	int port;
 
-	@DynamicPropertySource
-	static void pinPath(DynamicPropertyRegistry registry) {
-		registry.add("tld.pin-path",
-				() -> Path.of("target", "not-bpffs").toAbsolutePath().resolve("tld_data_map").toString());
+	/**
+	 * Hides {@code tld_trace.bpf.o} from the application, as a broken packaging would.
+	 */
+	static class WithoutTracingPrograms implements ApplicationContextInitializer<ConfigurableApplicationContext> {
+
+		@Override
+		public void initialize(ConfigurableApplicationContext context) {
+			((DefaultResourceLoader) context)
+				.setClassLoader(new FilteredClassLoader(new ClassPathResource("dev/tld/bpf/tld_trace.bpf.o")));
+		}
+
 	}
 
 	@Test

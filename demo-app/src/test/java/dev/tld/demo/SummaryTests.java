@@ -48,13 +48,14 @@ class SummaryTests {
 	private static DemoRun active(double goldMs, double silverMs, double bronzeMs) {
 		List<TenantPlan> plan = TenantPlan.DEFAULT;
 		TaskLocalDataEndpoint.Report report = new TaskLocalDataEndpoint.Report("ACTIVE", null, KERNEL,
-				"/sys/fs/bpf/tld-demo/tld_data_map", 42, List.of("tld_dump_task", "tld_sched_switch"),
-				List.of(new TaskLocalDataEndpoint.Key("app.region", 16, 304)), 5, null,
+				"/sys/fs/bpf/tld-demo/tld_data_map", 42, new TaskLocalDataEndpoint.SharedMap("ATTACHED", 43, null),
+				List.of("tld_dump_task", "tld_sched_switch"),
+				List.of(new TaskLocalDataEndpoint.Key("app.region", 16, 304)), 5, 0, 0, 0, null,
 				new TaskLocalDataEndpoint.Tenants(4, 100, 0, 0), new Counters(0, 0, 12_000_000),
-				new Figures(true, true, true, true, true, true), List.of(),
+				new Figures(true, true, true, true, true, true), 0, 100, 0, List.of(), 1,
 				List.of(new TenantStats("gold", 1, usage(1, 1, 1, 1, 1))));
-		List<ThreadRecord> threads = List.of(new ThreadRecord(11, "http-nio-auto-1", false, false, "", 0, 0, "", 1),
-				new ThreadRecord(12, "http-nio-auto-2", true, false, "gold", 2, 1, "gold-1-3-cpu", 2));
+		List<ThreadRecord> threads = List.of(new ThreadRecord(11, 11, "http-nio-auto-1", false, false, "", 0, 0, "", 1),
+				new ThreadRecord(12, 12, "http-nio-auto-2", true, false, "gold", 2, 1, "gold-1-3-cpu", 2));
 		return new DemoRun("http://localhost:1", 10.2, 200, report, threads,
 				List.of(tenant(plan.get(0), 100, goldMs), tenant(plan.get(1), 100, silverMs),
 						tenant(plan.get(2), 100, bronzeMs), new TenantResult("unknown", 0, null,
@@ -64,8 +65,8 @@ class SummaryTests {
 	@Test
 	void activeRunShowsEveryTenantTheRatiosAndTheVerdict() {
 		String s = Summary.render(active(5800, 3800, 2000));
-		assertTrue(s.contains(
-				"BPF        ACTIVE on kernel 6.18.0: data map id 42 pinned at /sys/fs/bpf/tld-demo/tld_data_map"), s);
+		assertTrue(s.contains("BPF        ACTIVE on kernel 6.18.0: own data map id 42"), s);
+		assertTrue(s.contains("shared map id 43 pinned at /sys/fs/bpf/tld-demo/tld_data_map, for outside tools"), s);
 		assertTrue(s.contains("keys       app.region (16 bytes at 304)"), s);
 		assertTrue(s.contains("tenants    4 of at most 100 with an id of their own; 0 beyond the table; 0 retired"), s);
 		assertTrue(s.contains("events     0 dropped, 0 reads gave up; 0.012 s of CPU charged by approximation"), s);
@@ -93,9 +94,9 @@ class SummaryTests {
 	void failedRunSaysWhyAndMeasuresNothing() {
 		TaskLocalDataEndpoint.Report report = new TaskLocalDataEndpoint.Report("FAILED",
 				"cannot load BPF object tld_trace.bpf.o: Invalid argument\nlibbpf said:\n  libbpf: not on BPF FS",
-				KERNEL, "/tmp/x/tld_data_map", 0, List.of(), List.of(), 0, null,
-				new TaskLocalDataEndpoint.Tenants(0, 100, 0, 0), new Counters(0, 0, 0), Figures.NONE, List.of(),
-				List.of());
+				KERNEL, "/tmp/x/tld_data_map", 0, new TaskLocalDataEndpoint.SharedMap("NONE", 0, null), List.of(),
+				List.of(), 0, 0, 0, 0, null, new TaskLocalDataEndpoint.Tenants(0, 100, 0, 0), new Counters(0, 0, 0),
+				Figures.NONE, 0, 100, 0, List.of(), 0, List.of());
 		DemoRun run = new DemoRun("http://localhost:1", 2, 200, report, List.of(),
 				List.of(tenant(TenantPlan.DEFAULT.get(0), 3, 0), tenant(TenantPlan.DEFAULT.get(2), 3, 0)));
 		String s = Summary.render(run);

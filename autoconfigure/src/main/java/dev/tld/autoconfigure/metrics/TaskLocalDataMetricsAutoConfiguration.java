@@ -18,12 +18,13 @@ import dev.tld.autoconfigure.TaskLocalDataProperties;
 import dev.tld.spring.TaskLocalDataContext;
 import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.spring.metrics.TaskLocalDataMetrics;
+import dev.tld.spring.metrics.TaskLocalDataPublishingMetrics;
 
 /**
- * The {@code tld.*} Micrometer meters (see {@link TaskLocalDataMetrics}), on hosts where
- * BPF measures something and an application with a {@link MeterRegistry}: ordered, as
- * Spring Boot's own meter binders are, after the auto-configurations that create the
- * registries.
+ * The {@code tld.*} Micrometer meters (see {@link TaskLocalDataMetrics} and
+ * {@link TaskLocalDataPublishingMetrics}), on hosts where BPF measures something and an
+ * application with a {@link MeterRegistry}: ordered, as Spring Boot's own meter binders
+ * are, after the auto-configurations that create the registries.
  */
 @AutoConfiguration(after = TaskLocalDataAutoConfiguration.class,
 		afterName = { "org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
@@ -40,6 +41,13 @@ public final class TaskLocalDataMetricsAutoConfiguration {
 			ObjectProvider<TaskLocalDataContext> context) {
 		return new TaskLocalDataMetrics(runtime, context.getIfAvailable(),
 				properties.getMetrics().getRefreshInterval());
+	}
+
+	@Bean
+	@ConditionalOnMissingBean
+	TaskLocalDataPublishingMetrics taskLocalDataPublishingMetrics(TaskLocalDataRuntime runtime,
+			ObjectProvider<TaskLocalDataContext> context) {
+		return new TaskLocalDataPublishingMetrics(runtime, context.getIfAvailable());
 	}
 
 }

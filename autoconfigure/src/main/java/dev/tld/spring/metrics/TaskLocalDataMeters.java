@@ -89,6 +89,22 @@ public enum TaskLocalDataMeters implements MeterDocumentation {
 	CPU_UNSPLIT("tld.cpu.unsplit", Meter.Type.COUNTER, "seconds",
 			"CPU time of slices that held more requests than the record tells apart, charged to the earliest one"
 					+ " it names: the accounting's approximation",
+			false),
+
+	/** Scopes that could not be published. */
+	SCOPES_UNPUBLISHED("tld.scopes.unpublished", Meter.Type.COUNTER, "scopes",
+			"Scopes opened on threads that could not publish them (virtual threads the application started): work"
+					+ " BPF did not see",
+			false),
+
+	/** Thread registrations a map refused. */
+	REGISTRATIONS_FAILED("tld.registrations.failed", Meter.Type.COUNTER, "registrations",
+			"Thread registrations a map refused (the reason is in lastError)", false),
+
+	/** Elements another writer deleted or replaced. */
+	ELEMENTS_TAMPERED("tld.elements.tampered", Meter.Type.COUNTER, "elements",
+			"Elements of the service's threads that another writer deleted or replaced, found and registered again by"
+					+ " maintenance",
 			false);
 
 	private final String name;

@@ -30,6 +30,7 @@ import dev.tld.core.trace.TenantStats;
 import dev.tld.core.trace.Usage;
 import dev.tld.spring.TaskLocalDataContext;
 import dev.tld.spring.TaskLocalDataRuntime;
+import dev.tld.spring.TaskLocalDataSettings;
 
 /**
  * Micrometer meters fed from the BPF accounting program's per (tenant, priority) totals,
@@ -79,10 +80,16 @@ public class TaskLocalDataMetrics implements MeterBinder, AutoCloseable {
 	 * Create the binder.
 	 * @param runtime the source of the totals
 	 * @param context the context whose refused tenants are counted, or null
-	 * @param refreshInterval how often to read the BPF maps
+	 * @param refreshInterval how often to read the BPF maps, at least
+	 * {@link TaskLocalDataSettings#MIN_INTERVAL}
+	 * @throws IllegalArgumentException if the interval is shorter
 	 */
 	public TaskLocalDataMetrics(TaskLocalDataRuntime runtime, @Nullable TaskLocalDataContext context,
 			Duration refreshInterval) {
+		if (refreshInterval.compareTo(TaskLocalDataSettings.MIN_INTERVAL) < 0) {
+			throw new IllegalArgumentException("refresh interval must be at least "
+					+ TaskLocalDataSettings.MIN_INTERVAL.toMillis() + "ms, got " + refreshInterval);
+		}
 		this.runtime = runtime;
 		this.context = context;
 		this.refreshInterval = refreshInterval;

@@ -64,6 +64,34 @@ public class TestApplication {
 			return mx.getCurrentThreadCpuTime() - start + (x == 42 ? 1 : 0);
 		}
 
+		/**
+		 * Run maintenance now (release, follow the pin, audit the maps), for tests that
+		 * start the application with a long maintenance interval.
+		 * @return elements registered again because another writer had deleted or
+		 * replaced them
+		 */
+		@GetMapping("/maintain")
+		public int maintain() {
+			TaskLocalData tld = this.runtime.taskLocalData();
+			if (tld == null) {
+				return -1;
+			}
+			tld.maintain();
+			return (int) tld.tamperedElements();
+		}
+
+		/**
+		 * The serving thread as the kernel names it inside this process's pid namespace
+		 * ({@code /proc/thread-self}, e.g. {@code 1/task/57}) and as the starter does.
+		 * @return {@code <pid>/task/<tid>|<the starter's tid>}
+		 */
+		@GetMapping("/tid")
+		public String tid() throws java.io.IOException {
+			String self = java.nio.file.Files.readSymbolicLink(java.nio.file.Path.of("/proc/thread-self")).toString();
+			TaskLocalData tld = this.runtime.taskLocalData();
+			return self + "|" + ((tld != null) ? tld.currentThread().tid() : -1);
+		}
+
 		@GetMapping("/fail")
 		public String fail() {
 			throw new IllegalStateException("failing on purpose (" + seenByBpf() + ")");

@@ -21,9 +21,11 @@ import org.springframework.context.annotation.Configuration;
 import dev.tld.autoconfigure.TaskLocalDataAutoConfiguration;
 import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.spring.metrics.TaskLocalDataMetrics;
+import dev.tld.spring.metrics.TaskLocalDataPublishingMetrics;
 import dev.tld.test.EnabledOnBpf;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatIllegalArgumentException;
 
 /**
  * Conditions of {@link TaskLocalDataMetricsAutoConfiguration}: Micrometer on the
@@ -115,6 +117,37 @@ class TaskLocalDataMetricsAutoConfigurationTests {
 		this.withoutRegistry.withClassLoader(new FilteredClassLoader(MeterBinder.class))
 			.run((context) -> assertThat(context).doesNotHaveBean(TaskLocalDataMetrics.class)
 				.hasSingleBean(TaskLocalDataRuntime.class));
+	}
+
+	@Test
+	void aRefreshIntervalBelowTheMinimumFailsStartupNamingIt() {
+		// Was a bare IllegalArgumentException from the scheduler, naming nothing.
+		this.runner.withPropertyValues("tld.metrics.refresh-interval=500us").run((context) -> {
+			assertThat(context).hasFailed();
+			assertThat(context).getFailure()
+				.hasStackTraceContaining("tld.metrics.refresh-interval")
+				.hasStackTraceContaining("must be at least 10ms");
+		});
+		// and the binder itself, built by hand
+		this.withoutRegistry.run(
+				(context) -> assertThatIllegalArgumentException()
+					.isThrownBy(() -> new TaskLocalDataMetrics(context.getBean(TaskLocalDataRuntime.class), null,
+							Duration.ofNanos(500)))
+					.withMessageContaining("refresh interval must be at least 10ms"));
+	}
+
+	@Test
+	@EnabledOnBpf
+	void unpublishedWorkFailedRegistrationsAndTamperedElementsAreMeters() {
+		this.runner.run((context) -> {
+			assertThat(context).hasSingleBean(TaskLocalDataPublishingMetrics.class);
+			MeterRegistry registry = context.getBean(MeterRegistry.class);
+			for (String name : new String[] { "tld.scopes.unpublished", "tld.registrations.failed",
+					"tld.elements.tampered" }) {
+				assertThat(registry.find(name).functionCounter()).as(name).isNotNull();
+				assertThat(registry.find(name).functionCounter().count()).as(name).isZero();
+			}
+		});
 	}
 
 	@Test

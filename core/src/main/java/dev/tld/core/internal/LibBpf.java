@@ -54,6 +54,9 @@ public interface LibBpf {
 	@SaveError
 	Pointer bpf_program__attach(Pointer prog);
 
+	@SaveError
+	Pointer bpf_program__attach_iter(Pointer prog, Pointer opts);
+
 	int bpf_link__destroy(Pointer link);
 
 	int bpf_link__fd(Pointer link);

@@ -42,6 +42,12 @@ public interface LibC {
 
 	int getpid();
 
+	int geteuid();
+
+	/** {@code statfs(2)}; {@code f_type} is the first field, a {@code long}. */
+	@SaveError
+	int statfs(String path, Pointer buf);
+
 	long sysconf(int name);
 
 	@SaveError

@@ -66,6 +66,8 @@ final class TraceLayout {
 
 	static final int RECORD_FLAGS = 8;
 
+	static final int RECORD_HOST_TID = 12;
+
 	static final int RECORD_KEY = 16;
 
 	static final int RECORD_SINCE = 24;

@@ -4,7 +4,6 @@ package dev.tld.core.trace;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -16,15 +15,19 @@ import dev.tld.core.BpfMap;
 import dev.tld.core.BpfObject;
 
 /**
- * The tracing programs of {@code tld_trace.bpf.o}, loaded: their own {@code tld_data_map}
- * (optionally the one pinned at a path), the {@code iter/task} dump of what BPF reads for
- * each thread, and the accounting program at {@code sched_switch} that charges what the
+ * The tracing programs of {@code tld_trace.bpf.o}, loaded: their own
+ * {@code tld_data_map}, the {@code iter/task} dump of what BPF reads for each thread of
+ * this process, and the accounting program at {@code sched_switch} that charges what the
  * kernel counts per task (CPU time, run-queue wait, blocked time, switches, I/O, page
  * faults) to the (tenant, priority) a thread serves, and optionally, at
  * {@code sys_enter}, system calls.
+ * <p>
+ * The data map is never pinned: it is this process's own, so the programs account this
+ * process's threads and nothing else, and no other process can write it. (Share threads
+ * with outside tools by attaching a pinned map too: see {@code PinPath}.)
  *
  * <pre>{@code
- * try (Tracer tracer = Tracer.load(getClass().getClassLoader(), null);
+ * try (Tracer tracer = Tracer.load(getClass().getClassLoader());
  *      TaskLocalData tld = TaskLocalData.create()) {
  *     tld.attach(tracer.dataMap());
  *     tracer.attachDump();
@@ -45,7 +48,7 @@ public final class Tracer implements AutoCloseable {
 	/** The data map's name in the object. */
 	public static final String DATA_MAP = "tld_data_map";
 
-	/** The {@code iter/task} program behind {@link #readThreads(long)}. */
+	/** The {@code iter/task} program behind {@link #readThreads()}. */
 	public static final String DUMP_PROGRAM = "tld_dump_task";
 
 	/**
@@ -76,19 +79,14 @@ public final class Tracer implements AutoCloseable {
 	}
 
 	/**
-	 * Open and load the object.
+	 * Open and load the object, with a data map of its own (never pinned).
 	 * @param loader the class loader that holds the {@code tld-bpf} jar
-	 * @param pin where the data map is pinned: reused if a compatible map is pinned
-	 * there, created and pinned otherwise; null for a map of the tracer's own
 	 * @return the loaded tracer, no program attached yet
 	 * @throws dev.tld.core.BpfException if the object is missing or the kernel refuses it
 	 */
-	public static Tracer load(ClassLoader loader, @Nullable Path pin) {
+	public static Tracer load(ClassLoader loader) {
 		BpfObject object = BpfObject.openResource(loader, OBJECT_RESOURCE);
 		try {
-			if (pin != null) {
-				object.pinMap(DATA_MAP, pin);
-			}
 			object.load();
 			return new Tracer(object);
 		}
@@ -107,12 +105,12 @@ public final class Tracer implements AutoCloseable {
 	}
 
 	/**
-	 * Attach the {@code iter/task} dump, for {@link #readThreads(long)}. Costs nothing
-	 * until read.
+	 * Attach the {@code iter/task} dump, for {@link #readThreads()}, its iterator
+	 * restricted to this process. Costs nothing until read.
 	 */
 	public synchronized void attachDump() {
 		if (this.dump == null) {
-			this.dump = this.object.program(DUMP_PROGRAM).attach();
+			this.dump = this.object.program(DUMP_PROGRAM).attachIterator(ProcessHandle.current().pid());
 			this.attached.add(DUMP_PROGRAM);
 		}
 	}
@@ -145,12 +143,13 @@ public final class Tracer implements AutoCloseable {
 	}
 
 	/**
-	 * What BPF reads right now for every thread of a process that has task local data in
-	 * the data map, through the {@code iter/task} program (not from Java's copy).
-	 * @param pid the process, as the initial pid namespace numbers it
+	 * What BPF reads right now for every thread of this process that has task local data
+	 * in the data map, through the {@code iter/task} program (not from Java's copy). The
+	 * kernel visits this process's threads only; their ids are those of this process's
+	 * pid namespace, as {@code gettid()} returns them, inside a container too.
 	 * @return one record per thread; empty if the dump is not attached
 	 */
-	public List<ThreadRecord> readThreads(long pid) {
+	public List<ThreadRecord> readThreads() {
 		BpfLink link;
 		synchronized (this) {
 			link = this.dump;
@@ -162,12 +161,10 @@ public final class Tracer implements AutoCloseable {
 		ByteBuffer b = ByteBuffer.wrap(raw).order(ByteOrder.nativeOrder());
 		List<ThreadRecord> records = new ArrayList<>();
 		for (int off = 0; off + TraceLayout.RECORD_SIZE <= raw.length; off += TraceLayout.RECORD_SIZE) {
-			if (Integer.toUnsignedLong(b.getInt(off + TraceLayout.RECORD_PID)) != pid) {
-				continue;
-			}
 			int flags = b.getInt(off + TraceLayout.RECORD_FLAGS);
 			long key = b.getLong(off + TraceLayout.RECORD_KEY);
 			records.add(new ThreadRecord(b.getInt(off + TraceLayout.RECORD_TID),
+					b.getInt(off + TraceLayout.RECORD_HOST_TID),
 					cString(raw, off + TraceLayout.RECORD_COMM, TraceLayout.COMM_LEN),
 					(flags & TraceLayout.REC_SERVING) != 0, (flags & TraceLayout.REC_BUSY) != 0,
 					cString(raw, off + TraceLayout.RECORD_TENANT, TraceLayout.TENANT_LEN), (int) (key >>> 32),
@@ -253,7 +250,7 @@ public final class Tracer implements AutoCloseable {
 	}
 
 	/**
-	 * Detach the programs and free the object and its maps (a pinned map stays pinned).
+	 * Detach the programs and free the object and its maps.
 	 */
 	@Override
 	public void close() {

@@ -62,7 +62,7 @@ class KernelCrossCheckTest {
 
 	@BeforeEach
 	void load() {
-		this.tracer = Tracer.load(KernelCrossCheckTest.class.getClassLoader(), null);
+		this.tracer = Tracer.load(KernelCrossCheckTest.class.getClassLoader());
 		this.tld = TaskLocalData.create(Duration.ZERO);
 		this.tld.attach(this.tracer.dataMap());
 		this.tracer.attachAccounting(false);

@@ -48,7 +48,7 @@ class ShortLivedThreadsTest {
 
 	@BeforeEach
 	void load() {
-		this.tracer = Tracer.load(ShortLivedThreadsTest.class.getClassLoader(), null);
+		this.tracer = Tracer.load(ShortLivedThreadsTest.class.getClassLoader());
 		this.tld = TaskLocalData.create(Duration.ZERO);
 		this.tld.attach(this.tracer.dataMap());
 		this.tracer.attachAccounting(false);

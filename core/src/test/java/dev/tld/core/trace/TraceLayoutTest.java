@@ -45,6 +45,7 @@ class TraceLayoutTest {
 		assertEquals(TraceLayout.RECORD_PID, btf.offset("tld_task_record", "pid"));
 		assertEquals(TraceLayout.RECORD_TID, btf.offset("tld_task_record", "tid"));
 		assertEquals(TraceLayout.RECORD_FLAGS, btf.offset("tld_task_record", "flags"));
+		assertEquals(TraceLayout.RECORD_HOST_TID, btf.offset("tld_task_record", "host_tid"));
 		assertEquals(TraceLayout.RECORD_KEY, btf.offset("tld_task_record", "key"));
 		assertEquals(TraceLayout.RECORD_SINCE, btf.offset("tld_task_record", "since"));
 		assertEquals(TraceLayout.RECORD_TENANT, btf.offset("tld_task_record", "tenant"));

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure.actuate.endpoint;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.actuate.autoconfigure.endpoint.condition.ConditionalOnAvailableEndpoint;
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -10,6 +11,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnMissingBean
 import org.springframework.context.annotation.Bean;
 
 import dev.tld.autoconfigure.TaskLocalDataAutoConfiguration;
+import dev.tld.spring.TaskLocalDataContext;
 import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.spring.actuate.endpoint.TaskLocalDataEndpoint;
 
@@ -27,8 +29,9 @@ public final class TaskLocalDataEndpointAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	@ConditionalOnAvailableEndpoint
-	TaskLocalDataEndpoint taskLocalDataEndpoint(TaskLocalDataRuntime runtime) {
-		return new TaskLocalDataEndpoint(runtime);
+	TaskLocalDataEndpoint taskLocalDataEndpoint(TaskLocalDataRuntime runtime,
+			ObjectProvider<TaskLocalDataContext> context) {
+		return new TaskLocalDataEndpoint(runtime, context.getIfAvailable());
 	}
 
 }

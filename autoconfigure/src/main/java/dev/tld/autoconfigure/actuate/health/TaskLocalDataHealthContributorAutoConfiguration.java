@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure.actuate.health;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnBean;
 import org.springframework.boot.autoconfigure.condition.ConditionalOnClass;
@@ -10,6 +11,7 @@ import org.springframework.boot.health.contributor.HealthIndicator;
 import org.springframework.context.annotation.Bean;
 
 import dev.tld.autoconfigure.TaskLocalDataAutoConfiguration;
+import dev.tld.spring.TaskLocalDataContext;
 import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.spring.actuate.health.TaskLocalDataHealthIndicator;
 
@@ -27,8 +29,9 @@ public final class TaskLocalDataHealthContributorAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingBean(name = "taskLocalDataHealthIndicator")
-	TaskLocalDataHealthIndicator taskLocalDataHealthIndicator(TaskLocalDataRuntime runtime) {
-		return new TaskLocalDataHealthIndicator(runtime);
+	TaskLocalDataHealthIndicator taskLocalDataHealthIndicator(TaskLocalDataRuntime runtime,
+			ObjectProvider<TaskLocalDataContext> context) {
+		return new TaskLocalDataHealthIndicator(runtime, context.getIfAvailable());
 	}
 
 }

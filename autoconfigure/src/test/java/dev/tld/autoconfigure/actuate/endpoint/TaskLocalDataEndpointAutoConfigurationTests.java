@@ -9,6 +9,7 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.io.ClassPathResource;
 
 import dev.tld.autoconfigure.TaskLocalDataAutoConfiguration;
 import dev.tld.spring.TaskLocalDataRuntime;
@@ -46,12 +47,27 @@ class TaskLocalDataEndpointAutoConfigurationTests {
 	@Test
 	@EnabledOnBpf
 	void reportSaysWhyWhenLoadingFailed() {
-		// /tmp is not bpffs: libbpf refuses to pin there
+		this.runner.withClassLoader(new FilteredClassLoader(new ClassPathResource("dev/tld/bpf/tld_trace.bpf.o")))
+			.run((context) -> {
+				TaskLocalDataEndpoint.Report report = context.getBean(TaskLocalDataEndpoint.class).report();
+				assertThat(report.state()).isEqualTo("FAILED");
+				assertThat(report.reason()).contains("tld_trace");
+				assertThat(report.threads()).isEmpty();
+				assertThat(report.sharedMap().status()).isEqualTo("NONE");
+			});
+	}
+
+	@Test
+	@EnabledOnBpf
+	void reportSaysWhyTheSharedMapWasRefused() {
+		// /tmp is not bpffs
 		this.runner.withPropertyValues("tld.pin-path=/tmp/tld-not-bpffs/tld_data_map").run((context) -> {
 			TaskLocalDataEndpoint.Report report = context.getBean(TaskLocalDataEndpoint.class).report();
-			assertThat(report.state()).isEqualTo("FAILED");
-			assertThat(report.reason()).contains("tld_trace");
-			assertThat(report.threads()).isEmpty();
+			assertThat(report.state()).isEqualTo("ACTIVE");
+			assertThat(report.sharedMap().status()).isEqualTo("REFUSED");
+			assertThat(report.sharedMap().reason()).contains("/tmp is not in bpffs");
+			assertThat(report.sharedMap().mapId()).isZero();
+			assertThat(report.dataMapId()).isPositive();
 		});
 	}
 

@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure.actuate.health;
 
+import java.nio.file.Path;
+
 import org.junit.jupiter.api.Test;
 
 import org.springframework.boot.actuate.endpoint.annotation.Endpoint;
@@ -15,6 +17,7 @@ import org.springframework.boot.test.context.FilteredClassLoader;
 import org.springframework.boot.test.context.runner.ApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.io.ClassPathResource;
 
 import dev.tld.autoconfigure.TaskLocalDataAutoConfiguration;
 import dev.tld.spring.TaskLocalDataRuntime;
@@ -48,13 +51,29 @@ class TaskLocalDataHealthContributorAutoConfigurationTests {
 	@Test
 	@EnabledOnBpf
 	void unknownWithTheReasonWhenLoadingFailed() {
-		// /tmp is not bpffs: libbpf refuses to pin there
+		this.runner.withClassLoader(new FilteredClassLoader(new ClassPathResource("dev/tld/bpf/tld_trace.bpf.o")))
+			.run((context) -> {
+				Health health = context.getBean("taskLocalDataHealthIndicator", HealthIndicator.class).health();
+				assertThat(health.getStatus()).isEqualTo(Status.UNKNOWN);
+				assertThat(health.getDetails()).containsEntry("state", "FAILED");
+				assertThat(String.valueOf(health.getDetails().get("reason"))).contains("tld_trace");
+			});
+	}
+
+	@Test
+	@EnabledOnBpf
+	void upWithTheRefusalWhenTheSharedMapIsRefused() {
+		// /tmp is not bpffs: the shared map is refused, the service's own map is used
 		this.runner.withPropertyValues("tld.pin-path=/tmp/tld-not-bpffs/tld_data_map").run((context) -> {
 			Health health = context.getBean("taskLocalDataHealthIndicator", HealthIndicator.class).health();
-			assertThat(health.getStatus()).isEqualTo(Status.UNKNOWN);
-			assertThat(health.getDetails()).containsEntry("state", "FAILED");
-			assertThat(String.valueOf(health.getDetails().get("reason"))).contains("tld_trace");
+			assertThat(health.getStatus()).as("observability: never DOWN").isEqualTo(Status.UP);
+			assertThat(health.getDetails().get("sharedMap")).asString()
+				.contains("status=REFUSED")
+				.contains("/tmp is not in bpffs");
+			assertThat(health.getDetails()).containsEntry("dataMapId",
+					context.getBean(TaskLocalDataRuntime.class).dataMapId());
 		});
+		assertThat(Path.of("/tmp/tld-not-bpffs/tld_data_map")).doesNotExist();
 	}
 
 	@Test
