@@ -110,6 +110,13 @@ class ShortLivedThreadsTest {
 		System.out.println("short-lived threads: " + both + ", counters " + this.tracer.counters());
 		assertTrue(served.get() >= THREAD_COUNT * WORK_NANOS, both);
 		assertEquals(served.get(), charged, 0.05 * served.get(), both);
+		// and they leave nothing behind once their OS threads are gone
+		long deadline = System.nanoTime() + 10_000_000_000L;
+		while (this.tld.registeredThreads() > 0) {
+			this.tld.maintain();
+			assertTrue(System.nanoTime() < deadline, this.tld.registeredThreads() + " threads never released");
+			Thread.sleep(10);
+		}
 	}
 
 }
