@@ -98,6 +98,8 @@ public class TaskLocalDataProperties implements InitializingBean {
 
 	private final Metrics metrics = new Metrics();
 
+	private final Scheduling scheduling = new Scheduling();
+
 	public boolean isEnabled() {
 		return this.enabled;
 	}
@@ -172,6 +174,10 @@ public class TaskLocalDataProperties implements InitializingBean {
 
 	public Metrics getMetrics() {
 		return this.metrics;
+	}
+
+	public Scheduling getScheduling() {
+		return this.scheduling;
 	}
 
 	/**
@@ -505,6 +511,40 @@ public class TaskLocalDataProperties implements InitializingBean {
 
 		public void setMax(int max) {
 			this.max = max;
+		}
+
+	}
+
+	/**
+	 * What {@code @Scheduled} methods publish while they run (through the scheduled task
+	 * observation, so where an ObservationRegistry exists).
+	 */
+	public static class Scheduling {
+
+		/**
+		 * Tenant of scheduled jobs; tld.default-tenant when not set.
+		 */
+		private @Nullable String tenant;
+
+		/**
+		 * Priority of scheduled jobs; tld.default-priority when not set.
+		 */
+		private @Nullable Integer priority;
+
+		public @Nullable String getTenant() {
+			return this.tenant;
+		}
+
+		public void setTenant(@Nullable String tenant) {
+			this.tenant = tenant;
+		}
+
+		public @Nullable Integer getPriority() {
+			return this.priority;
+		}
+
+		public void setPriority(@Nullable Integer priority) {
+			this.priority = priority;
 		}
 
 	}

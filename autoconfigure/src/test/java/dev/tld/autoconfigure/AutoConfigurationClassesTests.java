@@ -53,7 +53,7 @@ class AutoConfigurationClassesTests {
 				declared.add(metadata.getClassName());
 			}
 		}
-		assertThat(ours()).hasSize(5).containsExactlyInAnyOrderElementsOf(declared);
+		assertThat(ours()).hasSize(7).containsExactlyInAnyOrderElementsOf(declared);
 		for (String name : ours()) {
 			Class<?> type = ClassUtils.forName(name, this.loader);
 			assertThat(Modifier.isPublic(type.getModifiers()) && Modifier.isFinal(type.getModifiers()))
@@ -73,6 +73,7 @@ class AutoConfigurationClassesTests {
 		}
 		assertThat(named).containsExactlyInAnyOrder(
 				"org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration",
+				"org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration",
 				"org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
 				"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
 				"org.springframework.boot.health.autoconfigure.contributor.HealthContributorAutoConfiguration");

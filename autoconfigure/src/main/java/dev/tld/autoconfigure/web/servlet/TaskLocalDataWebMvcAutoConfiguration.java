@@ -5,6 +5,7 @@ import java.util.Set;
 import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
+import io.micrometer.observation.ObservationHandler;
 import jakarta.servlet.DispatcherType;
 
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -16,6 +17,7 @@ import org.springframework.boot.autoconfigure.condition.ConditionalOnWebApplicat
 import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.http.server.observation.ServerRequestObservationContext;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.servlet.config.annotation.AsyncSupportConfigurer;
 import org.springframework.web.servlet.config.annotation.WebMvcConfigurer;
@@ -27,17 +29,23 @@ import dev.tld.spring.web.servlet.HeaderRequestMetadataResolver;
 import dev.tld.spring.web.servlet.RequestMetadataCallableInterceptor;
 import dev.tld.spring.web.servlet.RequestMetadataFilter;
 import dev.tld.spring.web.servlet.RequestMetadataResolver;
+import dev.tld.spring.web.servlet.ServerRequestObservationMetadataResolver;
 
 /**
- * Publishes every servlet request's metadata on the thread serving it: a
- * {@link RequestMetadataFilter} ahead of the others, for request, async and error
- * dispatches, and a {@link RequestMetadataCallableInterceptor} for Spring MVC's async
- * processing. A {@link RequestMetadataResolver} bean replaces the header-based one; a
- * {@link RequestMetadataFilter} bean, or a registration of one, replaces the filter's
+ * Publishes every servlet request's metadata on the thread serving it. Where an
+ * {@code ObservationRegistry} bean exists, through the server request observation (Spring
+ * Boot's {@code ServerHttpObservationFilter}): a
+ * {@link ServerRequestObservationMetadataResolver} tells the observation handler what the
+ * request works for, on every thread a scope of it opens on. Where none exists, a
+ * {@link RequestMetadataFilter} ahead of the other filters, for request, async and error
+ * dispatches. In both cases a {@link RequestMetadataCallableInterceptor} for Spring MVC's
+ * async processing. A {@link RequestMetadataResolver} bean replaces the header-based one;
+ * a {@link RequestMetadataFilter} bean, or a registration of one, replaces the filter's
  * registration.
  */
 @AutoConfiguration(after = TaskLocalDataAutoConfiguration.class,
-		afterName = "org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration")
+		afterName = { "org.springframework.boot.webmvc.autoconfigure.WebMvcAutoConfiguration",
+				"org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration" })
 @ConditionalOnWebApplication(type = ConditionalOnWebApplication.Type.SERVLET)
 @ConditionalOnClass({ OncePerRequestFilter.class, FilterRegistrationBean.class })
 @ConditionalOnBean(TaskLocalDataContext.class)
@@ -64,6 +72,7 @@ public final class TaskLocalDataWebMvcAutoConfiguration {
 
 	@Bean
 	@ConditionalOnMissingFilterBean(RequestMetadataFilter.class)
+	@ConditionalOnMissingBean(type = "io.micrometer.observation.ObservationRegistry")
 	FilterRegistrationBean<RequestMetadataFilter> requestMetadataFilter(TaskLocalDataContext context,
 			RequestMetadataResolver resolver) {
 		FilterRegistrationBean<RequestMetadataFilter> registration = new FilterRegistrationBean<>(
@@ -72,6 +81,18 @@ public final class TaskLocalDataWebMvcAutoConfiguration {
 		registration.setOrder(RequestMetadataFilter.DEFAULT_ORDER);
 		registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ASYNC, DispatcherType.ERROR);
 		return registration;
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass({ ObservationHandler.class, ServerRequestObservationContext.class })
+	static class ObservationConfiguration {
+
+		@Bean
+		ServerRequestObservationMetadataResolver serverRequestObservationMetadataResolver(
+				RequestMetadataResolver resolver) {
+			return new ServerRequestObservationMetadataResolver(resolver);
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)

@@ -1,0 +1,105 @@
+// SPDX-License-Identifier: Apache-2.0
+package dev.tld.spring.context;
+
+import io.micrometer.context.ThreadLocalAccessor;
+import org.jspecify.annotations.Nullable;
+
+import dev.tld.spring.RequestMetadata;
+import dev.tld.spring.TaskLocalDataContext;
+
+/**
+ * Lets context propagation ({@code io.micrometer.context}) carry what a thread publishes
+ * through a {@link TaskLocalDataContext} to the threads its work hops to: a snapshot
+ * captures the calling thread's {@link TaskLocalDataContext#current() current metadata};
+ * restoring it on another thread opens a scope with it there, and closing the snapshot's
+ * scope closes that scope, so the thread publishes what it did before. The
+ * auto-configuration registers one with {@code ContextRegistry.getInstance()}, which
+ * Spring's {@code ContextPropagatingTaskDecorator}, {@code ContextSnapshot.wrap(...)},
+ * {@code ContextExecutorService} and Reactor's context propagation use.
+ * <p>
+ * Clearing (a snapshot without this key, restored with "clear missing") publishes nothing
+ * new: the thread keeps what it publishes, which is what the observation in scope
+ * decides. A value the thread already publishes is not published again.
+ */
+public final class RequestMetadataThreadLocalAccessor implements ThreadLocalAccessor<RequestMetadata> {
+
+	/** The prefix of the key of every accessor of this type. */
+	public static final String KEY = "dev.tld.request";
+
+	private final String key;
+
+	private final TaskLocalDataContext context;
+
+	/** The scopes this accessor opened on each thread, innermost first. */
+	private final ThreadLocal<@Nullable Entry> scopes = new ThreadLocal<>();
+
+	/**
+	 * Create an accessor.
+	 * @param key its key: unique in a registry, starting with {@link #KEY}
+	 * @param context publishes the metadata
+	 */
+	public RequestMetadataThreadLocalAccessor(String key, TaskLocalDataContext context) {
+		if (!key.startsWith(KEY)) {
+			throw new IllegalArgumentException("key '" + key + "' does not start with " + KEY);
+		}
+		this.key = key;
+		this.context = context;
+	}
+
+	@Override
+	public Object key() {
+		return this.key;
+	}
+
+	@Override
+	public @Nullable RequestMetadata getValue() {
+		return this.context.current().orElse(null);
+	}
+
+	@Override
+	public void setValue(RequestMetadata value) {
+		TaskLocalDataContext.Scope scope = value.equals(getValue()) ? null : this.context.open(value);
+		this.scopes.set(new Entry(scope, this.scopes.get()));
+	}
+
+	/** Keeps what the thread publishes (see the class description). */
+	@Override
+	public void setValue() {
+		this.scopes.set(new Entry(null, this.scopes.get()));
+	}
+
+	@Override
+	public void restore(RequestMetadata previousValue) {
+		restore();
+	}
+
+	@Override
+	public void restore() {
+		Entry top = this.scopes.get();
+		if (top == null) {
+			return;
+		}
+		if (top.previous != null) {
+			this.scopes.set(top.previous);
+		}
+		else {
+			this.scopes.remove();
+		}
+		if (top.scope != null) {
+			top.scope.close();
+		}
+	}
+
+	/** Deprecated in the interface: clearing keeps what the thread publishes. */
+	@Override
+	@Deprecated
+	@SuppressWarnings("deprecation")
+	public void reset() {
+		setValue();
+	}
+
+	/** A value set on this thread: the scope it opened, or null. */
+	private record Entry(TaskLocalDataContext.@Nullable Scope scope, @Nullable Entry previous) {
+	}
+
+}

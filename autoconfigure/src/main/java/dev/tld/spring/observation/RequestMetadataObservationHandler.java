@@ -1,0 +1,192 @@
+// SPDX-License-Identifier: Apache-2.0
+package dev.tld.spring.observation;
+
+import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
+import io.micrometer.observation.ObservationView;
+import org.apache.commons.logging.Log;
+import org.apache.commons.logging.LogFactory;
+import org.jspecify.annotations.Nullable;
+
+import dev.tld.spring.RequestMetadata;
+import dev.tld.spring.TaskLocalDataContext;
+
+/**
+ * Publishes the request metadata of the observation in scope, on the thread that opens
+ * the scope, until that scope closes; then the thread publishes what it did before. Like
+ * Micrometer Tracing's {@code TracingObservationHandler} it acts on scopes, not on start
+ * and stop: an observation is started on one thread and may run on many (context
+ * propagation opens a scope of it on every thread its work hops to), and a pooled thread
+ * must not keep a tenant after its scope closed.
+ * <p>
+ * What an observation works for is resolved once, when it starts, by the first
+ * {@link ObservationRequestMetadataResolver} that knows it; an observation none knows
+ * works for what its parent works for, and one without either publishes nothing of its
+ * own (the thread keeps what it published). A scope of an observation whose metadata the
+ * thread already publishes publishes nothing again.
+ * <p>
+ * Unbalanced use is refused without side effects and counted ({@link #refusedCloses()}):
+ * closing a scope on a thread where no scope of that observation is the innermost one of
+ * this handler (twice, on another thread, or out of order).
+ */
+public final class RequestMetadataObservationHandler implements ObservationHandler<Observation.Context> {
+
+	private static final Log logger = LogFactory.getLog(RequestMetadataObservationHandler.class);
+
+	/** Key of the resolved metadata in an observation's context. */
+	private static final String KEY = RequestMetadataObservationHandler.class.getName() + ".metadata";
+
+	private static final Resolved NONE = new Resolved(null);
+
+	private final TaskLocalDataContext context;
+
+	private final List<ObservationRequestMetadataResolver> resolvers;
+
+	/** The scopes this handler opened on each thread, innermost first. */
+	private final ThreadLocal<@Nullable Entry> scopes = new ThreadLocal<>();
+
+	private final AtomicLong refusedCloses = new AtomicLong();
+
+	private final AtomicBoolean refusedLogged = new AtomicBoolean();
+
+	/**
+	 * Create a handler.
+	 * @param context publishes the metadata
+	 * @param resolvers tell what observations work for, asked in order
+	 */
+	public RequestMetadataObservationHandler(TaskLocalDataContext context,
+			List<? extends ObservationRequestMetadataResolver> resolvers) {
+		this.context = context;
+		this.resolvers = List.copyOf(resolvers);
+	}
+
+	/**
+	 * Every observation: those no resolver knows inherit their parent's metadata.
+	 * @param context the observation's context
+	 * @return {@code true}
+	 */
+	@Override
+	public boolean supportsContext(Observation.Context context) {
+		return true;
+	}
+
+	@Override
+	public void onStart(Observation.Context context) {
+		resolved(context);
+	}
+
+	@Override
+	public void onScopeOpened(Observation.Context context) {
+		RequestMetadata metadata = resolved(context).metadata();
+		TaskLocalDataContext.Scope scope = null;
+		if (metadata != null && !metadata.equals(this.context.current().orElse(null))) {
+			scope = this.context.open(metadata);
+		}
+		this.scopes.set(new Entry(context, scope, this.scopes.get()));
+	}
+
+	@Override
+	public void onScopeClosed(Observation.Context context) {
+		Entry top = this.scopes.get();
+		if (top == null || top.context != context) {
+			refuse();
+			return;
+		}
+		if (top.previous != null) {
+			this.scopes.set(top.previous);
+		}
+		else {
+			this.scopes.remove();
+		}
+		if (top.scope != null) {
+			top.scope.close();
+		}
+	}
+
+	/**
+	 * Close every scope this handler opened on the thread, innermost first: the thread
+	 * publishes what it did before the first.
+	 */
+	@Override
+	public void onScopeReset(Observation.Context context) {
+		Entry e = this.scopes.get();
+		this.scopes.remove();
+		for (; e != null; e = e.previous) {
+			if (e.scope != null) {
+				e.scope.close();
+			}
+		}
+	}
+
+	/**
+	 * Scope closes refused: on a thread where that observation's scope was not the
+	 * innermost one this handler saw opened (closed twice, on another thread, or out of
+	 * order).
+	 * @return the count
+	 */
+	public long refusedCloses() {
+		return this.refusedCloses.get();
+	}
+
+	private void refuse() {
+		this.refusedCloses.incrementAndGet();
+		if (this.refusedLogged.compareAndSet(false, true)) {
+			logger.warn("An observation scope was closed on a thread where it was not the innermost open one (closed"
+					+ " twice, on another thread, or out of order); task local data ignored the close (said once; see"
+					+ " RequestMetadataObservationHandler.refusedCloses())",
+					new IllegalStateException("refused close"));
+		}
+	}
+
+	/** The observation's metadata, resolved once and kept in its context. */
+	private Resolved resolved(Observation.Context context) {
+		Resolved r = context.get(KEY);
+		if (r != null) {
+			return r;
+		}
+		RequestMetadata metadata = resolve(context);
+		if (metadata == null) {
+			for (ObservationView parent = context.getParentObservation(); parent != null; parent = parent
+				.getContextView()
+				.getParentObservation()) {
+				Resolved p = parent.getContextView().get(KEY);
+				if (p != null) {
+					metadata = p.metadata();
+					break;
+				}
+			}
+		}
+		r = (metadata != null) ? new Resolved(metadata) : NONE;
+		context.put(KEY, r);
+		return r;
+	}
+
+	private @Nullable RequestMetadata resolve(Observation.Context context) {
+		for (ObservationRequestMetadataResolver resolver : this.resolvers) {
+			try {
+				RequestMetadata metadata = resolver.resolve(context);
+				if (metadata != null) {
+					return metadata;
+				}
+			}
+			catch (RuntimeException ex) {
+				logger.debug("Request metadata of an observation could not be resolved; not published", ex);
+			}
+		}
+		return null;
+	}
+
+	/** What an observation works for, or null. */
+	private record Resolved(@Nullable RequestMetadata metadata) {
+	}
+
+	/** A scope opened on this thread: its observation and what it published, or null. */
+	private record Entry(Observation.Context context, TaskLocalDataContext.@Nullable Scope scope,
+			@Nullable Entry previous) {
+	}
+
+}

@@ -1,0 +1,127 @@
+// SPDX-License-Identifier: Apache-2.0
+package dev.tld.autoconfigure.propagation.app;
+
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+
+import io.micrometer.context.ContextSnapshotFactory;
+import jakarta.annotation.PreDestroy;
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.scheduling.annotation.Async;
+import org.springframework.scheduling.annotation.EnableAsync;
+import org.springframework.scheduling.annotation.EnableScheduling;
+import org.springframework.scheduling.annotation.Scheduled;
+import org.springframework.stereotype.Component;
+import org.springframework.web.bind.annotation.GetMapping;
+
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+import dev.tld.spring.TaskLocalDataRuntime;
+import dev.tld.test.spring.BpfView;
+
+/**
+ * A Spring MVC application whose work hops threads: {@code @Async} methods on Boot's
+ * executor, a plain executor through {@code ContextSnapshot}, and a {@code @Scheduled}
+ * job. Each reports what BPF reads for the thread that did the work.
+ */
+@SpringBootApplication
+@EnableAsync
+@EnableScheduling
+public class PropagationApplication {
+
+	/** Work that runs on Boot's executor. */
+	@Component
+	public static class AsyncWork {
+
+		private final TaskLocalDataRuntime runtime;
+
+		public AsyncWork(TaskLocalDataRuntime runtime) {
+			this.runtime = runtime;
+		}
+
+		/** Burn CPU on the executor: what BPF read there, and the CPU it took. */
+		@Async
+		public CompletableFuture<String> burn(long iterations) {
+			long cpu = BpfView.burn(iterations);
+			return CompletableFuture.completedFuture(BpfView.seen(this.runtime) + "|" + cpu);
+		}
+
+	}
+
+	/** A scheduled job that remembers what BPF read for its thread while it ran. */
+	@Component
+	public static class Job {
+
+		private final TaskLocalDataRuntime runtime;
+
+		private volatile @Nullable String seen;
+
+		public Job(TaskLocalDataRuntime runtime) {
+			this.runtime = runtime;
+		}
+
+		@Scheduled(fixedDelay = 50)
+		public void tick() {
+			this.seen = BpfView.seen(this.runtime);
+		}
+
+		public @Nullable String seen() {
+			return this.seen;
+		}
+
+	}
+
+	/** Endpoints for the tests. */
+	@RestController
+	public static class Endpoints {
+
+		private final TaskLocalDataRuntime runtime;
+
+		private final AsyncWork work;
+
+		private final ExecutorService plain = Executors.newFixedThreadPool(2);
+
+		public Endpoints(TaskLocalDataRuntime runtime, AsyncWork work) {
+			this.runtime = runtime;
+			this.work = work;
+		}
+
+		@PreDestroy
+		void stop() {
+			this.plain.shutdownNow();
+		}
+
+		/** What BPF reads on the request thread. */
+		@GetMapping("/seen")
+		public String seen() {
+			return BpfView.seen(this.runtime);
+		}
+
+		/** Hop to an {@code @Async} method on Boot's executor. */
+		@GetMapping("/async")
+		public String async(@RequestParam(defaultValue = "0") long iterations) throws Exception {
+			return this.work.burn(iterations).get();
+		}
+
+		/** Hop to a plain executor, carried by a context snapshot. */
+		@GetMapping("/snapshot")
+		public String snapshot(@RequestParam(defaultValue = "0") long iterations) throws Exception {
+			return this.plain.submit(ContextSnapshotFactory.builder().build().captureAll().wrap(() -> {
+				long cpu = BpfView.burn(iterations);
+				return BpfView.seen(this.runtime) + "|" + cpu;
+			})).get();
+		}
+
+		/** What a thread of the plain executor reads once no task runs on it. */
+		@GetMapping("/snapshot-idle")
+		public String snapshotIdle() throws Exception {
+			return this.plain.submit(() -> BpfView.seen(this.runtime)).get();
+		}
+
+	}
+
+}

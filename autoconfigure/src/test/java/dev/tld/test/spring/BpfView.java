@@ -1,0 +1,68 @@
+// SPDX-License-Identifier: Apache-2.0
+package dev.tld.test.spring;
+
+import java.lang.management.ManagementFactory;
+import java.lang.management.ThreadMXBean;
+
+import dev.tld.core.TaskLocalData;
+import dev.tld.core.trace.TenantStats;
+import dev.tld.core.trace.ThreadRecord;
+import dev.tld.spring.TaskLocalDataRuntime;
+
+/** What BPF reads, for tests: the calling thread's record (iter/task), a tenant's CPU. */
+public final class BpfView {
+
+	private BpfView() {
+	}
+
+	/**
+	 * What BPF reads for the calling thread.
+	 * @param runtime the runtime
+	 * @return {@code tenant|priority|requestId|tid}, or {@code none|tid} when it serves
+	 * nothing
+	 */
+	public static String seen(TaskLocalDataRuntime runtime) {
+		TaskLocalData tld = runtime.taskLocalData();
+		if (tld == null) {
+			return "none|unpublished";
+		}
+		int tid = tld.currentThread().tid();
+		return runtime.readThreads()
+			.stream()
+			.filter((r) -> r.tid() == tid)
+			.findFirst()
+			.filter(ThreadRecord::serving)
+			.map((r) -> r.tenant() + "|" + r.priority() + "|" + r.requestId() + "|" + tid)
+			.orElse("none|" + tid);
+	}
+
+	/**
+	 * Burn CPU on the calling thread.
+	 * @param iterations how much
+	 * @return the CPU time it took on this thread, in nanoseconds
+	 */
+	public static long burn(long iterations) {
+		ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+		long start = mx.getCurrentThreadCpuTime();
+		long x = 0;
+		for (long i = 0; i < iterations; i++) {
+			x += (i * 31) ^ (x >>> 3);
+		}
+		return mx.getCurrentThreadCpuTime() - start + ((x == 42) ? 1 : 0);
+	}
+
+	/**
+	 * The CPU time BPF charged to a tenant, over every priority.
+	 * @param runtime the runtime
+	 * @param tenant the tenant
+	 * @return nanoseconds
+	 */
+	public static long cpu(TaskLocalDataRuntime runtime, String tenant) {
+		return runtime.readStats()
+			.stream()
+			.filter((s) -> s.tenant().equals(tenant))
+			.mapToLong(TenantStats::cpuNanos)
+			.sum();
+	}
+
+}
