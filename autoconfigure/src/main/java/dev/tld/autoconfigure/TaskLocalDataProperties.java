@@ -8,6 +8,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.Set;
+import java.util.function.Predicate;
 import java.util.regex.Pattern;
 
 import org.jspecify.annotations.Nullable;
@@ -178,6 +179,19 @@ public class TaskLocalDataProperties implements InitializingBean {
 
 	public Scheduling getScheduling() {
 		return this.scheduling;
+	}
+
+	/**
+	 * The tenants a header-based resolver accepts: {@code tld.tenants.allowed} and
+	 * {@code tld.tenants.pattern}, both if both are set.
+	 * @return the predicate
+	 */
+	public Predicate<String> acceptedTenants() {
+		Set<String> allowed = Set.copyOf(this.tenants.getAllowed());
+		String regex = this.tenants.getPattern();
+		Pattern pattern = (regex != null) ? Pattern.compile(regex) : null;
+		return (tenant) -> (allowed.isEmpty() || allowed.contains(tenant))
+				&& (pattern == null || pattern.matcher(tenant).matches());
 	}
 
 	/**

@@ -9,6 +9,7 @@ import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.AutoConfigurations;
 import org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration;
 import org.springframework.boot.test.context.FilteredClassLoader;
+import org.springframework.boot.test.context.runner.ReactiveWebApplicationContextRunner;
 import org.springframework.boot.test.context.runner.WebApplicationContextRunner;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -19,12 +20,14 @@ import org.springframework.scheduling.support.ScheduledTaskObservationContext;
 import dev.tld.autoconfigure.TaskLocalDataAutoConfiguration;
 import dev.tld.autoconfigure.context.TaskLocalDataContextPropagationAutoConfiguration;
 import dev.tld.autoconfigure.observation.TaskLocalDataObservationAutoConfiguration;
+import dev.tld.autoconfigure.web.reactive.TaskLocalDataWebFluxAutoConfiguration;
 import dev.tld.autoconfigure.web.servlet.TaskLocalDataWebMvcAutoConfiguration;
 import dev.tld.spring.RequestMetadata;
 import dev.tld.spring.TaskLocalDataContext;
 import dev.tld.spring.context.RequestMetadataThreadLocalAccessor;
 import dev.tld.spring.observation.ObservationRequestMetadataResolver;
 import dev.tld.spring.observation.RequestMetadataObservationHandler;
+import dev.tld.spring.web.reactive.ReactiveRequestMetadataResolver;
 import dev.tld.spring.web.servlet.ServerRequestObservationMetadataResolver;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -139,6 +142,20 @@ class PropagationAutoConfigurationTests {
 			.run((context) -> assertThat(context).hasNotFailed()
 				.doesNotHaveBean(ContextPropagatingTaskDecorator.class)
 				.hasBean("requestMetadataFilter"));
+	}
+
+	@Test
+	void reactiveApplicationsGetTheReactiveResolversAndServletOnesDoNot() {
+		new ReactiveWebApplicationContextRunner()
+			.withConfiguration(AutoConfigurations.of(TaskLocalDataAutoConfiguration.class,
+					TaskLocalDataWebMvcAutoConfiguration.class, TaskLocalDataWebFluxAutoConfiguration.class))
+			.withPropertyValues("tld.pin-path=", "tld.tracing.enabled=false")
+			.run((context) -> assertThat(context).hasSingleBean(ReactiveRequestMetadataResolver.class)
+				.hasSingleBean(dev.tld.spring.web.reactive.ServerRequestObservationMetadataResolver.class)
+				.doesNotHaveBean(ServerRequestObservationMetadataResolver.class)
+				.doesNotHaveBean("requestMetadataFilter"));
+		this.web.withConfiguration(AutoConfigurations.of(TaskLocalDataWebFluxAutoConfiguration.class))
+			.run((context) -> assertThat(context).doesNotHaveBean(ReactiveRequestMetadataResolver.class));
 	}
 
 	@Configuration(proxyBeanMethods = false)

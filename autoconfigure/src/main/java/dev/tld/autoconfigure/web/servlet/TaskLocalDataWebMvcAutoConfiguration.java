@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure.web.servlet;
 
-import java.util.Set;
 import java.util.function.Predicate;
-import java.util.regex.Pattern;
 
 import io.micrometer.observation.ObservationHandler;
 import jakarta.servlet.DispatcherType;
@@ -63,11 +61,7 @@ public final class TaskLocalDataWebMvcAutoConfiguration {
 	 * {@code tld.tenants.allowed} and {@code tld.tenants.pattern}, both if both are set.
 	 */
 	static Predicate<String> acceptedTenants(TaskLocalDataProperties properties) {
-		Set<String> allowed = Set.copyOf(properties.getTenants().getAllowed());
-		String regex = properties.getTenants().getPattern();
-		Pattern pattern = (regex != null) ? Pattern.compile(regex) : null;
-		return (tenant) -> (allowed.isEmpty() || allowed.contains(tenant))
-				&& (pattern == null || pattern.matcher(tenant).matches());
+		return properties.acceptedTenants();
 	}
 
 	@Bean
