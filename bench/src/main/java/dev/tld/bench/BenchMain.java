@@ -308,11 +308,12 @@ public final class BenchMain {
 
 	/** Names of every case of every group, for the tests. */
 	static final Set<String> ALL_CASES = Set.of("bpf_read/floor", "bpf_read/tld", "bpf_read/two_lookup",
-			"bpf_read/hash_tid", "bpf_read/probe_read_tls", "java_write/floor", "java_write/jnr_pointer",
-			"java_write/tld", "java_write/map_update", "java_write_jdk25/floor", "java_write_jdk25/jnr_pointer",
-			"java_write_jdk25/tld", "java_write_jdk25/map_update", "register/thread_floor", "register/tld",
-			"request_filter/floor", "request_filter/tld", "request_filter/map_update", "syscall/floor",
-			"syscall/tld_tracing", "syscall/tld_tracing_idle", "syscall/tld_tracing_other", "request/off",
-			"request/tld", "request/map_update", "request/tld_no_tracing", "request/off_again");
+			"bpf_read/hash_tid", "bpf_read/probe_read_tls", "bpf_read/request", "bpf_read/request_full",
+			"java_write/floor", "java_write/jnr_pointer", "java_write/tld", "java_write/map_update",
+			"java_write_jdk25/floor", "java_write_jdk25/jnr_pointer", "java_write_jdk25/tld",
+			"java_write_jdk25/map_update", "register/thread_floor", "register/tld", "request_filter/floor",
+			"request_filter/tld", "request_filter/map_update", "syscall/floor", "syscall/tld_tracing",
+			"syscall/tld_tracing_idle", "syscall/tld_tracing_other", "request/off", "request/tld", "request/map_update",
+			"request/tld_no_tracing", "request/off_again");
 
 }

@@ -47,6 +47,14 @@ public final class Report {
 	static final List<String> GROUPS = List.of("bpf_read", "java_write", "java_write_jdk25", "register",
 			"request_filter", "syscall", "request");
 
+	/**
+	 * Cases of task local data whose names do not start with {@code tld}: drawn blue too.
+	 */
+	static final List<String> OURS = List.of("bpf_read/request", "bpf_read/request_full");
+
+	/** Cases drawn grey like a floor: a control. */
+	static final List<String> GREY = List.of("request/off_again");
+
 	private static final Map<String, String> GROUP_TITLES = Map.of("bpf_read",
 			"BPF side: one read of one cached key (loop cost subtracted)", "java_write",
 			"Java side: one write of one long (JMH, AverageTime)", "java_write_jdk25",
@@ -150,6 +158,7 @@ public final class Report {
 		goals.add(goal("bpf_read/tld <= 1.3x bpf_read/floor", "bpf_read/tld", "bpf_read/floor", 1.3, true));
 		goals.add(goal("bpf_read/tld >= 1.5x faster than bpf_read/two_lookup", "bpf_read/two_lookup", "bpf_read/tld",
 				1.5, false));
+		goals.add(goal("bpf_read/request <= 1.5x bpf_read/floor", "bpf_read/request", "bpf_read/floor", 1.5, true));
 		goals.add(goal("java_write/tld <= 2x java_write/floor", "java_write/tld", "java_write/floor", 2.0, true));
 		goals.add(goal("java_write/tld >= 50x faster than java_write/map_update", "java_write/map_update",
 				"java_write/tld", 50.0, false));
@@ -262,9 +271,9 @@ public final class Report {
 
 	/**
 	 * The report as a picture ({@link BarChart}): a panel per group, a bar per case, the
-	 * group's floor (and {@code request/off_again}, its control) grey, task local data's
-	 * cases blue, the other schemes orange; a logarithmic scale where a group spans more
-	 * than {@value BarChart#LOG_ABOVE}x.
+	 * group's floor and {@link #GREY} grey, task local data's cases ({@code tld*} and
+	 * {@link #OURS}) blue, the other schemes orange; a logarithmic scale where a group
+	 * spans more than {@value BarChart#LOG_ABOVE}x.
 	 * @return the SVG document
 	 */
 	public String svg() {
@@ -279,8 +288,9 @@ public final class Report {
 				if (!r.group().equals(group)) {
 					continue;
 				}
-				boolean floorLike = r.caseName().equals(floor) || r.caseName().equals(floor + "_again");
-				String color = floorLike ? "#9e9e9e" : r.caseName().startsWith("tld") ? "#1f77b4" : "#ff7f0e";
+				boolean floorLike = r.caseName().equals(floor) || GREY.contains(r.name());
+				boolean ours = r.caseName().startsWith("tld") || OURS.contains(r.name());
+				String color = floorLike ? "#9e9e9e" : ours ? "#1f77b4" : "#ff7f0e";
 				double ratio = ratioToFloor(r);
 				String label = human(r.nsPerOp())
 						+ (Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "  (%.2fx)", ratio));

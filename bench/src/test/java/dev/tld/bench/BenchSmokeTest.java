@@ -59,8 +59,8 @@ class BenchSmokeTest {
 	@Test
 	void groupsCanRunAlone(@TempDir Path out) throws Exception {
 		BenchMain.run(BenchMain.Settings.quick(), List.of("bpf_read"), out);
-		ResultsFormat.check(out, Set.of("bpf_read/floor", "bpf_read/tld", "bpf_read/two_lookup", "bpf_read/hash_tid",
-				"bpf_read/probe_read_tls"));
+		ResultsFormat.check(out, Set.of("bpf_read/floor", "bpf_read/tld", "bpf_read/request", "bpf_read/request_full",
+				"bpf_read/two_lookup", "bpf_read/hash_tid", "bpf_read/probe_read_tls"));
 	}
 
 }
