@@ -47,6 +47,9 @@ class BenchSmokeTest {
 			if (name.startsWith("request/")) {
 				assertTrue(r.get("requests_per_s").doubleValue() > 0, name + " served requests");
 			}
+			if (name.startsWith("publish/")) {
+				assertTrue(r.get("alloc_bytes_per_op").isNumber(), name + ": JMH's GC profiler ran: " + r);
+			}
 			if (name.startsWith(BenchMain.JDK25_GROUP + "/")) {
 				assertTrue(r.get("java_version").stringValue().startsWith("25"), name + " ran on Java 25: " + r);
 			}
