@@ -21,7 +21,7 @@ import dev.tld.core.KernelSupport;
  *
  * <pre>
  * BenchMain [--out DIR] [--quick] [--jdk25 JAVA]
- *           [--groups bpf_read,register,java_write,java_write_jdk25,request_filter,syscall,request]
+ *           [--groups bpf_read,register,java_write,java_write_jdk25,publish,request_filter,syscall,request]
  *           [--request-rounds N] [--request-seconds S]
  * </pre>
  *
@@ -153,7 +153,7 @@ public final class BenchMain {
 	public static final String JDK25_GROUP = "java_write_jdk25";
 
 	/** Every group, in the order they run. */
-	public static final List<String> GROUPS = List.of("bpf_read", "register", "java_write", JDK25_GROUP,
+	public static final List<String> GROUPS = List.of("bpf_read", "register", "java_write", JDK25_GROUP, "publish",
 			"request_filter", "syscall", "request");
 
 	private BenchMain() {
@@ -280,7 +280,7 @@ public final class BenchMain {
 			case "bpf_read" -> new BpfReadBench(s.bpfReads(), s.bpfLoads(), s.bpfRepeats(), s.bpfWarmups()).run();
 			case "register" -> quietly("register", () -> new RegisterBench(s.registerOps(), s.registerWarmups()).run());
 			case JDK25_GROUP -> new ChildJvm(s.jdk25(), "java_write", JDK25_GROUP).run(s.smoke(), out);
-			case "java_write", "request_filter", "syscall" -> quietly(g, () -> new JmhRunner(g, s.jmhForks(),
+			case "java_write", "publish", "request_filter", "syscall" -> quietly(g, () -> new JmhRunner(g, s.jmhForks(),
 					s.jmhWarmups(), s.jmhWarmupTime(), s.jmhIterations(), s.jmhIterationTime(), s.smoke())
 				.run());
 			case "request" -> new RequestBench(s.requestRounds(), s.requestWarmup(), s.requestMeasure(),
@@ -308,11 +308,13 @@ public final class BenchMain {
 
 	/** Names of every case of every group, for the tests. */
 	static final Set<String> ALL_CASES = Set.of("bpf_read/floor", "bpf_read/tld", "bpf_read/two_lookup",
-			"bpf_read/hash_tid", "bpf_read/probe_read_tls", "java_write/floor", "java_write/jnr_pointer",
-			"java_write/tld", "java_write/map_update", "java_write_jdk25/floor", "java_write_jdk25/jnr_pointer",
-			"java_write_jdk25/tld", "java_write_jdk25/map_update", "register/thread_floor", "register/tld",
-			"request_filter/floor", "request_filter/tld", "request_filter/map_update", "syscall/floor",
-			"syscall/tld_tracing", "syscall/tld_tracing_idle", "syscall/tld_tracing_other", "request/off",
-			"request/tld", "request/map_update", "request/tld_no_tracing", "request/off_again");
+			"bpf_read/hash_tid", "bpf_read/probe_read_tls", "bpf_read/request", "bpf_read/request_full",
+			"java_write/floor", "java_write/jnr_pointer", "java_write/tld", "java_write/map_update",
+			"java_write_jdk25/floor", "java_write_jdk25/jnr_pointer", "java_write_jdk25/tld",
+			"java_write_jdk25/map_update", "publish/floor", "publish/request", "publish/latch", "publish/record",
+			"publish/clock", "register/thread_floor", "register/tld", "request_filter/floor", "request_filter/tld",
+			"request_filter/map_update", "syscall/floor", "syscall/tld_tracing", "syscall/tld_tracing_idle",
+			"syscall/tld_tracing_other", "request/off", "request/tld", "request/map_update", "request/tld_no_tracing",
+			"request/off_again");
 
 }

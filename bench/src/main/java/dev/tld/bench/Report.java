@@ -41,16 +41,27 @@ public final class Report {
 
 	/** The case each group's {@code ratio_to_floor} is relative to. */
 	static final Map<String, String> FLOORS = Map.of("bpf_read", "floor", "java_write", "floor", "java_write_jdk25",
-			"floor", "register", "thread_floor", "request_filter", "floor", "syscall", "floor", "request", "off");
+			"floor", "publish", "floor", "register", "thread_floor", "request_filter", "floor", "syscall", "floor",
+			"request", "off");
 
 	/** Groups in the order they are shown. */
-	static final List<String> GROUPS = List.of("bpf_read", "java_write", "java_write_jdk25", "register",
+	static final List<String> GROUPS = List.of("bpf_read", "java_write", "java_write_jdk25", "publish", "register",
 			"request_filter", "syscall", "request");
+
+	/**
+	 * Cases of task local data whose names do not start with {@code tld}: drawn blue too.
+	 */
+	static final List<String> OURS = List.of("bpf_read/request", "bpf_read/request_full", "publish/request",
+			"publish/latch", "publish/record");
+
+	/** Cases drawn grey like a floor: a control, or a part of the floor. */
+	static final List<String> GREY = List.of("request/off_again", "publish/clock");
 
 	private static final Map<String, String> GROUP_TITLES = Map.of("bpf_read",
 			"BPF side: one read of one cached key (loop cost subtracted)", "java_write",
 			"Java side: one write of one long (JMH, AverageTime)", "java_write_jdk25",
-			"The same on Java 25 (a child JVM, native access enabled)", "register",
+			"The same on Java 25 (a child JVM, native access enabled)", "publish",
+			"Publishing one request's record in Java: start and end (JMH)", "register",
 			"First use in a new thread (thread start and join subtracted)", "request_filter",
 			"Publishing one request in Java: the servlet filter alone (JMH)", "syscall",
 			"One getpid() with the starter's tracing programs attached (JMH)", "request",
@@ -150,9 +161,11 @@ public final class Report {
 		goals.add(goal("bpf_read/tld <= 1.3x bpf_read/floor", "bpf_read/tld", "bpf_read/floor", 1.3, true));
 		goals.add(goal("bpf_read/tld >= 1.5x faster than bpf_read/two_lookup", "bpf_read/two_lookup", "bpf_read/tld",
 				1.5, false));
+		goals.add(goal("bpf_read/request <= 1.5x bpf_read/floor", "bpf_read/request", "bpf_read/floor", 1.5, true));
 		goals.add(goal("java_write/tld <= 2x java_write/floor", "java_write/tld", "java_write/floor", 2.0, true));
 		goals.add(goal("java_write/tld >= 50x faster than java_write/map_update", "java_write/map_update",
 				"java_write/tld", 50.0, false));
+		goals.add(goal("publish/request <= 3x publish/floor", "publish/request", "publish/floor", 3.0, true));
 		goals.add(goal("request/tld throughput >= 97% of request/off", "request/off", "request/tld", 0.97, false));
 		return goals;
 	}
@@ -262,9 +275,9 @@ public final class Report {
 
 	/**
 	 * The report as a picture ({@link BarChart}): a panel per group, a bar per case, the
-	 * group's floor (and {@code request/off_again}, its control) grey, task local data's
-	 * cases blue, the other schemes orange; a logarithmic scale where a group spans more
-	 * than {@value BarChart#LOG_ABOVE}x.
+	 * group's floor and {@link #GREY} grey, task local data's cases ({@code tld*} and
+	 * {@link #OURS}) blue, the other schemes orange; a logarithmic scale where a group
+	 * spans more than {@value BarChart#LOG_ABOVE}x.
 	 * @return the SVG document
 	 */
 	public String svg() {
@@ -279,8 +292,9 @@ public final class Report {
 				if (!r.group().equals(group)) {
 					continue;
 				}
-				boolean floorLike = r.caseName().equals(floor) || r.caseName().equals(floor + "_again");
-				String color = floorLike ? "#9e9e9e" : r.caseName().startsWith("tld") ? "#1f77b4" : "#ff7f0e";
+				boolean floorLike = r.caseName().equals(floor) || GREY.contains(r.name());
+				boolean ours = r.caseName().startsWith("tld") || OURS.contains(r.name());
+				String color = floorLike ? "#9e9e9e" : ours ? "#1f77b4" : "#ff7f0e";
 				double ratio = ratioToFloor(r);
 				String label = human(r.nsPerOp())
 						+ (Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "  (%.2fx)", ratio));
@@ -350,6 +364,9 @@ public final class Report {
 		}
 		if (x.get("error_ns") instanceof Number e) {
 			parts.add(String.format(Locale.ROOT, "+-%.2f ns (99.9%%)", e.doubleValue()));
+		}
+		if (x.get("alloc_bytes_per_op") instanceof Number a) {
+			parts.add(String.format(Locale.ROOT, "%.0f B allocated/op", a.doubleValue()));
 		}
 		if (x.get("note") != null) {
 			parts.add(x.get("note").toString());

@@ -63,7 +63,7 @@ final class ResultsFormat {
 		}
 		assertEquals(expected, names, "cases reported");
 
-		assertEquals(5, root.get("goals").size(), "goals");
+		assertEquals(7, root.get("goals").size(), "goals");
 		for (JsonNode g : root.get("goals")) {
 			String verdict = g.get("verdict").stringValue();
 			assertTrue(Set.of("met", "missed", "not measured").contains(verdict), "verdict " + verdict);
