@@ -39,20 +39,30 @@ import dev.tld.tools.CpuWork;
  */
 public final class Report {
 
-	/** The case each group's {@code ratio_to_floor} is relative to. */
-	static final Map<String, String> FLOORS = Map.of("bpf_read", "floor", "java_write", "floor", "java_write_jdk25",
-			"floor", "publish", "floor", "register", "thread_floor", "request_filter", "floor", "syscall", "floor",
-			"request", "off");
+	/**
+	 * The case each group's {@code ratio_to_floor} is relative to; in {@link #HOST} a
+	 * case's floor is its load's {@code off} ({@link #floorOf}).
+	 */
+	static final Map<String, String> FLOORS = Map.of("bpf_read", "floor", "bpf_prog", "empty", "java_write", "floor",
+			"java_write_jdk25", "floor", "publish", "floor", "register", "thread_floor", "request_filter", "floor",
+			"syscall", "floor", "request", "off");
+
+	/**
+	 * The group of two loads, {@code syscall_*} and {@code switch_*}, each with an
+	 * {@code _off}.
+	 */
+	static final String HOST = "host";
 
 	/** Groups in the order they are shown. */
-	static final List<String> GROUPS = List.of("bpf_read", "java_write", "java_write_jdk25", "publish", "register",
-			"request_filter", "syscall", "request");
+	static final List<String> GROUPS = List.of("bpf_read", "bpf_prog", "java_write", "java_write_jdk25", "publish",
+			"register", "request_filter", "syscall", "host", "request");
 
 	/**
 	 * Cases of task local data whose names do not start with {@code tld}: drawn blue too.
 	 */
 	static final List<String> OURS = List.of("bpf_read/request", "bpf_read/request_full", "publish/request",
-			"publish/latch", "publish/record");
+			"publish/latch", "publish/record", "bpf_prog/sched_switch_foreign", "host/syscall_tld",
+			"host/syscall_tld_syscalls", "host/switch_tld", "host/switch_tld_syscalls");
 
 	/** Cases drawn grey like a floor: a control, or a part of the floor. */
 	static final List<String> GREY = List.of("request/off_again", "publish/clock");
@@ -64,7 +74,9 @@ public final class Report {
 			"Publishing one request's record in Java: start and end (JMH)", "register",
 			"First use in a new thread (thread start and join subtracted)", "request_filter",
 			"Publishing one request in Java: the servlet filter alone (JMH)", "syscall",
-			"One getpid() with the starter's tracing programs attached (JMH)", "request",
+			"One getpid() with the opt-in system call counting attached (JMH)", "bpf_prog",
+			"Kernel-measured run time per invocation, for another process's tasks", "host",
+			"An unrelated process on one CPU, the starter's programs off and on", "request",
 			"Per request: 1e9 / throughput (lower is better)");
 
 	private final List<Result> results = new ArrayList<>();
@@ -123,11 +135,26 @@ public final class Report {
 	 * @return the ratio, or NaN if the floor was not measured
 	 */
 	public double ratioToFloor(Result r) {
-		String floor = FLOORS.get(r.group());
+		String floor = floorOf(r.name());
 		if (floor == null) {
 			return Double.NaN;
 		}
-		return find(r.group() + "/" + floor).map((f) -> r.nsPerOp() / f.nsPerOp()).orElse(Double.NaN);
+		return find(floor).map((f) -> r.nsPerOp() / f.nsPerOp()).orElse(Double.NaN);
+	}
+
+	/**
+	 * The floor a case's {@code ratio_to_floor} is relative to.
+	 * @param name {@code group/case}
+	 * @return the floor's {@code group/case}, or null if the group has none
+	 */
+	static String floorOf(String name) {
+		String group = name.substring(0, name.indexOf('/'));
+		if (group.equals(HOST)) {
+			String c = name.substring(group.length() + 1);
+			return group + "/" + c.substring(0, Math.max(0, c.indexOf('_'))) + "_off";
+		}
+		String floor = FLOORS.get(group);
+		return (floor != null) ? group + "/" + floor : null;
 	}
 
 	/**
@@ -166,6 +193,11 @@ public final class Report {
 		goals.add(goal("java_write/tld >= 50x faster than java_write/map_update", "java_write/map_update",
 				"java_write/tld", 50.0, false));
 		goals.add(goal("publish/request <= 3x publish/floor", "publish/request", "publish/floor", 3.0, true));
+		goals.add(goal("bpf_prog/sched_switch_foreign <= 1.2x bpf_prog/empty", "bpf_prog/sched_switch_foreign",
+				"bpf_prog/empty", 1.2, true));
+		goals.add(
+				goal("host/syscall_tld <= 1.02x host/syscall_off", "host/syscall_tld", "host/syscall_off", 1.02, true));
+		goals.add(goal("host/switch_tld <= 1.02x host/switch_off", "host/switch_tld", "host/switch_off", 1.02, true));
 		goals.add(goal("request/tld throughput >= 97% of request/off", "request/off", "request/tld", 0.97, false));
 		return goals;
 	}
@@ -292,7 +324,7 @@ public final class Report {
 				if (!r.group().equals(group)) {
 					continue;
 				}
-				boolean floorLike = r.caseName().equals(floor) || GREY.contains(r.name());
+				boolean floorLike = r.name().equals(floorOf(r.name())) || GREY.contains(r.name());
 				boolean ours = r.caseName().startsWith("tld") || OURS.contains(r.name());
 				String color = floorLike ? "#9e9e9e" : ours ? "#1f77b4" : "#ff7f0e";
 				double ratio = ratioToFloor(r);
@@ -301,7 +333,8 @@ public final class Report {
 				bars.add(new Bar(r.caseName(), r.nsPerOp(), color, label, r.name() + ": " + label));
 			}
 			chart.panel(Panel.of(group + ": " + title(group),
-					"label: time per operation" + ((floor != null) ? ", ratio to " + group + "/" + floor : ""),
+					"label: time per operation" + ((floor != null) ? ", ratio to " + group + "/" + floor
+							: group.equals(HOST) ? ", ratio to the same load's off" : ""),
 					Scale.AUTO, Report::human, bars));
 		}
 		return chart.render();

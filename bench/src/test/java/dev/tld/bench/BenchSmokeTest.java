@@ -50,6 +50,14 @@ class BenchSmokeTest {
 			if (name.startsWith("publish/")) {
 				assertTrue(r.get("alloc_bytes_per_op").isNumber(), name + ": JMH's GC profiler ran: " + r);
 			}
+			if (name.startsWith("host/")) {
+				assertTrue(r.get("each_round").size() == 1 && r.get("each_round").get(0).doubleValue() > 0,
+						name + ": the unrelated process ran: " + r);
+			}
+			if (name.startsWith("bpf_prog/")) {
+				assertTrue(r.get("runs_each_round").get(0).longValue() >= 4000,
+						name + ": the kernel counted runs: " + r);
+			}
 			if (name.startsWith(BenchMain.JDK25_GROUP + "/")) {
 				assertTrue(r.get("java_version").stringValue().startsWith("25"), name + " ran on Java 25: " + r);
 			}
