@@ -77,7 +77,7 @@ public final class BenchMain {
 		public static Settings full() {
 			return new Settings(1_000_000, 9, 11, 2, 2, 4, TimeValue.seconds(1), 4, TimeValue.seconds(1), 3000, 300, 3,
 					Duration.ofSeconds(8), Duration.ofSeconds(8), Duration.ofSeconds(1), 4, 2, false, 4, TEMURIN_25,
-					new Host(8, 1_000_000, 100_000, 3, 7, 200_000));
+					new Host(12, 1_000_000, 100_000, 3, 7, 200_000));
 		}
 
 		/**

@@ -120,7 +120,7 @@ final class BpfProgBench {
 		extra.put("each_round", Arrays.stream(ns).boxed().toList());
 		extra.put("runs_each_round", Arrays.stream(counts).boxed().toList());
 		if (ratios != null) {
-			extra.put("ratio_to_empty_median_of_rounds", Stats.median(ratios));
+			extra.put(Report.PAIRED_RATIO, Stats.median(ratios));
 		}
 		extra.put("note", "ns per run (kernel.bpf_stats_enabled), " + 2 * this.roundTrips + " switches on CPU "
 				+ HostLoad.cpu() + " per round");

@@ -120,7 +120,7 @@ final class HostBench {
 			}
 			Map<String, Object> extra = new LinkedHashMap<>();
 			extra.put("each_round", Arrays.stream(e.getValue()).boxed().toList());
-			extra.put("ratio_to_off_median_of_rounds", Stats.median(ratios));
+			extra.put(Report.PAIRED_RATIO, Stats.median(ratios));
 			extra.put("cpu", HostLoad.cpu());
 			extra.put("ops_per_repetition", load.equals("syscall") ? this.calls : this.roundTrips);
 			extra.put("repetitions_best_of", this.reps);

@@ -73,6 +73,7 @@ class ReportTest {
 		report.add(Result.of("host/syscall_tld_syscalls", 600));
 		report.add(Result.of("host/switch_off", 8000));
 		report.add(Result.of("host/switch_tld", 8400));
+		report.add(new Result("host/switch_tld_syscalls", 9000, Map.of(Report.PAIRED_RATIO, 1.1)));
 		report.add(Result.of("bpf_prog/empty", 10));
 		report.add(Result.of("bpf_prog/sched_switch_foreign", 11));
 		assertEquals("host/switch_off", Report.floorOf("host/switch_tld_syscalls"));
@@ -84,6 +85,17 @@ class ReportTest {
 		assertEquals("met", verdicts.get("host/syscall_tld <= 1.02x host/syscall_off"));
 		assertEquals("missed", verdicts.get("host/switch_tld <= 1.02x host/switch_off"));
 		assertEquals("met", verdicts.get("bpf_prog/sched_switch_foreign <= 1.2x bpf_prog/empty"));
+		Report paired = new Report(Map.of());
+		paired.add(Result.of("host/syscall_off", 300));
+		paired.add(new Result("host/syscall_tld", 310, Map.of(Report.PAIRED_RATIO, 1.01)));
+		paired.add(Result.of("host/switch_off", 8000));
+		paired.add(new Result("host/switch_tld", 8400, Map.of(Report.PAIRED_RATIO, 1.015)));
+		paired.add(Result.of("bpf_prog/empty", 10));
+		paired.add(new Result("bpf_prog/sched_switch_foreign", 11, Map.of(Report.PAIRED_RATIO, 1.3)));
+		paired.goals().forEach((g) -> verdicts.put(g.goal(), g.verdict()));
+		assertEquals("met", verdicts.get("host/syscall_tld <= 1.02x host/syscall_off"), "judged on the pairs");
+		assertEquals("met", verdicts.get("host/switch_tld <= 1.02x host/switch_off"), "judged on the pairs");
+		assertEquals("missed", verdicts.get("bpf_prog/sched_switch_foreign <= 1.2x bpf_prog/empty"));
 	}
 
 	@Test
