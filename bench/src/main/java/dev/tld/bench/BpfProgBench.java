@@ -25,9 +25,9 @@ import dev.tld.core.trace.Tracer;
  * <li>{@code empty}: {@code bench_empty_switch} of {@code bench_hooks.bpf.c}, which
  * returns at once: the floor, the statistics' own clock reads included;</li>
  * <li>{@code sched_switch_foreign}: the starter's {@code tld_sched_switch}
- * ({@link Tracer#SWITCH_PROGRAM}), its object loaded with a data map of its own in which
- * no task has an element, so that every switch of the machine is one of another process's
- * tasks for it.</li>
+ * ({@link Tracer#SWITCH_PROGRAM}), its object loaded and claimed by this process as
+ * {@link Tracer#load} does, so that every switch of the ping-pong is one of another
+ * process's tasks for it.</li>
  * </ul>
  * Both are attached at the same time (in alternating order from round to round) while
  * {@link HostLoad#pingPong} switches some hundred thousand times on one CPU; each round's
@@ -82,6 +82,9 @@ final class BpfProgBench {
 						BpfObject trace = BpfObject.openResource(Tracer.OBJECT_RESOURCE)) {
 					hooks.load();
 					trace.load();
+					trace.program(Tracer.CLAIM_PROGRAM).testRun(new byte[0]); // as
+																				// Tracer.load
+																				// does
 					BpfProgram e = hooks.program("bench_empty_switch");
 					BpfProgram t = trace.program(Tracer.SWITCH_PROGRAM);
 					(r % 2 == 0 ? e : t).attach();
