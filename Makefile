@@ -21,7 +21,7 @@ soak: deps
 demo: deps
 	bash scripts/demo.sh
 
-# The full benchmarks (some 12 minutes undisturbed, java_write on Java 25 too where installed):
+# The full benchmarks (some 15 minutes undisturbed, java_write on Java 25 too where installed):
 # bench/out/results.json, results.svg and results.md. See bench/README.md.
 bench: deps
 	$(MVN) -Pbench -pl bench -am -DskipTests verify

@@ -6,7 +6,9 @@
 #   scripts/install-deps.sh          Debian packages + bpffs mount
 set -euo pipefail
 
-PACKAGES=(clang-19 llvm-19 libbpf-dev libbpf1 bpftool libelf-dev zlib1g-dev pkg-config)
+# prometheus: a real server for the demo's Prometheus test (FleetPrometheusIT); its package
+# installs a service that init systems may start: the tests run their own, on a random port.
+PACKAGES=(clang-19 llvm-19 libbpf-dev libbpf1 bpftool libelf-dev zlib1g-dev pkg-config prometheus)
 
 missing=()
 for p in "${PACKAGES[@]}"; do

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * bench_read.bpf.c - what one BPF read of one cached key costs.
+ * bench_read.bpf.c - what one BPF read of one cached key, or of the request
+ * record, costs.
  *
  * Every bench_* program is a syscall program run with BPF_PROG_TEST_RUN
  * from a Java thread that registered itself with each scheme. It reads the
@@ -8,7 +9,8 @@
  * calls bpf_for) whose body is one scheme's read, inlined. Java times the
  * run and subtracts bench_empty, the same loop with an empty body. Every
  * read is checked and summed: ctx->sink must come back as nr times the
- * value Java wrote and ctx->misses as 0, or the run is rejected.
+ * value Java wrote (the request record's key for the request cases) and
+ * ctx->misses as 0, or the run is rejected.
  *
  *	bench_empty	 the loop alone
  *	bench_floor	 one task-storage lookup in a bare map whose value is
@@ -20,6 +22,11 @@
  *			 cached offset
  *	bench_hash_tid	 a BPF_MAP_TYPE_HASH keyed by tid
  *	bench_probe_read bpf_probe_read_user() of 8 bytes at ctx->addr
+ *	bench_request	 tld.bpf.h: tld_object_init() + tld_read_request_attr(),
+ *			 the latch read of the record's first 40 bytes, as the
+ *			 accounting programs read it
+ *	bench_request_full tld_object_init() + tld_read_request(), the whole
+ *			 144-byte record
  *
  * Each body does its whole lookup on every iteration: the lookups are
  * calls, so nothing is hoisted out of the loop, as nothing could be across
@@ -198,6 +205,40 @@ static __always_inline void read_probe_read(struct loop_state *s)
 }
 
 /*
+ * The copy is to the stack; a body that used only the key would let clang
+ * drop the loads of the other words. A real reader uses them all, so the
+ * barrier says the whole copy may be read.
+ */
+#define USE_ALL(req) asm volatile("" : : "r"(req) : "memory")
+
+/* A read that fails (-ENODATA, -EPROTO, -EAGAIN) counts a miss. */
+static __always_inline void read_request(struct loop_state *s)
+{
+	struct tld_object obj;
+	struct tld_request req;
+
+	if (tld_object_init(s->task, &obj))
+		MISS(s);
+	if (tld_read_request_attr(&obj, &req))
+		MISS(s);
+	USE_ALL(&req);
+	s->sink += req.key;
+}
+
+static __always_inline void read_request_full(struct loop_state *s)
+{
+	struct tld_object obj;
+	struct tld_request req;
+
+	if (tld_object_init(s->task, &obj))
+		MISS(s);
+	if (tld_read_request(&obj, &req))
+		MISS(s);
+	USE_ALL(&req);
+	s->sink += req.key;
+}
+
+/*
  * bench_check - run once before timing: the first 8 bytes of the second key
  * (text, after the value) through tld.bpf.h into ctx->misses, so that Java
  * can check the layout. The value itself is checked by every timed run.
@@ -246,5 +287,7 @@ BENCH_PROG(bench_tld, read_tld)
 BENCH_PROG(bench_two_lookup, read_two_lookup)
 BENCH_PROG(bench_hash_tid, read_hash_tid)
 BENCH_PROG(bench_probe_read, read_probe_read)
+BENCH_PROG(bench_request, read_request)
+BENCH_PROG(bench_request_full, read_request_full)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -40,6 +40,9 @@
  *		The starter leaves it 0: its map holds only its own threads.
  *		A tool that loads this object with a shared map reused may
  *		set it to follow one process.
+ *	tld_owner_tgid (.bss, __u32): set by tld_claim(), run by the process
+ *		that owns the object; with tld_target_tgid 0, only its tasks
+ *		are looked at. 0 (not claimed): every task is.
  *
  * Programs:
  *	tld_sched_switch (tp_btf/sched_switch): every field of struct
@@ -51,14 +54,15 @@
  *		sys_enter program is attached, every system call of every
  *		process takes the tracing slow path (docs/accounting.md).
  *	tld_features (syscall): which of the counters this kernel has.
+ *	tld_claim (syscall): makes the caller's process the owner.
  *	tld_dump_task (iter/task): one struct tld_task_record per task that
  *		has TLD data, written with bpf_seq_write(). The starter
  *		restricts its iterator to its own process; ids are those of
  *		the task's own pid namespace (tld_task_vtid()), with the
  *		initial namespace's tid beside them.
- *	A task of another process, or one of ours that never registered,
- *	leaves the switch and system call programs after one task-storage
- *	lookup (in the service's own data map) that finds nothing.
+ *	A task of another process leaves the switch and system call programs
+ *	after one compare of its tgid; one of ours that never registered,
+ *	after one task-storage lookup (in the object's own data map).
  *
  * The switch and system call programs read the record of a task that is
  * not running user code at that moment: the task switching out or in, or
@@ -164,6 +168,9 @@ struct {
 
 const volatile __u32 tld_target_tgid = 0;
 
+/* Set by tld_claim(): the process whose threads register with this object's map. */
+__u32 tld_owner_tgid = 0;
+
 /* An 8-byte word that may alias anything: word-wise copies and compares. */
 typedef __u64 __attribute__((may_alias)) tld_word_t;
 
@@ -265,12 +272,20 @@ static __always_inline void tld_copy_str(char *dst, const char *src,
 
 
 /**
- * tld_task_selected() - whether @t passes the tld_target_tgid filter
+ * tld_task_selected() - whether @t may be one of the tasks this object serves
  * @t: BTF pointer to the task
+ *
+ * The first test on every path, so that every other task on the host (a
+ * sched_switch program runs for all of them) leaves after one compare
+ * instead of a task-storage lookup that finds nothing: @t must belong to
+ * tld_target_tgid if a tool set it, else to tld_owner_tgid once the owner
+ * claimed the object (tld_claim()), else anything goes.
  */
 static __always_inline bool tld_task_selected(struct task_struct *t)
 {
-	return !tld_target_tgid || (__u32)t->tgid == tld_target_tgid;
+	if (tld_target_tgid)
+		return (__u32)t->tgid == tld_target_tgid;
+	return !tld_owner_tgid || (__u32)t->tgid == tld_owner_tgid;
 }
 
 /**
@@ -746,6 +761,24 @@ int tld_features(void *ctx)
 	if (bpf_core_field_exists(t->min_flt))
 		f |= TLD_FEAT_FAULTS;
 	return f;
+}
+
+/**
+ * tld_claim() - make the calling process the object's owner
+ *
+ * Run once with BPF_PROG_TEST_RUN by the process whose threads register
+ * with this object's own data map, before the accounting programs are
+ * attached: tasks of any other process then leave them after one compare
+ * (tld_task_selected()). The id is the initial pid namespace's, which a
+ * process in a container does not know itself; the kernel does.
+ *
+ * Return: the owner's thread group id.
+ */
+SEC("syscall")
+int tld_claim(void *ctx)
+{
+	tld_owner_tgid = bpf_get_current_pid_tgid() >> 32;
+	return tld_owner_tgid;
 }
 
 SEC("iter/task")

@@ -21,7 +21,7 @@ import dev.tld.core.KernelSupport;
  *
  * <pre>
  * BenchMain [--out DIR] [--quick] [--jdk25 JAVA]
- *           [--groups bpf_read,register,java_write,java_write_jdk25,request_filter,syscall,request]
+ *           [--groups bpf_read,bpf_prog,host,register,java_write,java_write_jdk25,publish,request_filter,syscall,request]
  *           [--request-rounds N] [--request-seconds S]
  * </pre>
  *
@@ -59,11 +59,13 @@ public final class BenchMain {
 	 * @param attempts runs of a measurement disturbed by other processes before the least
 	 * disturbed is kept
 	 * @param jdk25 the {@code java} of the Java 25 JVM {@code java_write_jdk25} runs on
+	 * @param host the {@code host} and {@code bpf_prog} groups
 	 */
 	public record Settings(long bpfReads, int bpfLoads, int bpfRepeats, int bpfWarmups, int jmhForks, int jmhWarmups,
 			TimeValue jmhWarmupTime, int jmhIterations, TimeValue jmhIterationTime, int registerOps,
 			int registerWarmups, int requestRounds, Duration requestWarmup, Duration requestMeasure,
-			Duration requestSlice, int requestConcurrency, int requestUnits, boolean smoke, int attempts, Path jdk25) {
+			Duration requestSlice, int requestConcurrency, int requestUnits, boolean smoke, int attempts, Path jdk25,
+			Host host) {
 
 		/** Where Debian's Temurin 25 package puts {@code java}. */
 		public static final Path TEMURIN_25 = Path.of("/usr/lib/jvm/temurin-25-jdk-amd64/bin/java");
@@ -74,7 +76,8 @@ public final class BenchMain {
 		 */
 		public static Settings full() {
 			return new Settings(1_000_000, 9, 11, 2, 2, 4, TimeValue.seconds(1), 4, TimeValue.seconds(1), 3000, 300, 3,
-					Duration.ofSeconds(8), Duration.ofSeconds(8), Duration.ofSeconds(1), 4, 2, false, 4, TEMURIN_25);
+					Duration.ofSeconds(8), Duration.ofSeconds(8), Duration.ofSeconds(1), 4, 2, false, 4, TEMURIN_25,
+					new Host(12, 1_000_000, 100_000, 3, 7, 200_000));
 		}
 
 		/**
@@ -85,7 +88,7 @@ public final class BenchMain {
 		public static Settings quick() {
 			return new Settings(2_000, 2, 3, 1, 0, 1, TimeValue.milliseconds(10), 1, TimeValue.milliseconds(20), 50, 5,
 					1, Duration.ofMillis(100), Duration.ofMillis(300), Duration.ofMillis(100), 2, 2, true, 1,
-					TEMURIN_25);
+					TEMURIN_25, new Host(1, 20_000, 2_000, 1, 1, 2_000));
 		}
 
 		/**
@@ -98,7 +101,7 @@ public final class BenchMain {
 			return new Settings(this.bpfReads, this.bpfLoads, this.bpfRepeats, this.bpfWarmups, this.jmhForks,
 					this.jmhWarmups, this.jmhWarmupTime, this.jmhIterations, this.jmhIterationTime, this.registerOps,
 					this.registerWarmups, rounds, this.requestWarmup, measure, this.requestSlice,
-					this.requestConcurrency, this.requestUnits, this.smoke, this.attempts, this.jdk25);
+					this.requestConcurrency, this.requestUnits, this.smoke, this.attempts, this.jdk25, this.host);
 		}
 
 		/**
@@ -110,7 +113,8 @@ public final class BenchMain {
 			return new Settings(this.bpfReads, this.bpfLoads, this.bpfRepeats, this.bpfWarmups, this.jmhForks,
 					this.jmhWarmups, this.jmhWarmupTime, this.jmhIterations, this.jmhIterationTime, this.registerOps,
 					this.registerWarmups, this.requestRounds, this.requestWarmup, this.requestMeasure,
-					this.requestSlice, this.requestConcurrency, this.requestUnits, this.smoke, this.attempts, java);
+					this.requestSlice, this.requestConcurrency, this.requestUnits, this.smoke, this.attempts, java,
+					this.host);
 		}
 
 		/**
@@ -140,6 +144,12 @@ public final class BenchMain {
 			m.put("request_path", "/cpu?units=" + this.requestUnits);
 			m.put("max_attempts_if_disturbed", this.attempts);
 			m.put("jdk25", this.jdk25.toString());
+			m.put("host_rounds", this.host.rounds());
+			m.put("host_getppid_per_repetition", this.host.calls());
+			m.put("host_round_trips_per_repetition", this.host.roundTrips());
+			m.put("host_repetitions_best_of", this.host.reps());
+			m.put("bpf_prog_rounds", this.host.progRounds());
+			m.put("bpf_prog_round_trips_per_round", this.host.progRoundTrips());
 			m.put("disturbed_if_foreign_cpu_share_above", CpuAccounting.MAX_FOREIGN_SHARE);
 			String[] split = this.smoke ? null : RequestBench.cpuSplit();
 			m.put("request_cpus",
@@ -149,12 +159,25 @@ public final class BenchMain {
 
 	}
 
+	/**
+	 * How much of the host groups.
+	 *
+	 * @param rounds {@code host}: turns of every configuration
+	 * @param calls {@code host/syscall_*}: {@code getppid()} calls per repetition
+	 * @param roundTrips {@code host/switch_*}: ping-pong round trips per repetition
+	 * @param reps {@code host}: repetitions per configuration and round, the best kept
+	 * @param progRounds {@code bpf_prog}: rounds
+	 * @param progRoundTrips {@code bpf_prog}: ping-pong round trips per round
+	 */
+	public record Host(int rounds, long calls, long roundTrips, int reps, int progRounds, long progRoundTrips) {
+	}
+
 	/** {@code java_write} on the Java 25 JVM of {@link Settings#jdk25()}. */
 	public static final String JDK25_GROUP = "java_write_jdk25";
 
 	/** Every group, in the order they run. */
-	public static final List<String> GROUPS = List.of("bpf_read", "register", "java_write", JDK25_GROUP,
-			"request_filter", "syscall", "request");
+	public static final List<String> GROUPS = List.of("bpf_read", "bpf_prog", "host", "register", "java_write",
+			JDK25_GROUP, "publish", "request_filter", "syscall", "request");
 
 	private BenchMain() {
 	}
@@ -278,9 +301,12 @@ public final class BenchMain {
 	private static List<Result> group(String g, Settings s, Path out) throws Exception {
 		return switch (g) {
 			case "bpf_read" -> new BpfReadBench(s.bpfReads(), s.bpfLoads(), s.bpfRepeats(), s.bpfWarmups()).run();
+			case "bpf_prog" -> new BpfProgBench(s.host().progRounds(), s.host().progRoundTrips()).run();
+			case "host" ->
+				new HostBench(s.host().rounds(), s.host().calls(), s.host().roundTrips(), s.host().reps()).run();
 			case "register" -> quietly("register", () -> new RegisterBench(s.registerOps(), s.registerWarmups()).run());
 			case JDK25_GROUP -> new ChildJvm(s.jdk25(), "java_write", JDK25_GROUP).run(s.smoke(), out);
-			case "java_write", "request_filter", "syscall" -> quietly(g, () -> new JmhRunner(g, s.jmhForks(),
+			case "java_write", "publish", "request_filter", "syscall" -> quietly(g, () -> new JmhRunner(g, s.jmhForks(),
 					s.jmhWarmups(), s.jmhWarmupTime(), s.jmhIterations(), s.jmhIterationTime(), s.smoke())
 				.run());
 			case "request" -> new RequestBench(s.requestRounds(), s.requestWarmup(), s.requestMeasure(),
@@ -308,11 +334,15 @@ public final class BenchMain {
 
 	/** Names of every case of every group, for the tests. */
 	static final Set<String> ALL_CASES = Set.of("bpf_read/floor", "bpf_read/tld", "bpf_read/two_lookup",
-			"bpf_read/hash_tid", "bpf_read/probe_read_tls", "java_write/floor", "java_write/jnr_pointer",
+			"bpf_read/hash_tid", "bpf_read/probe_read_tls", "bpf_read/request", "bpf_read/request_full",
+			"bpf_prog/empty", "bpf_prog/sched_switch_foreign", "host/syscall_off", "host/syscall_tld",
+			"host/syscall_tld_syscalls", "host/syscall_empty_sys_enter", "host/switch_off", "host/switch_tld",
+			"host/switch_tld_syscalls", "host/switch_empty_sched_switch", "java_write/floor", "java_write/jnr_pointer",
 			"java_write/tld", "java_write/map_update", "java_write_jdk25/floor", "java_write_jdk25/jnr_pointer",
-			"java_write_jdk25/tld", "java_write_jdk25/map_update", "register/thread_floor", "register/tld",
-			"request_filter/floor", "request_filter/tld", "request_filter/map_update", "syscall/floor",
-			"syscall/tld_tracing", "syscall/tld_tracing_idle", "syscall/tld_tracing_other", "request/off",
-			"request/tld", "request/map_update", "request/tld_no_tracing", "request/off_again");
+			"java_write_jdk25/tld", "java_write_jdk25/map_update", "publish/floor", "publish/request", "publish/latch",
+			"publish/record", "publish/clock", "register/thread_floor", "register/tld", "request_filter/floor",
+			"request_filter/tld", "request_filter/map_update", "syscall/floor", "syscall/tld_tracing",
+			"syscall/tld_tracing_idle", "syscall/tld_tracing_other", "request/off", "request/tld", "request/map_update",
+			"request/tld_no_tracing", "request/off_again");
 
 }

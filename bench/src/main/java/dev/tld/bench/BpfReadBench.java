@@ -13,7 +13,9 @@ import java.util.Map;
 import dev.tld.core.BpfMap;
 import dev.tld.core.BpfObject;
 import dev.tld.core.BpfProgram;
+import dev.tld.core.RequestRecord;
 import dev.tld.core.TaskLocalData;
+import dev.tld.core.TenantTable;
 import dev.tld.core.TldKey;
 import dev.tld.core.TldLayout;
 import dev.tld.core.TldThread;
@@ -22,9 +24,10 @@ import dev.tld.core.internal.NativeBlock;
 import dev.tld.core.internal.Natives;
 
 /**
- * The BPF side: what one read of one cached key costs in each scheme, from
- * {@code bench_read.bpf.o}. The calling thread registers itself with every scheme and
- * runs each program with {@code BPF_PROG_TEST_RUN}; a program reads the key {@code nr}
+ * The BPF side: what one read of one cached key costs in each scheme, and one read of the
+ * request record through its latch, from {@code bench_read.bpf.o}. The calling thread
+ * registers itself with every scheme, publishes a request record, and runs each program
+ * with {@code BPF_PROG_TEST_RUN}; a program reads the key (or the record) {@code nr}
  * times in a loop. Per read = (median time of the case - median time of the empty loop) /
  * nr, with the cases interleaved across repeats so that drift hits them all alike.
  * <p>
@@ -39,16 +42,28 @@ public final class BpfReadBench {
 	public static final String OBJECT = "/dev/tld/bench/bpf/bench_read.bpf.o";
 
 	/** The cases, in the order they are reported; {@code empty} is the loop alone. */
-	static final List<String> CASES = List.of("floor", "tld", "two_lookup", "hash_tid", "probe_read_tls");
+	static final List<String> CASES = List.of("floor", "tld", "request", "request_full", "two_lookup", "hash_tid",
+			"probe_read_tls");
+
+	/**
+	 * The cases that read the request record: their reads must sum to the record's key.
+	 */
+	static final List<String> REQUEST_CASES = List.of("request", "request_full");
 
 	private static final Map<String, String> PROGRAMS = Map.of("empty", "bench_empty", "floor", "bench_floor", "tld",
-			"bench_tld", "two_lookup", "bench_two_lookup", "hash_tid", "bench_hash_tid", "probe_read_tls",
-			"bench_probe_read");
+			"bench_tld", "request", "bench_request", "request_full", "bench_request_full", "two_lookup",
+			"bench_two_lookup", "hash_tid", "bench_hash_tid", "probe_read_tls", "bench_probe_read");
 
 	/** What every scheme publishes, so that a wrong read shows in the sink. */
 	static final long VALUE = 0x5EED_0000_1234L;
 
 	private static final String TEXT = "bench-text-16b";
+
+	/**
+	 * The request record Java publishes: its key is {@code 2 << 32 | 0x1234} (the first
+	 * tenant a table interns has id 2).
+	 */
+	private static final int PRIORITY = 0x1234;
 
 	/**
 	 * Other threads' entries in the tid hash map, so that it is not a one-element map.
@@ -152,6 +167,9 @@ public final class BpfReadBench {
 		}
 		me.putLong(value, VALUE);
 		me.putString(text, TEXT);
+		RequestRecord request = new RequestRecord(new TenantTable(8, () -> {
+		}).intern("bench-tenant"), PRIORITY, "bench-request-id");
+		me.publish(request, System.nanoTime());
 		if (value.offset() != TldLayout.DATA_HEADER_SIZE) {
 			throw new IllegalStateException("bench.value expected at offset " + TldLayout.DATA_HEADER_SIZE
 					+ ", the first after the block's header, is at " + value.offset());
@@ -175,7 +193,7 @@ public final class BpfReadBench {
 			}
 
 			check(obj.program("bench_check"));
-			return measure(obj, page.address() + TldLayout.DATA_HEADER_SIZE);
+			return measure(obj, page.address() + TldLayout.DATA_HEADER_SIZE, request.key());
 		}
 		finally {
 			natives.libc().close(pidfd);
@@ -211,7 +229,7 @@ public final class BpfReadBench {
 		}
 	}
 
-	private Map<String, Double> measure(BpfObject obj, long probeAddress) {
+	private Map<String, Double> measure(BpfObject obj, long probeAddress, long requestKey) {
 		List<String> all = new ArrayList<>();
 		all.add("empty");
 		all.addAll(CASES);
@@ -221,7 +239,7 @@ public final class BpfReadBench {
 		}
 		for (int w = 0; w < this.warmups; w++) {
 			for (String c : all) {
-				runOnce(c, programs.get(c), probeAddress);
+				runOnce(c, programs.get(c), probeAddress, requestKey);
 			}
 		}
 		Map<String, double[]> times = new LinkedHashMap<>();
@@ -233,7 +251,7 @@ public final class BpfReadBench {
 			// neighbour
 			for (int k = 0; k < all.size(); k++) {
 				String c = all.get((k + rep) % all.size());
-				times.get(c)[rep] = runOnce(c, programs.get(c), probeAddress);
+				times.get(c)[rep] = runOnce(c, programs.get(c), probeAddress, requestKey);
 			}
 		}
 		double empty = Stats.median(times.get("empty"));
@@ -245,8 +263,12 @@ public final class BpfReadBench {
 		return perRead;
 	}
 
-	/** One timed run; rejects a run whose reads did not all find the value. */
-	private long runOnce(String name, BpfProgram program, long probeAddress) {
+	/**
+	 * One timed run; rejects a run whose reads did not all find the value (the request
+	 * cases: the record's key, every read through the latch succeeding, no
+	 * {@code -EAGAIN}).
+	 */
+	private long runOnce(String name, BpfProgram program, long probeAddress, long requestKey) {
 		ByteBuffer ctx = ByteBuffer.allocate(CTX_SIZE).order(ByteOrder.LITTLE_ENDIAN);
 		ctx.putLong(0, this.nr);
 		ctx.putLong(8, probeAddress);
@@ -257,7 +279,8 @@ public final class BpfReadBench {
 		ByteBuffer out = ByteBuffer.wrap(raw).order(ByteOrder.LITTLE_ENDIAN);
 		long sink = out.getLong(16);
 		long misses = out.getLong(24);
-		long expected = name.equals("empty") ? 0 : VALUE * this.nr;
+		long one = name.equals("empty") ? 0 : REQUEST_CASES.contains(name) ? requestKey : VALUE;
+		long expected = one * this.nr;
 		if (rc != 0 || misses != 0 || sink != expected) {
 			throw new IllegalStateException(program.name() + ": rc " + rc + ", " + misses + " misses, sink 0x"
 					+ Long.toHexString(sink) + " (expected 0x" + Long.toHexString(expected) + ")");

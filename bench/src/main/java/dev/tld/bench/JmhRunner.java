@@ -7,6 +7,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import org.openjdk.jmh.profile.GCProfiler;
 import org.openjdk.jmh.results.RunResult;
 import org.openjdk.jmh.runner.Runner;
 import org.openjdk.jmh.runner.RunnerException;
@@ -17,6 +18,7 @@ import org.openjdk.jmh.runner.options.VerboseMode;
 
 import dev.tld.bench.jmh.JavaWriteBench;
 import dev.tld.bench.jmh.PerJvm;
+import dev.tld.bench.jmh.PublishBench;
 import dev.tld.bench.jmh.RequestFilterBench;
 import dev.tld.bench.jmh.SyscallBench;
 
@@ -25,6 +27,8 @@ import dev.tld.bench.jmh.SyscallBench;
  * ({@code <group>/<method>}). Forks run on the JVM that runs this, with a fixed heap and
  * native access enabled (jffi loads its stub with {@code System::load}); from Java 23 on
  * also with {@code sun.misc.Unsafe} memory access allowed, for {@code java_write/floor}.
+ * The groups of {@link #ALLOCATIONS} run with JMH's GC profiler, whose bytes allocated
+ * per op go into the results ({@code alloc_bytes_per_op}).
  *
  * @param group one of {@link #CLASSES}
  * @param forks JVM forks per benchmark; 0 runs in this JVM (smoke only)
@@ -38,14 +42,21 @@ public record JmhRunner(String group, int forks, int warmupIterations, TimeValue
 		TimeValue iterationTime, boolean quiet) {
 
 	/** The JMH benchmark class of each group. */
-	static final Map<String, Class<?>> CLASSES = Map.of("java_write", JavaWriteBench.class, "request_filter",
-			RequestFilterBench.class, "syscall", SyscallBench.class);
+	static final Map<String, Class<?>> CLASSES = Map.of("java_write", JavaWriteBench.class, "publish",
+			PublishBench.class, "request_filter", RequestFilterBench.class, "syscall", SyscallBench.class);
 
 	/** Each group's benchmark methods, floor first. */
 	static final Map<String, List<String>> CASES = Map.of("java_write",
-			List.of("floor", "jnr_pointer", "tld", "map_update"), "request_filter",
+			List.of("floor", "jnr_pointer", "tld", "map_update"), "publish",
+			List.of("floor", "request", "latch", "record", "clock"), "request_filter",
 			List.of("floor", "tld", "map_update"), "syscall",
 			List.of("floor", "tld_tracing", "tld_tracing_idle", "tld_tracing_other"));
+
+	/**
+	 * Groups measured with JMH's GC profiler too (it reads the allocation counters at
+	 * each iteration's ends: nothing in the measured loop).
+	 */
+	static final List<String> ALLOCATIONS = List.of("publish");
 
 	/**
 	 * Check the group.
@@ -89,6 +100,9 @@ public record JmhRunner(String group, int forks, int warmupIterations, TimeValue
 			.measurementTime(this.iterationTime)
 			.shouldFailOnError(true)
 			.verbosity(this.quiet ? VerboseMode.SILENT : VerboseMode.NORMAL);
+		if (ALLOCATIONS.contains(this.group)) {
+			options.addProfiler(GCProfiler.class);
+		}
 		if (this.forks > 0) {
 			// the same settings in every fork, whatever the host JVM had
 			List<String> jvmArgs = new ArrayList<>(
@@ -118,6 +132,10 @@ public record JmhRunner(String group, int forks, int warmupIterations, TimeValue
 			double error = run.getPrimaryResult().getScoreError();
 			if (!Double.isNaN(error)) {
 				extra.put("error_ns", error);
+			}
+			org.openjdk.jmh.results.Result<?> alloc = run.getSecondaryResults().get("gc.alloc.rate.norm");
+			if (alloc != null) {
+				extra.put("alloc_bytes_per_op", alloc.getScore());
 			}
 			extra.put("forks", this.forks);
 			extra.put("iterations", this.iterations);

@@ -39,21 +39,52 @@ import dev.tld.tools.CpuWork;
  */
 public final class Report {
 
-	/** The case each group's {@code ratio_to_floor} is relative to. */
-	static final Map<String, String> FLOORS = Map.of("bpf_read", "floor", "java_write", "floor", "java_write_jdk25",
-			"floor", "register", "thread_floor", "request_filter", "floor", "syscall", "floor", "request", "off");
+	/**
+	 * The case each group's {@code ratio_to_floor} is relative to; in {@link #HOST} a
+	 * case's floor is its load's {@code off} ({@link #floorOf}).
+	 */
+	static final Map<String, String> FLOORS = Map.of("bpf_read", "floor", "bpf_prog", "empty", "java_write", "floor",
+			"java_write_jdk25", "floor", "publish", "floor", "register", "thread_floor", "request_filter", "floor",
+			"syscall", "floor", "request", "off");
+
+	/**
+	 * The group of two loads, {@code syscall_*} and {@code switch_*}, each with an
+	 * {@code _off}.
+	 */
+	static final String HOST = "host";
+
+	/**
+	 * A result field: the median over rounds of each round's ratio to its floor measured
+	 * in the same round ({@code host}, {@code bpf_prog}). Where a case has it, its goal
+	 * is judged on it rather than on the ratio of the medians: on a machine whose speed
+	 * drifts from round to round, pairs measured seconds apart are the finer measure.
+	 */
+	static final String PAIRED_RATIO = "paired_ratio_median";
 
 	/** Groups in the order they are shown. */
-	static final List<String> GROUPS = List.of("bpf_read", "java_write", "java_write_jdk25", "register",
-			"request_filter", "syscall", "request");
+	static final List<String> GROUPS = List.of("bpf_read", "bpf_prog", "java_write", "java_write_jdk25", "publish",
+			"register", "request_filter", "syscall", "host", "request");
+
+	/**
+	 * Cases of task local data whose names do not start with {@code tld}: drawn blue too.
+	 */
+	static final List<String> OURS = List.of("bpf_read/request", "bpf_read/request_full", "publish/request",
+			"publish/latch", "publish/record", "bpf_prog/sched_switch_foreign", "host/syscall_tld",
+			"host/syscall_tld_syscalls", "host/switch_tld", "host/switch_tld_syscalls");
+
+	/** Cases drawn grey like a floor: a control, or a part of the floor. */
+	static final List<String> GREY = List.of("request/off_again", "publish/clock");
 
 	private static final Map<String, String> GROUP_TITLES = Map.of("bpf_read",
 			"BPF side: one read of one cached key (loop cost subtracted)", "java_write",
 			"Java side: one write of one long (JMH, AverageTime)", "java_write_jdk25",
-			"The same on Java 25 (a child JVM, native access enabled)", "register",
+			"The same on Java 25 (a child JVM, native access enabled)", "publish",
+			"Publishing one request's record in Java: start and end (JMH)", "register",
 			"First use in a new thread (thread start and join subtracted)", "request_filter",
 			"Publishing one request in Java: the servlet filter alone (JMH)", "syscall",
-			"One getpid() with the starter's tracing programs attached (JMH)", "request",
+			"One getpid() with the opt-in system call counting attached (JMH)", "bpf_prog",
+			"Kernel-measured run time per invocation, for another process's tasks", "host",
+			"An unrelated process on one CPU, the starter's programs off and on", "request",
 			"Per request: 1e9 / throughput (lower is better)");
 
 	private final List<Result> results = new ArrayList<>();
@@ -112,11 +143,26 @@ public final class Report {
 	 * @return the ratio, or NaN if the floor was not measured
 	 */
 	public double ratioToFloor(Result r) {
-		String floor = FLOORS.get(r.group());
+		String floor = floorOf(r.name());
 		if (floor == null) {
 			return Double.NaN;
 		}
-		return find(r.group() + "/" + floor).map((f) -> r.nsPerOp() / f.nsPerOp()).orElse(Double.NaN);
+		return find(floor).map((f) -> r.nsPerOp() / f.nsPerOp()).orElse(Double.NaN);
+	}
+
+	/**
+	 * The floor a case's {@code ratio_to_floor} is relative to.
+	 * @param name {@code group/case}
+	 * @return the floor's {@code group/case}, or null if the group has none
+	 */
+	static String floorOf(String name) {
+		String group = name.substring(0, name.indexOf('/'));
+		if (group.equals(HOST)) {
+			String c = name.substring(group.length() + 1);
+			return group + "/" + c.substring(0, Math.max(0, c.indexOf('_'))) + "_off";
+		}
+		String floor = FLOORS.get(group);
+		return (floor != null) ? group + "/" + floor : null;
 	}
 
 	/**
@@ -150,9 +196,16 @@ public final class Report {
 		goals.add(goal("bpf_read/tld <= 1.3x bpf_read/floor", "bpf_read/tld", "bpf_read/floor", 1.3, true));
 		goals.add(goal("bpf_read/tld >= 1.5x faster than bpf_read/two_lookup", "bpf_read/two_lookup", "bpf_read/tld",
 				1.5, false));
+		goals.add(goal("bpf_read/request <= 1.5x bpf_read/floor", "bpf_read/request", "bpf_read/floor", 1.5, true));
 		goals.add(goal("java_write/tld <= 2x java_write/floor", "java_write/tld", "java_write/floor", 2.0, true));
 		goals.add(goal("java_write/tld >= 50x faster than java_write/map_update", "java_write/map_update",
 				"java_write/tld", 50.0, false));
+		goals.add(goal("publish/request <= 3x publish/floor", "publish/request", "publish/floor", 3.0, true));
+		goals.add(goal("bpf_prog/sched_switch_foreign <= 1.2x bpf_prog/empty", "bpf_prog/sched_switch_foreign",
+				"bpf_prog/empty", 1.2, true));
+		goals.add(
+				goal("host/syscall_tld <= 1.02x host/syscall_off", "host/syscall_tld", "host/syscall_off", 1.02, true));
+		goals.add(goal("host/switch_tld <= 1.02x host/switch_off", "host/switch_tld", "host/switch_off", 1.02, true));
 		goals.add(goal("request/tld throughput >= 97% of request/off", "request/off", "request/tld", 0.97, false));
 		return goals;
 	}
@@ -164,6 +217,9 @@ public final class Report {
 			return new Goal(text, Double.NaN, limit, atMost, null);
 		}
 		double ratio = n.get().nsPerOp() / d.get().nsPerOp();
+		if (n.get().extra().get(PAIRED_RATIO) instanceof Number paired && denominator.equals(floorOf(numerator))) {
+			ratio = paired.doubleValue();
+		}
 		return new Goal(text, ratio, limit, atMost, atMost ? ratio <= limit : ratio >= limit);
 	}
 
@@ -262,9 +318,9 @@ public final class Report {
 
 	/**
 	 * The report as a picture ({@link BarChart}): a panel per group, a bar per case, the
-	 * group's floor (and {@code request/off_again}, its control) grey, task local data's
-	 * cases blue, the other schemes orange; a logarithmic scale where a group spans more
-	 * than {@value BarChart#LOG_ABOVE}x.
+	 * group's floor and {@link #GREY} grey, task local data's cases ({@code tld*} and
+	 * {@link #OURS}) blue, the other schemes orange; a logarithmic scale where a group
+	 * spans more than {@value BarChart#LOG_ABOVE}x.
 	 * @return the SVG document
 	 */
 	public String svg() {
@@ -279,15 +335,17 @@ public final class Report {
 				if (!r.group().equals(group)) {
 					continue;
 				}
-				boolean floorLike = r.caseName().equals(floor) || r.caseName().equals(floor + "_again");
-				String color = floorLike ? "#9e9e9e" : r.caseName().startsWith("tld") ? "#1f77b4" : "#ff7f0e";
+				boolean floorLike = r.name().equals(floorOf(r.name())) || GREY.contains(r.name());
+				boolean ours = r.caseName().startsWith("tld") || OURS.contains(r.name());
+				String color = floorLike ? "#9e9e9e" : ours ? "#1f77b4" : "#ff7f0e";
 				double ratio = ratioToFloor(r);
 				String label = human(r.nsPerOp())
 						+ (Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "  (%.2fx)", ratio));
 				bars.add(new Bar(r.caseName(), r.nsPerOp(), color, label, r.name() + ": " + label));
 			}
 			chart.panel(Panel.of(group + ": " + title(group),
-					"label: time per operation" + ((floor != null) ? ", ratio to " + group + "/" + floor : ""),
+					"label: time per operation" + ((floor != null) ? ", ratio to " + group + "/" + floor
+							: group.equals(HOST) ? ", ratio to the same load's off" : ""),
 					Scale.AUTO, Report::human, bars));
 		}
 		return chart.render();
@@ -350,6 +408,12 @@ public final class Report {
 		}
 		if (x.get("error_ns") instanceof Number e) {
 			parts.add(String.format(Locale.ROOT, "+-%.2f ns (99.9%%)", e.doubleValue()));
+		}
+		if (x.get("alloc_bytes_per_op") instanceof Number a) {
+			parts.add(String.format(Locale.ROOT, "%.0f B allocated/op", a.doubleValue()));
+		}
+		if (x.get(PAIRED_RATIO) instanceof Number p) {
+			parts.add(String.format(Locale.ROOT, "paired ratio %.3f", p.doubleValue()));
 		}
 		if (x.get("note") != null) {
 			parts.add(x.get("note").toString());

@@ -47,6 +47,17 @@ class BenchSmokeTest {
 			if (name.startsWith("request/")) {
 				assertTrue(r.get("requests_per_s").doubleValue() > 0, name + " served requests");
 			}
+			if (name.startsWith("publish/")) {
+				assertTrue(r.get("alloc_bytes_per_op").isNumber(), name + ": JMH's GC profiler ran: " + r);
+			}
+			if (name.startsWith("host/")) {
+				assertTrue(r.get("each_round").size() == 1 && r.get("each_round").get(0).doubleValue() > 0,
+						name + ": the unrelated process ran: " + r);
+			}
+			if (name.startsWith("bpf_prog/")) {
+				assertTrue(r.get("runs_each_round").get(0).longValue() >= 4000,
+						name + ": the kernel counted runs: " + r);
+			}
 			if (name.startsWith(BenchMain.JDK25_GROUP + "/")) {
 				assertTrue(r.get("java_version").stringValue().startsWith("25"), name + " ran on Java 25: " + r);
 			}
@@ -59,8 +70,8 @@ class BenchSmokeTest {
 	@Test
 	void groupsCanRunAlone(@TempDir Path out) throws Exception {
 		BenchMain.run(BenchMain.Settings.quick(), List.of("bpf_read"), out);
-		ResultsFormat.check(out, Set.of("bpf_read/floor", "bpf_read/tld", "bpf_read/two_lookup", "bpf_read/hash_tid",
-				"bpf_read/probe_read_tls"));
+		ResultsFormat.check(out, Set.of("bpf_read/floor", "bpf_read/tld", "bpf_read/request", "bpf_read/request_full",
+				"bpf_read/two_lookup", "bpf_read/hash_tid", "bpf_read/probe_read_tls"));
 	}
 
 }

@@ -39,7 +39,19 @@ final class Summary {
 		table(b, run);
 		line(b, "");
 		attribution(b, run);
+		line(b, "");
+		prometheus(b, run);
 		return b.toString();
+	}
+
+	private static void prometheus(StringBuilder b, DemoRun run) {
+		line(b, "Prometheus: the same meters are at %s%s. Each tenant's share of the CPU time served", run.url(),
+				PromQl.SCRAPE_PATH);
+		line(b, "to tenants over the last minute, across every instance of each application:");
+		for (String l : PromQl.cpuShare("1m").split("\n")) {
+			line(b, "  %s", l);
+		}
+		line(b, "A Grafana dashboard of every figure per tenant: docs/grafana/tld-dashboard.json.");
 	}
 
 	private static void header(StringBuilder b, DemoRun run) {

@@ -80,6 +80,9 @@ class SummaryTests {
 				s);
 		assertTrue(s.contains("(right means within 25%: 2.25x to 3.75x)"), s);
 		assertTrue(s.contains("(97%)"), "coverage 11.7 s of 12 s:\n" + s);
+		assertTrue(s.contains("\n  sum by (application, tenant) (rate(tld_cpu_time_seconds_total[1m]))\n"
+				+ "    / ignoring (tenant) group_left sum by (application) (rate(tld_cpu_time_seconds_total[1m]))\n"),
+				"the PromQL of each tenant's CPU share:\n" + s);
 	}
 
 	@Test

@@ -70,6 +70,9 @@ public class TaskLocalDataMetrics implements MeterBinder, AutoCloseable {
 
 	private final Map<String, Bucket> buckets = new HashMap<>();
 
+	/** Per priority, the final totals of the series that ended: not in other's meters. */
+	private final Map<Integer, Usage> ended = new HashMap<>();
+
 	private @Nullable MeterRegistry registry;
 
 	private @Nullable ScheduledExecutorService scheduler;
@@ -136,26 +139,44 @@ public class TaskLocalDataMetrics implements MeterBinder, AutoCloseable {
 	}
 
 	/**
-	 * Read the BPF maps now and update (or create) the meters; remove the series of
-	 * tenants that were retired (their totals are in {@code other}'s now).
+	 * Read the BPF maps now and update (or create) the meters. The series of a retired
+	 * tenant end where they stand (the registry drops them; a scraper keeps their last
+	 * value). Its totals are in {@code other}'s in the endpoint, but not in
+	 * {@code other}'s meters, which leave the history of ended series out: a retirement
+	 * never makes a counter jump by what it had counted already, so {@code rate()} and
+	 * {@code increase()} count every charge once.
 	 */
 	public synchronized void refresh() {
 		MeterRegistry registry = this.registry;
 		if (registry == null) {
 			return;
 		}
+		List<TenantStats> stats = this.runtime.readStats();
 		Set<String> seen = new HashSet<>();
-		for (TenantStats s : this.runtime.readStats()) {
-			String key = s.tenant() + '\0' + s.priority();
-			seen.add(key);
-			Bucket b = this.buckets.computeIfAbsent(key,
-					(k) -> new Bucket(registry, this.perTenant, s.tenant(), String.valueOf(s.priority())));
-			b.update(s.usage());
+		for (TenantStats s : stats) {
+			seen.add(s.tenant() + '\0' + s.priority());
 		}
-		for (String key : new ArrayList<>(this.buckets.keySet())) {
-			if (!seen.contains(key)) {
-				this.buckets.remove(key).remove(registry);
+		for (Map.Entry<String, Bucket> e : new ArrayList<>(this.buckets.entrySet())) {
+			if (!seen.contains(e.getKey())) {
+				Bucket ended = this.buckets.remove(e.getKey());
+				ended.remove(registry);
+				if (!ended.tenant.equals(Tenant.OTHER.name())) {
+					this.ended.merge(ended.priority, ended.usage, Usage::plus);
+				}
 			}
+		}
+		for (TenantStats s : stats) {
+			Usage u = s.usage();
+			if (s.tenant().equals(Tenant.OTHER.name())) {
+				Usage history = this.ended.get(s.priority());
+				if (history != null) {
+					u = u.minus(history);
+				}
+			}
+			this.buckets
+				.computeIfAbsent(s.tenant() + '\0' + s.priority(),
+						(k) -> new Bucket(registry, this.perTenant, s.tenant(), s.priority()))
+				.update(u);
 		}
 	}
 
@@ -237,13 +258,19 @@ public class TaskLocalDataMetrics implements MeterBinder, AutoCloseable {
 	/** One (tenant, priority): its meters and the totals they read. */
 	private static final class Bucket {
 
-		/** What BPF measured so far; totals only grow (retired tenants add to other). */
+		/** What BPF measured so far; totals only grow. */
 		private volatile Usage usage = Usage.NONE;
 
 		private final List<Meter> meters = new ArrayList<>();
 
-		Bucket(MeterRegistry registry, List<Series> series, String tenant, String priority) {
-			Tags tags = Tags.of(TENANT, tenant, PRIORITY, priority);
+		private final String tenant;
+
+		private final int priority;
+
+		Bucket(MeterRegistry registry, List<Series> series, String tenant, int priority) {
+			this.tenant = tenant;
+			this.priority = priority;
+			Tags tags = Tags.of(TENANT, tenant, PRIORITY, String.valueOf(priority));
 			for (Series s : series) {
 				this.meters.add(counter(registry, s.meter(), tags.and(s.tags()), this,
 						(b) -> s.figure().applyAsLong(b.usage) * s.scale()));

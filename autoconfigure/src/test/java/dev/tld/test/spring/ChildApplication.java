@@ -83,6 +83,33 @@ public final class ChildApplication implements AutoCloseable {
 	}
 
 	/**
+	 * Start an executable application jar (the demo's, say) the same way: a free port,
+	 * the endpoint and health details exposed, from a copy of the jar any user can read.
+	 * @param prefix what runs the JVM ({@code setpriv ...}), may be empty
+	 * @param jar the executable jar
+	 * @param args Spring Boot arguments, after the port and the exposure
+	 * @return the running application (not answering yet: see {@link #awaitReport()})
+	 * @throws IOException if it cannot be started
+	 */
+	public static ChildApplication startJar(List<String> prefix, Path jar, String... args) throws IOException {
+		Path copy = Files.createTempDirectory("tld-jar");
+		Files.setPosixFilePermissions(copy, PosixFilePermissions.fromString("rwxr-xr-x"));
+		Path readable = copy.resolve(jar.getFileName());
+		Files.copy(jar, readable);
+		Files.setPosixFilePermissions(readable, PosixFilePermissions.fromString("rw-r--r--"));
+		int port = freePort();
+		List<String> command = new ArrayList<>(prefix);
+		command.addAll(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xmx256m",
+				"-XX:TieredStopAtLevel=1", "-jar", readable.toString(), "--server.port=" + port,
+				"--management.endpoints.web.exposure.include=health,tasklocaldata",
+				"--management.endpoint.health.show-details=always", "--spring.main.banner-mode=off"));
+		command.addAll(List.of(args));
+		Path log = Files.createTempFile("tld-child", ".log");
+		Process p = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+		return new ChildApplication(p, port, log, copy);
+	}
+
+	/**
 	 * The started process: the JVM itself unless a prefix runs it as a child.
 	 * @return the process
 	 */

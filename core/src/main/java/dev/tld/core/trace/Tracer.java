@@ -10,6 +10,7 @@ import java.util.Optional;
 
 import org.jspecify.annotations.Nullable;
 
+import dev.tld.core.BpfException;
 import dev.tld.core.BpfLink;
 import dev.tld.core.BpfMap;
 import dev.tld.core.BpfObject;
@@ -64,6 +65,13 @@ public final class Tracer implements AutoCloseable {
 	 */
 	public static final String SYSCALL_PROGRAM = "tld_sys_enter";
 
+	/**
+	 * The program that makes the process running it the object's owner: {@link #load}
+	 * runs it, so that every other process's tasks leave the accounting programs after
+	 * one compare.
+	 */
+	public static final String CLAIM_PROGRAM = "tld_claim";
+
 	private static final String STATS_MAP = "tld_stats";
 
 	private static final String COUNTERS_MAP = "tld_counters";
@@ -79,7 +87,8 @@ public final class Tracer implements AutoCloseable {
 	}
 
 	/**
-	 * Open and load the object, with a data map of its own (never pinned).
+	 * Open and load the object, with a data map of its own (never pinned), claimed by
+	 * this process: the programs look at no other process's tasks.
 	 * @param loader the class loader that holds the {@code tld-bpf} jar
 	 * @return the loaded tracer, no program attached yet
 	 * @throws dev.tld.core.BpfException if the object is missing or the kernel refuses it
@@ -88,6 +97,12 @@ public final class Tracer implements AutoCloseable {
 		BpfObject object = BpfObject.openResource(loader, OBJECT_RESOURCE);
 		try {
 			object.load();
+			// This process owns the object: every other task leaves its programs after
+			// one compare of its process id, the kernel's (right in a container too).
+			int owner = object.program(CLAIM_PROGRAM).testRun(new byte[0]);
+			if (owner <= 0) {
+				throw new BpfException(CLAIM_PROGRAM + " returned " + owner + ", not a process id", 0);
+			}
 			return new Tracer(object);
 		}
 		catch (RuntimeException ex) {

@@ -1,0 +1,280 @@
+// SPDX-License-Identifier: Apache-2.0
+package dev.tld.bench.jmh;
+
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.charset.StandardCharsets;
+import java.util.concurrent.TimeUnit;
+
+import com.kenai.jffi.MemoryIO;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import dev.tld.core.KernelSupport;
+import dev.tld.core.RequestRecord;
+import dev.tld.core.TaskLocalData;
+import dev.tld.core.Tenant;
+import dev.tld.core.TenantTable;
+import dev.tld.core.TldLayout;
+import dev.tld.core.TldThread;
+import dev.tld.core.internal.NativeBlock;
+import dev.tld.spring.RequestMetadata;
+import dev.tld.spring.TaskLocalDataContext;
+import dev.tld.spring.TaskLocalDataRuntime;
+import dev.tld.spring.TaskLocalDataSettings;
+
+/**
+ * What publishing one request costs in Java (ABI version 2: the request record behind a
+ * seqcount latch), on a registered thread of a started runtime (tracing programs off:
+ * their cost is per system call, see {@link SyscallBench}):
+ * <ul>
+ * <li>{@code floor}: the request's fields stored once, raw, into a native block: a direct
+ * {@link ByteBuffer} over a mapped page, one {@code putLong} each of the key, since,
+ * last_key, last_since and last_until, the tenant's 4 words and the request id's 5 words,
+ * with {@link System#nanoTime()} as the time, as the real publish reads it. The least a
+ * publish of these fields can be: no latch, no second copy, no end of the request.</li>
+ * <li>{@code request}: everything one request publishes, as the starter's filter does it:
+ * {@link TaskLocalDataContext#open(RequestMetadata)} (intern the tenant, clamp the
+ * priority, clean and encode the request id, publish the record through the latch) and
+ * {@link TaskLocalDataContext.Scope#close()} (publish "idle", clear the custom keys). The
+ * {@link RequestMetadata} is built once, outside the measured op, as a filter has it per
+ * request.</li>
+ * <li>{@code latch} (informational): {@link TldThread#publish(RequestRecord, long)} and
+ * {@link TldThread#publishIdle(long)} alone, each with its own {@link System#nanoTime()}
+ * as the context calls them: the core's latch writes, a prepared record, no context.</li>
+ * <li>{@code record} (informational): the record the context builds per request, as the
+ * core builds it: {@link TenantTable#intern(String)} and {@code new RequestRecord} (the
+ * request id encoded into its words). The context also scans both strings for control
+ * characters and clamps the priority, which this leaves out.</li>
+ * <li>{@code clock} (informational): one {@link System#nanoTime()}, which the floor calls
+ * once and a request twice (its start and its end).</li>
+ * </ul>
+ * Where a request's time goes: {@code request} - {@code latch} is what the context adds
+ * (the record, the scope, clearing the custom keys); {@code latch} - 2 {@code clock}
+ * roughly what the latch's stores and checks cost (two publishes, each two copies and the
+ * sequence). JmhRunner runs this group with JMH's GC profiler: bytes allocated per op are
+ * in the results.
+ */
+@BenchmarkMode(Mode.AverageTime)
+@OutputTimeUnit(TimeUnit.NANOSECONDS)
+public class PublishBench {
+
+	/** The demo's headers, as the request filter benchmark sends them. */
+	static final String TENANT = "acme";
+
+	static final int PRIORITY = 2;
+
+	static final String REQUEST_ID = "bench-0-12345";
+
+	/**
+	 * {@code struct tld_request} in a data block (docs/abi.md): copy 0 and its fields.
+	 */
+	private static final int RECORD = 16;
+
+	private static final int KEY = RECORD;
+
+	private static final int SINCE = RECORD + 8;
+
+	private static final int LAST_KEY = RECORD + 16;
+
+	private static final int LAST_SINCE = RECORD + 24;
+
+	private static final int LAST_UNTIL = RECORD + 32;
+
+	private static final int TENANT_FIELD = RECORD + 40;
+
+	private static final int REQUEST_ID_FIELD = RECORD + 72;
+
+	/**
+	 * The starter's runtime, tracing programs off, once per JVM ({@link PerJvm}).
+	 *
+	 * @param runtime the runtime
+	 */
+	record Started(TaskLocalDataRuntime runtime) implements AutoCloseable {
+
+		/**
+		 * Start the runtime, or use the one this JVM started.
+		 * @return the runtime
+		 */
+		static TaskLocalDataRuntime get() {
+			return PerJvm.get(Started.class, Started::start).runtime();
+		}
+
+		private static Started start() {
+			TaskLocalDataRuntime runtime = TaskLocalDataRuntime
+				.start(TaskLocalDataSettings.builder().pinPath("").tracing(false).build(), KernelSupport.probe());
+			if (runtime.state() != TaskLocalDataRuntime.State.ACTIVE) {
+				String reason = runtime.reason();
+				runtime.close();
+				throw new IllegalStateException("starter not active: " + reason);
+			}
+			return new Started(runtime);
+		}
+
+		/** Stop the runtime. */
+		@Override
+		public void close() {
+			this.runtime.close();
+		}
+
+	}
+
+	/** Per benchmark thread: registered, with its metadata, record and raw page. */
+	@State(Scope.Thread)
+	public static class PerThread {
+
+		TaskLocalDataContext context;
+
+		RequestMetadata metadata;
+
+		TldThread thread;
+
+		RequestRecord record;
+
+		NativeBlock page;
+
+		ByteBuffer raw;
+
+		long key;
+
+		long lastKey;
+
+		long lastSince;
+
+		long[] tenantWords;
+
+		long[] requestIdWords;
+
+		TenantTable tenants;
+
+		/** Start (or share) the runtime, register the thread, map the floor's page. */
+		@Setup(Level.Trial)
+		public void setUp() {
+			TaskLocalDataRuntime runtime = Started.get();
+			TaskLocalData tld = runtime.taskLocalData();
+			if (tld == null) {
+				throw new IllegalStateException("the runtime publishes nothing: " + runtime.reason());
+			}
+			this.tenants = runtime.tenants();
+			this.thread = tld.currentThread();
+			if (!this.thread.isRegistered()) {
+				throw new IllegalStateException("not registered: " + this.thread.registrationError());
+			}
+			this.context = new TaskLocalDataContext(runtime);
+			this.metadata = new RequestMetadata(TENANT, PRIORITY, REQUEST_ID);
+			// as the context builds it from the metadata, once
+			this.record = new RequestRecord(runtime.tenants().intern(TENANT), PRIORITY, REQUEST_ID);
+			this.key = this.record.key();
+			this.tenantWords = words(TENANT, TldLayout.TENANT_LEN);
+			this.requestIdWords = words(REQUEST_ID, TldLayout.REQUEST_ID_LEN);
+			this.page = NativeBlock.map(TldLayout.BLOCK_SIZE);
+			this.raw = MemoryIO.getInstance()
+				.newDirectByteBuffer(this.page.address(), TldLayout.BLOCK_SIZE)
+				.order(ByteOrder.nativeOrder());
+		}
+
+		/** Check that every request ended, then unmap the floor's page. */
+		@TearDown(Level.Trial)
+		public void tearDown() {
+			RequestRecord left = this.thread.published();
+			this.page.unmap();
+			if (left != null) {
+				throw new IllegalStateException("the thread still serves " + left + " after its last request");
+			}
+		}
+
+	}
+
+	/**
+	 * The request's fields, stored once.
+	 * @param t the thread's state
+	 */
+	@Benchmark
+	public void floor(PerThread t) {
+		long now = System.nanoTime();
+		ByteBuffer b = t.raw;
+		b.putLong(KEY, t.key);
+		b.putLong(SINCE, now);
+		b.putLong(LAST_KEY, t.lastKey);
+		b.putLong(LAST_SINCE, t.lastSince);
+		b.putLong(LAST_UNTIL, now);
+		long[] w = t.tenantWords;
+		b.putLong(TENANT_FIELD, w[0]);
+		b.putLong(TENANT_FIELD + 8, w[1]);
+		b.putLong(TENANT_FIELD + 16, w[2]);
+		b.putLong(TENANT_FIELD + 24, w[3]);
+		w = t.requestIdWords;
+		b.putLong(REQUEST_ID_FIELD, w[0]);
+		b.putLong(REQUEST_ID_FIELD + 8, w[1]);
+		b.putLong(REQUEST_ID_FIELD + 16, w[2]);
+		b.putLong(REQUEST_ID_FIELD + 24, w[3]);
+		b.putLong(REQUEST_ID_FIELD + 32, w[4]);
+		// what the next publish says was served before it, as the core remembers it
+		t.lastKey = t.key;
+		t.lastSince = now;
+	}
+
+	/**
+	 * One request: open the scope, close it.
+	 * @param t the thread's state
+	 */
+	@Benchmark
+	public void request(PerThread t) {
+		TaskLocalDataContext.Scope scope = t.context.open(t.metadata);
+		scope.close();
+	}
+
+	/**
+	 * The core's two publishes of a request, a prepared record.
+	 * @param t the thread's state
+	 */
+	@Benchmark
+	public void latch(PerThread t) {
+		t.thread.publish(t.record, System.nanoTime());
+		t.thread.publishIdle(System.nanoTime());
+	}
+
+	/**
+	 * The record of one request, built from its metadata.
+	 * @param t the thread's state
+	 * @return the record
+	 */
+	@Benchmark
+	public RequestRecord record(PerThread t) {
+		RequestMetadata m = t.metadata;
+		Tenant tenant = t.tenants.intern(m.tenant());
+		return new RequestRecord(tenant, m.priority(), m.requestId());
+	}
+
+	/**
+	 * The clock a publish reads.
+	 * @return {@link System#nanoTime()}
+	 */
+	@Benchmark
+	public long clock() {
+		return System.nanoTime();
+	}
+
+	/**
+	 * A string as a NUL-padded field of {@code size} bytes, in words of the host's byte
+	 * order: the words the record holds.
+	 */
+	static long[] words(String s, int size) {
+		byte[] utf8 = s.getBytes(StandardCharsets.UTF_8);
+		ByteBuffer b = ByteBuffer.allocate(size).order(ByteOrder.nativeOrder());
+		b.put(utf8, 0, Math.min(utf8.length, size - 1));
+		long[] w = new long[size / 8];
+		for (int i = 0; i < w.length; i++) {
+			w[i] = b.getLong(8 * i);
+		}
+		return w;
+	}
+
+}
