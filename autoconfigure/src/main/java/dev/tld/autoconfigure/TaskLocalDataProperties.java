@@ -578,7 +578,7 @@ public class TaskLocalDataProperties implements InitializingBean {
 		/**
 		 * Whether to also count system calls per tenant, through a sys_enter program.
 		 * Costly to the whole host: with any sys_enter program attached, every system
-		 * call of every process takes the tracing slow path (about 150 ns more per call,
+		 * call of every process takes the tracing slow path (about 100 ns more per call,
 		 * measured on Linux 6.18; see docs/accounting.md).
 		 */
 		private boolean syscalls;

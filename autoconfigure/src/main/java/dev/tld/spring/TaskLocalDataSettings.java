@@ -237,7 +237,7 @@ public record TaskLocalDataSettings(String pinPath, Duration maintenanceInterval
 		/**
 		 * Whether tracing also counts system calls per tenant, through a
 		 * {@code sys_enter} program: every system call of every process on the host then
-		 * takes the tracing slow path (some 150 ns each, measured).
+		 * takes the tracing slow path (some 100 ns each, measured: bench/README.md).
 		 * @param syscalls true to count them
 		 * @return this builder
 		 */

@@ -31,11 +31,15 @@ import dev.tld.spring.TaskLocalDataSettings;
  * alone ({@code bench_hooks.bpf.c}): what attaching anything there costs.</li>
  * </ul>
  * The configurations take turns, round after round (the order reversed every other
- * round), so that the machine's drift hits them all alike. Per configuration and round,
- * the best of a few repetitions; reported: the median over rounds, each round's value and
- * the median of the rounds' ratios to their own {@code off}.
+ * round), so that the machine's drift hits them all alike, each measured once it has
+ * settled for half a second after it was enabled. Per configuration and round, the best
+ * of a few repetitions; reported: the median over rounds, each round's value and the
+ * median of the rounds' ratios to their own {@code off}.
  */
 final class HostBench {
+
+	/** How long each configuration settles after it is enabled, before it is measured. */
+	private static final long SETTLE_MILLIS = 500;
 
 	/** The empty programs. */
 	static final String HOOKS = "/dev/tld/bench/bpf/bench_hooks.bpf.o";
@@ -97,6 +101,10 @@ final class HostBench {
 				for (Mode m : order) {
 					AutoCloseable on = enable(m, hooks);
 					try {
+						// every configuration alike: let what enabling it started (the
+						// runtime's JIT compilation, its threads' first runs) finish
+						// first
+						Thread.sleep(SETTLE_MILLIS);
 						if (m.syscall()) {
 							values.get("syscall_" + m.name())[r] = min(HostLoad.syscalls(this.calls, this.reps));
 						}
