@@ -161,8 +161,9 @@ struct tld_meta_u {
 /**
  * struct tld_otel - the thread's trace context, laid out as the header of
  * OpenTelemetry's thread context record (OTEP 4947)
- * @trace_id: W3C trace id
- * @span_id: W3C span id of the span in scope
+ * @trace_id: W3C trace id, bytes in traceparent order (not an integer: no
+ *	      host byte order)
+ * @span_id: W3C span id of the span in scope, in the same order
  * @valid: 1 while a span is in scope, else 0 (and the ids are zero)
  * @flags: W3C trace flags (bit 0: sampled)
  * @attrs_size: bytes of attributes after the header: always 0 here

@@ -108,6 +108,10 @@ struct tld_counters {
  *	    zero-padded after the first NUL; empty when not serving
  * @request_id: the record's request id, sanitized the same way
  * @comm: the thread's name, sanitized the same way
+ * @otel: the record's trace context (struct tld_otel) as the thread
+ *	  published it: ids, valid, flags; all zero when not serving. The
+ *	  ids are bytes in W3C order, copied unchanged; @otel.valid is 1
+ *	  while a span is in scope
  */
 struct tld_task_record {
 	__u32 pid;
@@ -119,6 +123,7 @@ struct tld_task_record {
 	char tenant[TLD_TENANT_LEN];
 	char request_id[TLD_REQUEST_ID_LEN];
 	char comm[TLD_COMM_LEN];
+	struct tld_otel otel;
 } __attribute__((aligned(8)));
 
 #endif /* __TLD_TRACE_H */

@@ -60,29 +60,30 @@ final class RequestLatch {
 	}
 
 	/**
-	 * Publish a record (or idle, for null) with the given key times, in both copies.
+	 * Publish a record (or idle, for null) with the given key times and trace context (or
+	 * none: {@code otel} zero, not valid; always none when idle), in both copies.
 	 * @return the number of stores made (steps reported: that many + 1)
 	 */
-	int publish(@Nullable RequestRecord r, long since, long lastKey, long lastSince, long lastUntil, long prevKey,
-			Steps steps) {
+	int publish(@Nullable RequestRecord r, @Nullable TraceContext trace, long since, long lastKey, long lastSince,
+			long lastUntil, long prevKey, Steps steps) {
 		int s = this.seq;
 		int step = 0;
 		steps.at(step++);
 		INT.setRelease(this.block, TldLayout.DATA_SEQ_OFF, s + 1);
 		VarHandle.storeStoreFence();
 		steps.at(step++);
-		step = write(TldLayout.REQUEST_OFF, r, since, lastKey, lastSince, lastUntil, prevKey, steps, step);
+		step = write(TldLayout.REQUEST_OFF, r, trace, since, lastKey, lastSince, lastUntil, prevKey, steps, step);
 		INT.setRelease(this.block, TldLayout.DATA_SEQ_OFF, s + 2);
 		VarHandle.storeStoreFence();
 		steps.at(step++);
-		step = write(TldLayout.REQUEST_OFF + TldLayout.REQUEST_SIZE, r, since, lastKey, lastSince, lastUntil, prevKey,
-				steps, step);
+		step = write(TldLayout.REQUEST_OFF + TldLayout.REQUEST_SIZE, r, trace, since, lastKey, lastSince, lastUntil,
+				prevKey, steps, step);
 		this.seq = s + 2;
 		return step - 1;
 	}
 
-	private int write(int base, @Nullable RequestRecord r, long since, long lastKey, long lastSince, long lastUntil,
-			long prevKey, Steps steps, int first) {
+	private int write(int base, @Nullable RequestRecord r, @Nullable TraceContext trace, long since, long lastKey,
+			long lastSince, long lastUntil, long prevKey, Steps steps, int first) {
 		int step = first;
 		ByteBuffer b = this.block;
 		b.putLong(base + TldLayout.REQ_KEY_OFF, (r != null) ? r.key() : 0);
@@ -109,8 +110,17 @@ final class RequestLatch {
 				steps.at(step++);
 			}
 		}
-		// No trace context yet: valid, flags and attrs_size are zero.
-		b.putLong(base + TldLayout.REQ_OTEL_OFF + TldLayout.OTEL_VALID_OFF, 0);
+		// The trace context: the ids as W3C byte arrays, then valid, flags and
+		// attrs_size (0) in one word; all zero without one.
+		TraceContext t = (r != null) ? trace : null;
+		int otel = base + TldLayout.REQ_OTEL_OFF;
+		b.putLong(otel + TldLayout.OTEL_TRACE_ID_OFF, (t != null) ? t.traceIdWord0 : 0);
+		steps.at(step++);
+		b.putLong(otel + TldLayout.OTEL_TRACE_ID_OFF + 8, (t != null) ? t.traceIdWord1 : 0);
+		steps.at(step++);
+		b.putLong(otel + TldLayout.OTEL_SPAN_ID_OFF, (t != null) ? t.spanIdWord : 0);
+		steps.at(step++);
+		b.putLong(otel + TldLayout.OTEL_VALID_OFF, (t != null) ? t.validWord : 0);
 		steps.at(step++);
 		return step;
 	}

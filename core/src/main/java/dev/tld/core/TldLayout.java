@@ -122,6 +122,9 @@ public final class TldLayout {
 
 	static final int OTEL_ATTRS_SIZE_OFF = 26;
 
+	/** Size of {@code struct tld_otel}. */
+	static final int OTEL_SIZE = 32;
+
 	/** Bytes of a tenant name field, NUL included. */
 	public static final int TENANT_LEN = 32;
 

@@ -142,7 +142,20 @@ public final class TldThread {
 	 * {@code bpf_ktime_get_ns()})
 	 */
 	public void publish(RequestRecord record, long now) {
-		publish(record, now, RequestLatch.Steps.NONE);
+		publish(record, null, now, RequestLatch.Steps.NONE);
+	}
+
+	/**
+	 * Publish the request this thread now works for, with the trace context of the span
+	 * in scope, as one consistent snapshot (see {@link #publish(RequestRecord, long)}):
+	 * BPF reads its ids in the record's {@code otel} field, valid; with {@code trace}
+	 * null, {@code otel} is zero and not valid.
+	 * @param record what the thread serves from now on
+	 * @param trace the span in scope, or null if there is none
+	 * @param now {@link System#nanoTime()}
+	 */
+	public void publish(RequestRecord record, @Nullable TraceContext trace, long now) {
+		publish(record, trace, now, RequestLatch.Steps.NONE);
 	}
 
 	/**
@@ -150,15 +163,15 @@ public final class TldThread {
 	 * @param now {@link System#nanoTime()}
 	 */
 	public void publishIdle(long now) {
-		publish(null, now, RequestLatch.Steps.NONE);
+		publish(null, null, now, RequestLatch.Steps.NONE);
 	}
 
 	/** Publish, reporting to {@code steps} between every two stores (tests). */
-	int publish(@Nullable RequestRecord record, long now, RequestLatch.Steps steps) {
+	int publish(@Nullable RequestRecord record, @Nullable TraceContext trace, long now, RequestLatch.Steps steps) {
 		checkUsable();
 		long lastKey = this.key;
 		long lastSince = this.since;
-		int stores = this.latch.publish(record, now, lastKey, lastSince, now, this.lastKey, steps);
+		int stores = this.latch.publish(record, trace, now, lastKey, lastSince, now, this.lastKey, steps);
 		this.lastKey = lastKey;
 		this.key = (record != null) ? record.key() : 0;
 		this.since = now;

@@ -6,6 +6,8 @@ import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -33,7 +35,8 @@ import static org.junit.jupiter.api.Assertions.fail;
  * writer makes a system call), {@code sched_switch} (it blocks) and {@code iter/task} (a
  * thread on another CPU dumps it while it waits). Each must read exactly the publish
  * before or the publish after; the tenants and request ids differ in every byte, so a
- * single store of the new one mixed into the old one would show.
+ * single store of the new one mixed into the old one would show; so do the trace contexts
+ * (ids and flags), which BPF must read exactly as published, or zero without one.
  */
 @EnabledOnBpf
 class RequestLatchTest {
@@ -76,21 +79,28 @@ class RequestLatchTest {
 		});
 		RequestRecord a = new RequestRecord(tenants.intern("a".repeat(31)), 1, "x".repeat(39));
 		RequestRecord b = new RequestRecord(tenants.intern("B".repeat(31)), 2, "Y".repeat(39));
+		// Trace contexts that differ in every byte, flags too.
+		TraceContext ta = TraceContext.fromHex("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", true);
+		TraceContext tb = TraceContext.of(bytes(16, 0xa0), bytes(8, 0x50), 0x02);
 		List<String> checked = BpfTestSupport.onNewThread(() -> {
 			TldThread me = this.tld.currentThread();
 			byte[] tid = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(0, me.tid()).array();
 			this.latch.map("watch").update(tid, new byte[4], BpfMap.ANY);
 			List<String> log = new ArrayList<>();
 			Expected before = Expected.IDLE;
-			// open a, open b inside it, close b (back to a), close a (idle)
-			RequestRecord[] sequence = { a, b, a, null };
-			for (RequestRecord r : sequence) {
+			// open a, open b inside it, close b (back to a), a's span ends (a without a
+			// trace context), close a (idle)
+			RequestRecord[] sequence = { a, b, a, a, null };
+			TraceContext[] traces = { ta, tb, ta, null, null };
+			for (int i = 0; i < sequence.length; i++) {
+				RequestRecord r = sequence[i];
+				TraceContext t = traces[i];
 				long now = System.nanoTime();
-				Expected after = before.then(r, now);
+				Expected after = before.then(r, t, now);
 				Expected old = before;
 				int[] seenOld = new int[1];
 				int[] seenNew = new int[1];
-				int stores = me.publish(r, now, (step) -> {
+				int stores = me.publish(r, t, now, (step) -> {
 					for (String reader : new String[] { "sys_enter", "sched_switch", "iter/task" }) {
 						Expected got = read(reader, me, tid);
 						if (got.equals(old)) {
@@ -100,13 +110,13 @@ class RequestLatchTest {
 							seenNew[0]++;
 						}
 						else {
-							fail(reader + " at step " + step + " of publishing " + r + " read " + got
+							fail(reader + " at step " + step + " of publishing " + r + " with " + t + " read " + got
 									+ ", neither the old publish " + old + " nor the new one " + after);
 						}
 						log.add(reader + "@" + step);
 					}
 				});
-				assertTrue(stores >= 12, "a publish is many stores: " + stores);
+				assertEquals((r != null) ? 40 : 22, stores, "stores of a publish (docs/abi.md)");
 				assertTrue(seenOld[0] > 0 && seenNew[0] > 0,
 						"the readers saw the old publish at first and the new one at last: " + seenOld[0] + " / "
 								+ seenNew[0]);
@@ -114,7 +124,7 @@ class RequestLatchTest {
 			}
 			return log;
 		});
-		assertTrue(checked.size() > 4 * 3 * 12, "checks made: " + checked.size());
+		assertTrue(checked.size() > 5 * 3 * 20, "checks made: " + checked.size());
 	}
 
 	/** What a reader sees of the writer's record, the writer being stopped. */
@@ -156,7 +166,8 @@ class RequestLatchTest {
 				}
 				assertFalse(r.busy(), "the writer is stopped: the dump reads it at once");
 				return new Expected(((long) r.tenantId() << 32) | (r.priority() & 0xffff_ffffL), r.since(), -1, -1, -1,
-						-1, r.serving() ? r.tenant() : "", r.serving() ? r.requestId() : "");
+						-1, r.serving() ? r.tenant() : "", r.serving() ? r.requestId() : "",
+						r.traced() ? r.traceId() + "/" + r.spanId() + "/" + r.traceFlags() : "");
 			}
 		}
 	}
@@ -184,7 +195,34 @@ class RequestLatchTest {
 				b.getLong(TldLayout.REQ_LAST_SINCE_OFF), b.getLong(TldLayout.REQ_LAST_UNTIL_OFF),
 				b.getLong(TldLayout.REQ_PREV_KEY_OFF),
 				serving ? string(b, TldLayout.REQ_TENANT_OFF, TldLayout.TENANT_LEN) : "",
-				serving ? string(b, TldLayout.REQ_REQUEST_ID_OFF, TldLayout.REQUEST_ID_LEN) : "");
+				serving ? string(b, TldLayout.REQ_REQUEST_ID_OFF, TldLayout.REQUEST_ID_LEN) : "", otel(b, serving));
+	}
+
+	/**
+	 * The otel field as BPF read it: {@code traceId/spanId/flags}, empty if not valid.
+	 */
+	private static String otel(ByteBuffer b, boolean serving) {
+		int off = TldLayout.REQ_OTEL_OFF;
+		byte valid = b.get(off + TldLayout.OTEL_VALID_OFF);
+		byte[] raw = new byte[TldLayout.OTEL_SIZE];
+		b.get(off, raw);
+		if (valid != 1 || !serving) {
+			assertTrue(valid == 0, "valid is 0 or 1: " + valid);
+			assertTrue(Arrays.equals(raw, new byte[raw.length]), "no trace context: otel is zero");
+			return "";
+		}
+		HexFormat hex = HexFormat.of();
+		return hex.formatHex(raw, TldLayout.OTEL_TRACE_ID_OFF, TldLayout.OTEL_TRACE_ID_OFF + 16) + "/"
+				+ hex.formatHex(raw, TldLayout.OTEL_SPAN_ID_OFF, TldLayout.OTEL_SPAN_ID_OFF + 8) + "/"
+				+ (raw[TldLayout.OTEL_FLAGS_OFF] & 0xff);
+	}
+
+	private static byte[] bytes(int n, int first) {
+		byte[] out = new byte[n];
+		for (int i = 0; i < n; i++) {
+			out[i] = (byte) (first + i);
+		}
+		return out;
 	}
 
 	private static String string(ByteBuffer b, int off, int len) {
@@ -202,13 +240,16 @@ class RequestLatchTest {
 	 * dump does not report them).
 	 */
 	private record Expected(long key, long since, long lastKey, long lastSince, long lastUntil, long prevKey,
-			String tenant, String requestId) {
+			String tenant, String requestId, String otel) {
 
-		static final Expected IDLE = new Expected(0, 0, 0, 0, 0, 0, "", "");
+		static final Expected IDLE = new Expected(0, 0, 0, 0, 0, 0, "", "", "");
 
-		Expected then(RequestRecord r, long now) {
-			return (r != null) ? new Expected(r.key(), now, this.key, this.since, now, this.lastKey, r.tenant().name(),
-					r.requestId()) : new Expected(0, now, this.key, this.since, now, this.lastKey, "", "");
+		Expected then(RequestRecord r, TraceContext t, long now) {
+			String otel = (r != null && t != null) ? t.traceIdHex() + "/" + t.spanIdHex() + "/" + t.flags() : "";
+			return (r != null)
+					? new Expected(r.key(), now, this.key, this.since, now, this.lastKey, r.tenant().name(),
+							r.requestId(), otel)
+					: new Expected(0, now, this.key, this.since, now, this.lastKey, "", "", "");
 		}
 
 		@Override
@@ -216,7 +257,7 @@ class RequestLatchTest {
 			return o instanceof Expected e && e.key == this.key && e.since == this.since
 					&& same(e.lastKey, this.lastKey) && same(e.lastSince, this.lastSince)
 					&& same(e.lastUntil, this.lastUntil) && same(e.prevKey, this.prevKey)
-					&& e.tenant.equals(this.tenant) && e.requestId.equals(this.requestId);
+					&& e.tenant.equals(this.tenant) && e.requestId.equals(this.requestId) && e.otel.equals(this.otel);
 		}
 
 		@Override

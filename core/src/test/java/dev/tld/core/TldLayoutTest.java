@@ -149,7 +149,7 @@ class TldLayoutTest {
 		assertEquals(TldLayout.REQ_TENANT_OFF, btf.offset("tld_request", "tenant"));
 		assertEquals(TldLayout.REQ_REQUEST_ID_OFF, btf.offset("tld_request", "request_id"));
 		assertEquals(TldLayout.REQ_OTEL_OFF, btf.offset("tld_request", "otel"));
-		assertEquals(32, btf.size("tld_otel"));
+		assertEquals(TldLayout.OTEL_SIZE, btf.size("tld_otel"));
 		assertEquals(TldLayout.OTEL_TRACE_ID_OFF, btf.offset("tld_otel", "trace_id"));
 		assertEquals(TldLayout.OTEL_SPAN_ID_OFF, btf.offset("tld_otel", "span_id"));
 		assertEquals(TldLayout.OTEL_VALID_OFF, btf.offset("tld_otel", "valid"));

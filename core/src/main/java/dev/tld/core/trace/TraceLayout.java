@@ -58,7 +58,7 @@ final class TraceLayout {
 	static final int COUNTERS_UNSPLIT_NS = 16;
 
 	/** {@code struct tld_task_record}. */
-	static final int RECORD_SIZE = 120;
+	static final int RECORD_SIZE = 152;
 
 	static final int RECORD_PID = 0;
 
@@ -77,6 +77,23 @@ final class TraceLayout {
 	static final int RECORD_REQUEST_ID = 64;
 
 	static final int RECORD_COMM = 104;
+
+	/** {@code otel}: a {@code struct tld_otel}. */
+	static final int RECORD_OTEL = 120;
+
+	/** {@code struct tld_otel} field offsets, relative to it. */
+	static final int OTEL_TRACE_ID = 0;
+
+	static final int OTEL_SPAN_ID = 16;
+
+	static final int OTEL_VALID = 24;
+
+	static final int OTEL_FLAGS = 25;
+
+	/** Bytes of a trace id and of a span id. */
+	static final int TRACE_ID_LEN = 16;
+
+	static final int SPAN_ID_LEN = 8;
 
 	private TraceLayout() {
 	}

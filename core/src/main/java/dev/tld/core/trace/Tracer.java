@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HexFormat;
 import java.util.List;
 import java.util.Optional;
 
@@ -71,6 +72,8 @@ public final class Tracer implements AutoCloseable {
 	 * one compare.
 	 */
 	public static final String CLAIM_PROGRAM = "tld_claim";
+
+	private static final HexFormat HEX = HexFormat.of();
 
 	private static final String STATS_MAP = "tld_stats";
 
@@ -178,13 +181,20 @@ public final class Tracer implements AutoCloseable {
 		for (int off = 0; off + TraceLayout.RECORD_SIZE <= raw.length; off += TraceLayout.RECORD_SIZE) {
 			int flags = b.getInt(off + TraceLayout.RECORD_FLAGS);
 			long key = b.getLong(off + TraceLayout.RECORD_KEY);
+			int otel = off + TraceLayout.RECORD_OTEL;
+			boolean traced = raw[otel + TraceLayout.OTEL_VALID] == 1;
 			records.add(new ThreadRecord(b.getInt(off + TraceLayout.RECORD_TID),
 					b.getInt(off + TraceLayout.RECORD_HOST_TID),
 					cString(raw, off + TraceLayout.RECORD_COMM, TraceLayout.COMM_LEN),
 					(flags & TraceLayout.REC_SERVING) != 0, (flags & TraceLayout.REC_BUSY) != 0,
 					cString(raw, off + TraceLayout.RECORD_TENANT, TraceLayout.TENANT_LEN), (int) (key >>> 32),
 					(int) key, cString(raw, off + TraceLayout.RECORD_REQUEST_ID, TraceLayout.REQUEST_ID_LEN),
-					b.getLong(off + TraceLayout.RECORD_SINCE)));
+					b.getLong(off + TraceLayout.RECORD_SINCE),
+					traced ? HEX.formatHex(raw, otel + TraceLayout.OTEL_TRACE_ID,
+							otel + TraceLayout.OTEL_TRACE_ID + TraceLayout.TRACE_ID_LEN) : "",
+					traced ? HEX.formatHex(raw, otel + TraceLayout.OTEL_SPAN_ID,
+							otel + TraceLayout.OTEL_SPAN_ID + TraceLayout.SPAN_ID_LEN) : "",
+					traced ? raw[otel + TraceLayout.OTEL_FLAGS] & 0xff : 0));
 		}
 		return records;
 	}

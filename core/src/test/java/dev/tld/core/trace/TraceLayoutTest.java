@@ -51,6 +51,11 @@ class TraceLayoutTest {
 		assertEquals(TraceLayout.RECORD_TENANT, btf.offset("tld_task_record", "tenant"));
 		assertEquals(TraceLayout.RECORD_REQUEST_ID, btf.offset("tld_task_record", "request_id"));
 		assertEquals(TraceLayout.RECORD_COMM, btf.offset("tld_task_record", "comm"));
+		assertEquals(TraceLayout.RECORD_OTEL, btf.offset("tld_task_record", "otel"));
+		assertEquals(TraceLayout.OTEL_TRACE_ID, btf.offset("tld_otel", "trace_id"));
+		assertEquals(TraceLayout.OTEL_SPAN_ID, btf.offset("tld_otel", "span_id"));
+		assertEquals(TraceLayout.OTEL_VALID, btf.offset("tld_otel", "valid"));
+		assertEquals(TraceLayout.OTEL_FLAGS, btf.offset("tld_otel", "flags"));
 	}
 
 	@Test

@@ -2,9 +2,12 @@
 package dev.tld.core.trace;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.FutureTask;
+import java.util.concurrent.TimeUnit;
 
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -16,6 +19,7 @@ import dev.tld.core.TaskLocalData;
 import dev.tld.core.Tenant;
 import dev.tld.core.TenantTable;
 import dev.tld.core.TldThread;
+import dev.tld.core.TraceContext;
 import dev.tld.core.internal.Natives;
 import dev.tld.test.EnabledOnBpf;
 
@@ -91,6 +95,47 @@ class TracerTest {
 			done.countDown();
 			t.join();
 		}
+	}
+
+	@Test
+	void dumpShowsTheTraceContextWhileASpanIsInScopeAndNoneAfter() throws Exception {
+		this.tracer.attachDump();
+		Tenant acme = this.tenants.intern("acme");
+		RequestRecord record = new RequestRecord(acme, 1, "traced-1");
+		TraceContext trace = TraceContext.fromHex("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", true);
+		FutureTask<List<ThreadRecord>> task = new FutureTask<>(() -> {
+			TldThread me = this.tld.currentThread();
+			List<ThreadRecord> out = new ArrayList<>();
+			me.publish(record, trace, System.nanoTime());
+			out.add(mine(me));
+			me.publish(record, System.nanoTime()); // the span ended, the request goes on
+			out.add(mine(me));
+			me.publishIdle(System.nanoTime());
+			out.add(mine(me));
+			return out;
+		});
+		Thread t = new Thread(task, "tld-traced");
+		t.start();
+		List<ThreadRecord> seen = task.get(10, TimeUnit.SECONDS);
+		t.join();
+		ThreadRecord traced = seen.get(0);
+		assertTrue(traced.traced(), traced.toString());
+		assertEquals("4bf92f3577b34da6a3ce929d0e0e4736", traced.traceId(), "bytes in W3C order, unchanged");
+		assertEquals("00f067aa0ba902b7", traced.spanId());
+		assertEquals(TraceContext.FLAG_SAMPLED, traced.traceFlags());
+		assertEquals("traced-1", traced.requestId());
+		for (ThreadRecord r : seen.subList(1, 3)) {
+			assertFalse(r.traced(), "valid 0: " + r);
+			assertEquals("", r.traceId());
+			assertEquals("", r.spanId());
+			assertEquals(0, r.traceFlags());
+		}
+		assertTrue(seen.get(1).serving());
+		assertFalse(seen.get(2).serving());
+	}
+
+	private ThreadRecord mine(TldThread me) {
+		return this.tracer.readThreads().stream().filter((r) -> r.tid() == me.tid()).findFirst().orElseThrow();
 	}
 
 	@Test
