@@ -16,6 +16,7 @@ import dev.tld.core.TaskLocalData;
 import dev.tld.core.Tenant;
 import dev.tld.core.TldKey;
 import dev.tld.core.TldThread;
+import dev.tld.core.TraceContext;
 
 /**
  * Publishes request metadata for the calling thread. Requests handled by Spring MVC are
@@ -88,13 +89,26 @@ public final class TaskLocalDataContext {
 	 * @return the scope to close, in a finally block or try-with-resources
 	 */
 	public Scope open(RequestMetadata metadata) {
-		return open(metadata, record(metadata));
+		return open(metadata, null);
 	}
 
-	private Frame open(RequestMetadata metadata, @Nullable RequestRecord record) {
-		Frame frame = new Frame(metadata, record, this.current.get());
+	/**
+	 * Publish {@code metadata} with the trace context of the span in scope (BPF reads its
+	 * ids in the request record's {@code otel} field) until the returned scope is closed;
+	 * otherwise as {@link #open(RequestMetadata)}. The observation handler calls this
+	 * with the span of the observation in scope.
+	 * @param metadata what the thread now works for
+	 * @param trace the span in scope, or null for none ({@code otel} not valid)
+	 * @return the scope to close, in a finally block or try-with-resources
+	 */
+	public Scope open(RequestMetadata metadata, @Nullable TraceContext trace) {
+		return open(metadata, record(metadata), trace);
+	}
+
+	private Frame open(RequestMetadata metadata, @Nullable RequestRecord record, @Nullable TraceContext trace) {
+		Frame frame = new Frame(metadata, record, trace, this.current.get());
 		this.current.set(frame);
-		if (!publish(record) && this.runtime.taskLocalData() != null) {
+		if (!publish(record, trace) && this.runtime.taskLocalData() != null) {
 			unpublished();
 		}
 		return frame;
@@ -160,14 +174,14 @@ public final class TaskLocalDataContext {
 	 * Publish a record, or "idle" for null, if this thread can publish.
 	 * @return whether it was published
 	 */
-	private boolean publish(@Nullable RequestRecord record) {
+	private boolean publish(@Nullable RequestRecord record, @Nullable TraceContext trace) {
 		TldThread thread = thread();
 		if (thread == null) {
 			return false;
 		}
 		try {
 			if (record != null) {
-				thread.publish(record, System.nanoTime());
+				thread.publish(record, trace, System.nanoTime());
 			}
 			else {
 				thread.publishIdle(System.nanoTime());
@@ -220,6 +234,16 @@ public final class TaskLocalDataContext {
 	public Optional<RequestMetadata> current() {
 		Frame f = this.current.get();
 		return (f != null) ? Optional.of(f.metadata) : Optional.empty();
+	}
+
+	/**
+	 * The trace context the calling thread publishes with its metadata.
+	 * @return the trace context of the innermost open scope, or empty if it has none (or
+	 * no scope is open)
+	 */
+	public Optional<TraceContext> currentTrace() {
+		Frame f = this.current.get();
+		return (f != null) ? Optional.ofNullable(f.trace) : Optional.empty();
 	}
 
 	/**
@@ -284,8 +308,8 @@ public final class TaskLocalDataContext {
 	}
 
 	/**
-	 * Wrap a task so that it runs with the calling thread's current metadata, wherever it
-	 * runs.
+	 * Wrap a task so that it runs with the calling thread's current metadata and trace
+	 * context, wherever it runs.
 	 * @param task the task
 	 * @return the wrapped task (the task itself if there is no current metadata)
 	 */
@@ -295,7 +319,7 @@ public final class TaskLocalDataContext {
 			return task;
 		}
 		return () -> {
-			Scope scope = open(f.metadata, f.record);
+			Scope scope = open(f.metadata, f.record, f.trace);
 			try {
 				task.run();
 			}
@@ -317,7 +341,7 @@ public final class TaskLocalDataContext {
 			return task;
 		}
 		return () -> {
-			Scope scope = open(f.metadata, f.record);
+			Scope scope = open(f.metadata, f.record, f.trace);
 			try {
 				return task.call();
 			}
@@ -378,15 +402,19 @@ public final class TaskLocalDataContext {
 
 		final @Nullable RequestRecord record;
 
+		final @Nullable TraceContext trace;
+
 		final @Nullable Frame previous;
 
 		final Thread owner = Thread.currentThread();
 
 		private boolean closed;
 
-		Frame(RequestMetadata metadata, @Nullable RequestRecord record, @Nullable Frame previous) {
+		Frame(RequestMetadata metadata, @Nullable RequestRecord record, @Nullable TraceContext trace,
+				@Nullable Frame previous) {
 			this.metadata = metadata;
 			this.record = record;
+			this.trace = trace;
 			this.previous = previous;
 		}
 
@@ -400,7 +428,7 @@ public final class TaskLocalDataContext {
 			this.closed = true;
 			Frame prev = this.previous;
 			TaskLocalDataContext.this.current.set(prev);
-			publish((prev != null) ? prev.record : null);
+			publish((prev != null) ? prev.record : null, (prev != null) ? prev.trace : null);
 			if (prev == null) {
 				clearCustomKeys();
 			}

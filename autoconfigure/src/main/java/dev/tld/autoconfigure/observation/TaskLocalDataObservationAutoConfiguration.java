@@ -2,6 +2,7 @@
 package dev.tld.autoconfigure.observation;
 
 import io.micrometer.observation.ObservationHandler;
+import io.micrometer.tracing.handler.TracingObservationHandler;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.AutoConfiguration;
@@ -16,7 +17,9 @@ import dev.tld.autoconfigure.TaskLocalDataAutoConfiguration;
 import dev.tld.autoconfigure.TaskLocalDataProperties;
 import dev.tld.spring.RequestMetadata;
 import dev.tld.spring.TaskLocalDataContext;
+import dev.tld.spring.observation.MicrometerTracingTraceContextResolver;
 import dev.tld.spring.observation.ObservationRequestMetadataResolver;
+import dev.tld.spring.observation.ObservationTraceContextResolver;
 import dev.tld.spring.observation.RequestMetadataObservationHandler;
 
 /**
@@ -25,7 +28,10 @@ import dev.tld.spring.observation.RequestMetadataObservationHandler;
  * with its {@code ObservationRegistry}, fed by every
  * {@link ObservationRequestMetadataResolver} bean (the web auto-configurations declare
  * those of server requests; this one that of {@code @Scheduled} methods, with the tenant
- * {@code tld.scheduling.tenant}, by default {@code tld.default-tenant}).
+ * {@code tld.scheduling.tenant}, by default {@code tld.default-tenant}). With Micrometer
+ * Tracing on the classpath, the handler also publishes the ids of the observation's span
+ * ({@link MicrometerTracingTraceContextResolver}, unless an
+ * {@link ObservationTraceContextResolver} bean is declared).
  */
 @AutoConfiguration(after = TaskLocalDataAutoConfiguration.class)
 @ConditionalOnClass(ObservationHandler.class)
@@ -35,8 +41,21 @@ public final class TaskLocalDataObservationAutoConfiguration {
 	@Bean
 	@ConditionalOnMissingBean
 	RequestMetadataObservationHandler requestMetadataObservationHandler(TaskLocalDataContext context,
-			ObjectProvider<ObservationRequestMetadataResolver> resolvers) {
-		return new RequestMetadataObservationHandler(context, resolvers.orderedStream().toList());
+			ObjectProvider<ObservationRequestMetadataResolver> resolvers,
+			ObjectProvider<ObservationTraceContextResolver> traces) {
+		return new RequestMetadataObservationHandler(context, resolvers.orderedStream().toList(), traces.getIfUnique());
+	}
+
+	@Configuration(proxyBeanMethods = false)
+	@ConditionalOnClass(TracingObservationHandler.class)
+	static class TracingConfiguration {
+
+		@Bean
+		@ConditionalOnMissingBean
+		ObservationTraceContextResolver micrometerTracingTraceContextResolver() {
+			return new MicrometerTracingTraceContextResolver();
+		}
+
 	}
 
 	@Configuration(proxyBeanMethods = false)

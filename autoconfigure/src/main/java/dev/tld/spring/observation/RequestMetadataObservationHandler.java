@@ -2,6 +2,7 @@
 package dev.tld.spring.observation;
 
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -12,6 +13,7 @@ import org.apache.commons.logging.Log;
 import org.apache.commons.logging.LogFactory;
 import org.jspecify.annotations.Nullable;
 
+import dev.tld.core.TraceContext;
 import dev.tld.spring.RequestMetadata;
 import dev.tld.spring.TaskLocalDataContext;
 
@@ -46,6 +48,8 @@ public final class RequestMetadataObservationHandler implements ObservationHandl
 
 	private final List<ObservationRequestMetadataResolver> resolvers;
 
+	private final @Nullable ObservationTraceContextResolver traces;
+
 	/** The scopes this handler opened on each thread, innermost first. */
 	private final ThreadLocal<@Nullable Entry> scopes = new ThreadLocal<>();
 
@@ -60,8 +64,21 @@ public final class RequestMetadataObservationHandler implements ObservationHandl
 	 */
 	public RequestMetadataObservationHandler(TaskLocalDataContext context,
 			List<? extends ObservationRequestMetadataResolver> resolvers) {
+		this(context, resolvers, null);
+	}
+
+	/**
+	 * Create a handler that also publishes the span of the observation in scope.
+	 * @param context publishes the metadata
+	 * @param resolvers tell what observations work for, asked in order
+	 * @param traces tells an observation's span, or null to publish none
+	 */
+	public RequestMetadataObservationHandler(TaskLocalDataContext context,
+			List<? extends ObservationRequestMetadataResolver> resolvers,
+			@Nullable ObservationTraceContextResolver traces) {
 		this.context = context;
 		this.resolvers = List.copyOf(resolvers);
+		this.traces = traces;
 	}
 
 	/**
@@ -83,8 +100,12 @@ public final class RequestMetadataObservationHandler implements ObservationHandl
 	public void onScopeOpened(Observation.Context context) {
 		RequestMetadata metadata = resolved(context).metadata();
 		TaskLocalDataContext.Scope scope = null;
-		if (metadata != null && !metadata.equals(this.context.current().orElse(null))) {
-			scope = this.context.open(metadata);
+		if (metadata != null) {
+			TraceContext trace = trace(context);
+			if (!metadata.equals(this.context.current().orElse(null))
+					|| !Objects.equals(trace, this.context.currentTrace().orElse(null))) {
+				scope = this.context.open(metadata, trace);
+			}
 		}
 		this.scopes.set(new Entry(context, scope, this.scopes.get()));
 	}
@@ -163,6 +184,20 @@ public final class RequestMetadataObservationHandler implements ObservationHandl
 		r = (metadata != null) ? new Resolved(metadata) : NONE;
 		context.put(KEY, r);
 		return r;
+	}
+
+	private @Nullable TraceContext trace(Observation.Context context) {
+		ObservationTraceContextResolver traces = this.traces;
+		if (traces == null) {
+			return null;
+		}
+		try {
+			return traces.resolve(context);
+		}
+		catch (RuntimeException ex) {
+			logger.debug("The trace context of an observation could not be resolved; not published", ex);
+			return null;
+		}
 	}
 
 	private @Nullable RequestMetadata resolve(Observation.Context context) {

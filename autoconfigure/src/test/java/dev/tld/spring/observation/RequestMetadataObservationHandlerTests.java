@@ -6,11 +6,16 @@ import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
 
+import brave.Tracing;
 import io.micrometer.context.ContextExecutorService;
 import io.micrometer.context.ContextRegistry;
 import io.micrometer.context.ContextSnapshotFactory;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.brave.bridge.BraveCurrentTraceContext;
+import io.micrometer.tracing.brave.bridge.BraveTracer;
+import io.micrometer.tracing.handler.DefaultTracingObservationHandler;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -107,6 +112,55 @@ class RequestMetadataObservationHandlerTests {
 		assertThat(seenByBpf().serving()).isFalse();
 		child.stop();
 		request.stop();
+	}
+
+	@Test
+	void theSpanOfTheObservationInScopeIsPublishedAndItsCloseRestoresTheEnclosingOne() {
+		// Micrometer Tracing with Brave, as Boot sets it up: a span per observation, put
+		// in
+		// scope with each scope of it.
+		Tracing tracing = Tracing.newBuilder().build();
+		BraveTracer tracer = new BraveTracer(tracing.tracer(),
+				new BraveCurrentTraceContext(tracing.currentTraceContext()));
+		ObservationRegistry traced = ObservationRegistry.create();
+		traced.observationConfig().observationHandler(new DefaultTracingObservationHandler(tracer));
+		traced.observationConfig()
+			.observationHandler(new RequestMetadataObservationHandler(this.tld,
+					List.of((context) -> context.get(RequestMetadata.class)),
+					new MicrometerTracingTraceContextResolver()));
+		Observation.Context context = new Observation.Context();
+		context.put(RequestMetadata.class, new RequestMetadata("acme", 5, "r-1"));
+		Observation request = Observation.createNotStarted("test.request", () -> context, traced).start();
+		Observation child = Observation.createNotStarted("test.child", traced).parentObservation(request).start();
+		try {
+			try (Observation.Scope scope = request.openScope()) {
+				Span span = tracer.currentSpan();
+				assertThat(span).isNotNull();
+				ThreadRecord r = seenByBpf();
+				assertThat(r.traced()).as(r.toString()).isTrue();
+				assertThat(r.traceId()).as("Brave's 64-bit trace id, padded as W3C propagation does")
+					.isEqualTo("0".repeat(16) + span.context().traceId());
+				assertThat(r.spanId()).isEqualTo(span.context().spanId());
+				try (Observation.Scope inner = child.openScope()) {
+					Span childSpan = tracer.currentSpan();
+					assertThat(childSpan).isNotNull();
+					assertThat(childSpan.context().spanId()).isNotEqualTo(span.context().spanId());
+					ThreadRecord c = seenByBpf();
+					assertThat(c.requestId()).as("a child works for its parent").isEqualTo("r-1");
+					assertThat(c.traceId()).isEqualTo(r.traceId());
+					assertThat(c.spanId()).as("the child's span, in scope now").isEqualTo(childSpan.context().spanId());
+				}
+				assertThat(seenByBpf().spanId()).as("restored").isEqualTo(span.context().spanId());
+			}
+			ThreadRecord after = seenByBpf();
+			assertThat(after.serving()).isFalse();
+			assertThat(after.traced()).isFalse();
+		}
+		finally {
+			child.stop();
+			request.stop();
+			tracing.close();
+		}
 	}
 
 	@Test

@@ -1,13 +1,22 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure.propagation.app;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 
 import io.micrometer.context.ContextSnapshotFactory;
 import jakarta.annotation.PreDestroy;
+import jakarta.servlet.http.HttpServletRequest;
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
 import org.jspecify.annotations.Nullable;
+
+import org.springframework.beans.factory.ObjectProvider;
 
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.scheduling.annotation.Async;
@@ -20,6 +29,7 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
+import dev.tld.core.trace.ThreadRecord;
 import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.test.spring.BpfView;
 
@@ -85,9 +95,12 @@ public class PropagationApplication {
 
 		private final ExecutorService plain = Executors.newFixedThreadPool(2);
 
-		public Endpoints(TaskLocalDataRuntime runtime, AsyncWork work) {
+		private final ObjectProvider<Tracer> tracer;
+
+		public Endpoints(TaskLocalDataRuntime runtime, AsyncWork work, ObjectProvider<Tracer> tracer) {
 			this.runtime = runtime;
 			this.work = work;
+			this.tracer = tracer;
 		}
 
 		@PreDestroy
@@ -120,6 +133,36 @@ public class PropagationApplication {
 		@GetMapping("/snapshot-idle")
 		public String snapshotIdle() throws Exception {
 			return this.plain.submit(() -> BpfView.seen(this.runtime)).get();
+		}
+
+		/**
+		 * The span in scope as the tracer reports it, and the trace context BPF reads for
+		 * this thread (iter/task), and whether the Actuator endpoint, asked meanwhile by
+		 * a client outside Micrometer (no span of its own), shows them:
+		 * {@code traceId|spanId|sampled|bpfTraceId|bpfSpanId|bpfFlags|tid|shown}.
+		 */
+		@GetMapping("/trace")
+		public String trace(HttpServletRequest request) throws Exception {
+			Tracer tracer = this.tracer.getObject();
+			Span span = tracer.currentSpan();
+			if (span == null) {
+				return "no span";
+			}
+			int tid = this.runtime.taskLocalData().currentThread().tid();
+			ThreadRecord r = this.runtime.readThreads()
+				.stream()
+				.filter((t) -> t.tid() == tid)
+				.findFirst()
+				.orElseThrow();
+			String json = HttpClient.newHttpClient()
+				.send(HttpRequest
+					.newBuilder(URI.create("http://localhost:" + request.getLocalPort() + "/actuator/tasklocaldata"))
+					.build(), HttpResponse.BodyHandlers.ofString())
+				.body();
+			boolean shown = json.contains("\"traceId\":\"" + r.traceId() + "\"")
+					&& json.contains("\"spanId\":\"" + r.spanId() + "\"");
+			return span.context().traceId() + "|" + span.context().spanId() + "|" + span.context().sampled() + "|"
+					+ r.traceId() + "|" + r.spanId() + "|" + r.traceFlags() + "|" + tid + "|" + shown;
 		}
 
 	}
