@@ -313,18 +313,15 @@ public final class TaskLocalDataContext {
 	 * @param task the task
 	 * @return the wrapped task (the task itself if there is no current metadata)
 	 */
+	@SuppressWarnings("try") // the scope is only closed
 	public Runnable wrap(Runnable task) {
 		Frame f = this.current.get();
 		if (f == null) {
 			return task;
 		}
 		return () -> {
-			Scope scope = open(f.metadata, f.record, f.trace);
-			try {
+			try (Scope scope = open(f.metadata, f.record, f.trace)) {
 				task.run();
-			}
-			finally {
-				scope.close();
 			}
 		};
 	}
@@ -335,18 +332,15 @@ public final class TaskLocalDataContext {
 	 * @param task the task
 	 * @return the wrapped task
 	 */
+	@SuppressWarnings("try") // the scope is only closed
 	public <T> Callable<T> wrap(Callable<T> task) {
 		Frame f = this.current.get();
 		if (f == null) {
 			return task;
 		}
 		return () -> {
-			Scope scope = open(f.metadata, f.record, f.trace);
-			try {
+			try (Scope scope = open(f.metadata, f.record, f.trace)) {
 				return task.call();
-			}
-			finally {
-				scope.close();
 			}
 		};
 	}
