@@ -171,8 +171,15 @@ class TracerTest {
 		Thread t = new Thread(() -> {
 			TldThread me = this.tld.currentThread();
 			me.publish(new RequestRecord(tenant, priority, "r"), System.nanoTime());
+			// a switch out while serving: the thread is known from here on (the counters
+			// of
+			// the slice it registered in are not charged: it was not fresh)
+			pause(1);
 			burn(Duration.ofMillis(200));
 			me.publishIdle(System.nanoTime());
+			// and one after: that slice is charged now, not at the exit join() may not
+			// wait for
+			pause(5);
 		});
 		t.start();
 		t.join();
@@ -193,6 +200,7 @@ class TracerTest {
 			me.publish(new RequestRecord(initech, 1, "r"), System.nanoTime());
 			burn(Duration.ofMillis(100));
 			me.publishIdle(System.nanoTime());
+			pause(5); // the slice is charged before the thread ends
 		});
 		t.start();
 		t.join();
@@ -238,6 +246,15 @@ class TracerTest {
 				Natives.get().libc().getpid();
 			}
 			Thread.yield();
+		}
+	}
+
+	private static void pause(long millis) {
+		try {
+			Thread.sleep(millis);
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
 		}
 	}
 
