@@ -36,6 +36,7 @@ import dev.tld.core.trace.TenantStats;
 import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.spring.metrics.TaskLocalDataMetrics;
 import dev.tld.test.spring.IsolatedDataMap;
+import dev.tld.test.spring.TenantRequests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -90,17 +91,7 @@ class TenantFloodTests {
 	}
 
 	private String get(String tenant, int priority) {
-		String body = this.client.get()
-			.uri("/work?iterations=2000")
-			.header("X-Tenant", tenant)
-			.header("X-Priority", String.valueOf(priority))
-			.exchange()
-			.expectStatus()
-			.isOk()
-			.expectBody(String.class)
-			.returnResult()
-			.getResponseBody();
-		return (body != null) ? body : "";
+		return TenantRequests.get(this.client, "/work?iterations=2000", tenant, priority, null);
 	}
 
 	@Test

@@ -28,6 +28,7 @@ import dev.tld.test.SharedMapTool;
 import dev.tld.test.spring.ChildApplication;
 import dev.tld.test.spring.IsolatedDataMap;
 import dev.tld.test.spring.IsolatedDataMapContextCustomizerFactory;
+import dev.tld.test.spring.TenantRequests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -134,16 +135,7 @@ class TwoServicesTests {
 	}
 
 	private static String work(RestTestClient client, String tenant) {
-		String body = client.get()
-			.uri("/work?iterations=100000")
-			.header("X-Tenant", tenant)
-			.exchange()
-			.expectStatus()
-			.isOk()
-			.expectBody(String.class)
-			.returnResult()
-			.getResponseBody();
-		return (body != null) ? body : "";
+		return TenantRequests.get(client, "/work?iterations=100000", tenant, null, null);
 	}
 
 	private static TaskLocalDataEndpoint.Report report(ChildApplication app) {

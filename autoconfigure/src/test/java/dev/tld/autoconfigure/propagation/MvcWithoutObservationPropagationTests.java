@@ -14,6 +14,7 @@ import org.springframework.test.web.servlet.client.RestTestClient;
 import dev.tld.autoconfigure.propagation.app.PropagationApplication;
 import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.test.spring.IsolatedDataMap;
+import dev.tld.test.spring.TenantRequests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -46,17 +47,7 @@ class MvcWithoutObservationPropagationTests {
 	}
 
 	String get(String path, String tenant) {
-		String body = this.client.get()
-			.uri(path)
-			.header("X-Tenant", tenant)
-			.header("X-Request-Id", tenant + "-1")
-			.exchange()
-			.expectStatus()
-			.isOk()
-			.expectBody(String.class)
-			.returnResult()
-			.getResponseBody();
-		return (body != null) ? body.trim() : "";
+		return TenantRequests.get(this.client, path, tenant, null, tenant + "-1").trim();
 	}
 
 	@Test

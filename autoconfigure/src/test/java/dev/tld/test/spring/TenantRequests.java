@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+package dev.tld.test.spring;
+
+import org.jspecify.annotations.Nullable;
+
+import org.springframework.test.web.servlet.client.RestTestClient;
+
+/**
+ * The requests the tests send on behalf of a tenant: a GET with the headers the default
+ * resolver reads, answered 200.
+ */
+public final class TenantRequests {
+
+	private TenantRequests() {
+	}
+
+	/**
+	 * GET a path as a tenant; the answer must be 200.
+	 * @param client the client of the application
+	 * @param path the path and query
+	 * @param tenant {@code X-Tenant}
+	 * @param priority {@code X-Priority}, or null for none
+	 * @param requestId {@code X-Request-Id}, or null for none
+	 * @return the body, empty if there is none
+	 */
+	public static String get(RestTestClient client, String path, String tenant, @Nullable Integer priority,
+			@Nullable String requestId) {
+		String body = client.get().uri(path).headers((h) -> {
+			h.set("X-Tenant", tenant);
+			if (priority != null) {
+				h.set("X-Priority", String.valueOf(priority));
+			}
+			if (requestId != null) {
+				h.set("X-Request-Id", requestId);
+			}
+		}).exchange().expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();
+		return (body != null) ? body : "";
+	}
+
+}
