@@ -53,7 +53,7 @@ class AutoConfigurationClassesTests {
 				declared.add(metadata.getClassName());
 			}
 		}
-		assertThat(ours()).hasSize(8).containsExactlyInAnyOrderElementsOf(declared);
+		assertThat(ours()).isNotEmpty().containsExactlyInAnyOrderElementsOf(declared);
 		for (String name : ours()) {
 			Class<?> type = ClassUtils.forName(name, this.loader);
 			assertThat(Modifier.isPublic(type.getModifiers()) && Modifier.isFinal(type.getModifiers()))

@@ -16,10 +16,11 @@ import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
 import com.sun.net.httpserver.HttpServer;
+import io.micrometer.tracing.Span;
+import io.micrometer.tracing.Tracer;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
 import io.opentelemetry.proto.trace.v1.ResourceSpans;
 import io.opentelemetry.proto.trace.v1.ScopeSpans;
-import io.opentelemetry.proto.trace.v1.Span;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Test;
 
@@ -27,9 +28,12 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.context.SpringBootTest.WebEnvironment;
 import org.springframework.boot.test.web.server.LocalServerPort;
+import org.springframework.context.annotation.Import;
 import org.springframework.test.annotation.DirtiesContext;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.RestController;
 
 import dev.tld.core.trace.ThreadRecord;
 import dev.tld.spring.TaskLocalDataRuntime;
@@ -44,20 +48,22 @@ import static org.assertj.core.api.Assertions.assertThat;
  * {@code traceparent} burns CPU, BPF ({@code iter/task}, not Java's copy) reads, for the
  * thread serving it, the caller's trace id and the span id of the server span that the
  * tracer then exports for that request: what a profiler reads beside a CPU sample is the
- * span a tracing backend shows. After the request the thread publishes no trace.
+ * span a tracing backend shows. After the request the thread publishes no trace. A span
+ * made current by hand (no observation) is published while it is current.
  */
 @EnabledOnBpf
 @SpringBootTest(classes = DemoApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "logging.level.root=warn", "tld.pin-path=", "management.tracing.sampling.probability=1.0",
 				"management.opentelemetry.tracing.export.schedule-delay=100ms" })
 @DirtiesContext(classMode = DirtiesContext.ClassMode.AFTER_CLASS)
+@Import(OpenTelemetryTraceTests.ManualSpan.class)
 class OpenTelemetryTraceTests {
 
 	private static final String TRACE_ID = "0af7651916cd43dd8448eb211c80319c";
 
 	private static final String CALLER_SPAN_ID = "b7ad6b7169203331";
 
-	private static final List<Span> SPANS = new CopyOnWriteArrayList<>();
+	private static final List<io.opentelemetry.proto.trace.v1.Span> SPANS = new CopyOnWriteArrayList<>();
 
 	private static final HttpServer COLLECTOR = collector();
 
@@ -130,9 +136,9 @@ class OpenTelemetryTraceTests {
 		assertThat(seen.traceFlags()).as("W3C flags: sampled").isEqualTo(1);
 		assertThat(seen.spanId()).as("not the caller's span: the server's").hasSize(16).isNotEqualTo(CALLER_SPAN_ID);
 
-		Span server = exported(seen.spanId());
+		io.opentelemetry.proto.trace.v1.Span server = exported(seen.spanId());
 		assertThat(server.getKind()).as("the span BPF read is the request's server span")
-			.isEqualTo(Span.SpanKind.SPAN_KIND_SERVER);
+			.isEqualTo(io.opentelemetry.proto.trace.v1.Span.SpanKind.SPAN_KIND_SERVER);
 		assertThat(hex(server.getTraceId().toByteArray())).isEqualTo(TRACE_ID);
 		assertThat(hex(server.getParentSpanId().toByteArray())).as("its parent: the caller's span")
 			.isEqualTo(CALLER_SPAN_ID);
@@ -150,11 +156,65 @@ class OpenTelemetryTraceTests {
 		assertThat(after.get().serving()).isFalse();
 	}
 
+	@Test
+	void aSpanMadeCurrentWithoutAnObservationIsPublishedWhileItIsCurrent() throws Exception {
+		HttpResponse<String> r = HttpClient.newHttpClient()
+			.send(HttpRequest.newBuilder(URI.create("http://localhost:" + this.port + "/manual-span"))
+				.header("X-Tenant", "traced")
+				.build(), HttpResponse.BodyHandlers.ofString());
+		assertThat(r.statusCode()).as(r.body()).isEqualTo(200);
+		String[] seen = r.body().split("\\|");
+		assertThat(seen[1]).as("the manual span is another span").isNotEqualTo(seen[0]);
+		assertThat(seen[2]).as("BPF, with the manual span current: its span id").isEqualTo(seen[1]);
+		assertThat(seen[3]).as("BPF, after it: the server span again").isEqualTo(seen[0]);
+	}
+
+	/**
+	 * {@code /manual-span}: a span made current with {@code Tracer.withSpan}, then
+	 * closed; answers {@code serverSpanId|manualSpanId|bpfSpanIdInManual|bpfSpanIdAfter}.
+	 */
+	@RestController
+	static class ManualSpan {
+
+		private final Tracer tracer;
+
+		private final TaskLocalDataRuntime runtime;
+
+		ManualSpan(Tracer tracer, TaskLocalDataRuntime runtime) {
+			this.tracer = tracer;
+			this.runtime = runtime;
+		}
+
+		@GetMapping("/manual-span")
+		@SuppressWarnings("try")
+		String manualSpan() {
+			Span server = this.tracer.currentSpan();
+			if (server == null) {
+				return "no span";
+			}
+			Span manual = this.tracer.nextSpan().name("manual").start();
+			String inManual;
+			try (Tracer.SpanInScope scope = this.tracer.withSpan(manual)) {
+				inManual = own().spanId();
+			}
+			finally {
+				manual.end();
+			}
+			return server.context().spanId() + "|" + manual.context().spanId() + "|" + inManual + "|" + own().spanId();
+		}
+
+		private ThreadRecord own() {
+			int tid = this.runtime.taskLocalData().currentThread().tid();
+			return this.runtime.readThreads().stream().filter((t) -> t.tid() == tid).findFirst().orElseThrow();
+		}
+
+	}
+
 	/** The exported span with that id, waiting for the exporter's next batch. */
-	private static Span exported(String spanId) throws InterruptedException {
+	private static io.opentelemetry.proto.trace.v1.Span exported(String spanId) throws InterruptedException {
 		long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
 		while (System.nanoTime() < deadline) {
-			for (Span s : SPANS) {
+			for (io.opentelemetry.proto.trace.v1.Span s : SPANS) {
 				if (hex(s.getSpanId().toByteArray()).equals(spanId)) {
 					return s;
 				}

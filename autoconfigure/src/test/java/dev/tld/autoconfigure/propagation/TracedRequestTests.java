@@ -18,6 +18,7 @@ import org.springframework.test.web.servlet.client.RestTestClient;
 
 import dev.tld.autoconfigure.propagation.app.PropagationApplication;
 import dev.tld.core.trace.ThreadRecord;
+import dev.tld.spring.TaskLocalDataContext;
 import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.spring.observation.MicrometerTracingTraceContextResolver;
 import dev.tld.spring.observation.ObservationTraceContextResolver;
@@ -102,6 +103,28 @@ class TracedRequestTests {
 		assertThat(seen[3]).as("BPF: the caller's trace").isEqualTo(traceId);
 		assertThat(seen[4]).as("BPF: the span the tracer has in scope").isEqualTo(seen[1]);
 		assertNotTracedAfterwards(Integer.parseInt(seen[6]));
+	}
+
+	@Test
+	void aSpanPutInScopeWithoutAnObservationIsPublishedUntilItsScopeCloses() throws Exception {
+		for (int i = 0; i < 3; i++) {
+			String body = this.client.get()
+				.uri("/manual-span")
+				.header("X-Tenant", "traced")
+				.exchange()
+				.expectStatus()
+				.isOk()
+				.expectBody(String.class)
+				.returnResult()
+				.getResponseBody();
+			assertThat(body).isNotNull().isNotEqualTo("no span");
+			String[] seen = body.split("\\|");
+			assertThat(seen[1]).as("the manual span is another span").isNotEqualTo(seen[0]);
+			assertThat(seen[2]).as("BPF, with the manual span in scope: its span id").isEqualTo(seen[1]);
+			assertThat(seen[4]).as("BPF: the same trace").isEqualTo(seen[5]);
+			assertThat(seen[3]).as("BPF, after its scope closed: the server span again").isEqualTo(seen[0]);
+		}
+		assertThat(this.context.getBean(TaskLocalDataContext.class).refusedCloses()).isZero();
 	}
 
 	/** After the request, BPF reads no valid trace context for the thread that ran it. */

@@ -136,6 +136,39 @@ public class PropagationApplication {
 		}
 
 		/**
+		 * A span put in scope by hand ({@code Tracer.withSpan}, no observation), then
+		 * closed: the span ids the tracer reports for the server span and the manual one,
+		 * and the span id BPF reads for this thread with each in scope:
+		 * {@code serverSpanId|manualSpanId|bpfSpanIdInManual|bpfSpanIdAfter|bpfTraceIdInManual|traceId}.
+		 */
+		@GetMapping("/manual-span")
+		@SuppressWarnings("try")
+		public String manualSpan() {
+			Tracer tracer = this.tracer.getObject();
+			Span server = tracer.currentSpan();
+			if (server == null) {
+				return "no span";
+			}
+			Span manual = tracer.nextSpan().name("manual").start();
+			ThreadRecord inManual;
+			try (Tracer.SpanInScope scope = tracer.withSpan(manual)) {
+				inManual = own();
+			}
+			finally {
+				manual.end();
+			}
+			ThreadRecord after = own();
+			return server.context().spanId() + "|" + manual.context().spanId() + "|" + inManual.spanId() + "|"
+					+ after.spanId() + "|" + inManual.traceId() + "|" + server.context().traceId();
+		}
+
+		/** What BPF (iter/task) reads for the calling thread. */
+		private ThreadRecord own() {
+			int tid = this.runtime.taskLocalData().currentThread().tid();
+			return this.runtime.readThreads().stream().filter((t) -> t.tid() == tid).findFirst().orElseThrow();
+		}
+
+		/**
 		 * The span in scope as the tracer reports it, and the trace context BPF reads for
 		 * this thread (iter/task), and whether the Actuator endpoint, asked meanwhile by
 		 * a client outside Micrometer (no span of its own), shows them:
