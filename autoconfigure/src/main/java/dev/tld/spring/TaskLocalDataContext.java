@@ -389,6 +389,16 @@ public final class TaskLocalDataContext {
 		return this.refusedCloses.get();
 	}
 
+	/**
+	 * Count a close that a layer keeping its own scopes over this context refused (the
+	 * observation handler, for an observation scope closed out of order): reported with
+	 * this context's own ({@link #refusedCloses()}, the endpoint, health and the
+	 * {@code tld.scopes.refused} meter). The caller says why in its own log.
+	 */
+	public void countRefusedClose() {
+		this.refusedCloses.incrementAndGet();
+	}
+
 	/** An open scope: what it publishes, and what it restores. */
 	private final class Frame implements Scope {
 

@@ -27,6 +27,7 @@ import org.springframework.test.web.servlet.client.RestTestClient;
 
 import dev.tld.autoconfigure.app.TestApplication;
 import dev.tld.core.trace.ThreadRecord;
+import dev.tld.spring.TaskLocalDataContext;
 import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.spring.metrics.TaskLocalDataMetrics;
 import dev.tld.test.spring.IsolatedDataMap;
@@ -59,6 +60,9 @@ class WebIntegrationTests {
 
 	@Autowired
 	TaskLocalDataMetrics metrics;
+
+	@Autowired
+	TaskLocalDataContext context;
 
 	@Autowired
 	MeterRegistry registry;
@@ -215,6 +219,34 @@ class WebIntegrationTests {
 		FunctionCounter c = this.registry.find("tld.cpu.time").tag("tenant", tenant).functionCounter();
 		assertTrue(c != null, "meter tld.cpu.time{tenant=" + tenant + "} exists");
 		return c.count();
+	}
+
+	@Test
+	void aRefusedCloseChangesNothingAndIsReportedInTheEndpointHealthAndAMeter() {
+		long before = this.context.refusedCloses();
+		EntityExchangeResult<String> r = get("/unbalanced", "theta", 4, "u1");
+		assertThat(r.getResponseBody()).as("after the refused close, BPF reads the request's own metadata")
+			.startsWith("theta|4|u1|");
+		long after = this.context.refusedCloses();
+		assertThat(after).as("refused closes").isGreaterThan(before);
+		this.client.get()
+			.uri("/actuator/tasklocaldata")
+			.exchange()
+			.expectBody()
+			.jsonPath("$.refusedScopeCloses")
+			.value((Integer n) -> assertThat(n.longValue()).isGreaterThanOrEqualTo(after));
+		this.client.get()
+			.uri("/actuator/health/taskLocalData")
+			.exchange()
+			.expectBody()
+			.jsonPath("$.details.refusedScopeCloses")
+			.value((Integer n) -> assertThat(n.longValue()).isGreaterThanOrEqualTo(after));
+		this.client.get()
+			.uri("/actuator/metrics/tld.scopes.refused")
+			.exchange()
+			.expectBody()
+			.jsonPath("$.measurements[0].value")
+			.value((Double v) -> assertThat(v).isGreaterThanOrEqualTo(after));
 	}
 
 	@Test

@@ -97,6 +97,12 @@ public enum TaskLocalDataMeters implements MeterDocumentation {
 					+ " BPF did not see",
 			false),
 
+	/** Scope closes refused as unbalanced. */
+	SCOPES_REFUSED("tld.scopes.refused", Meter.Type.COUNTER, "scopes",
+			"Scope closes refused as unbalanced (twice, on another thread, or before an inner scope): ignored, the"
+					+ " thread kept what it published",
+			false),
+
 	/** Thread registrations a map refused. */
 	REGISTRATIONS_FAILED("tld.registrations.failed", Meter.Type.COUNTER, "registrations",
 			"Thread registrations a map refused (the reason is in lastError)", false),

@@ -16,6 +16,7 @@ import dev.tld.spring.TaskLocalDataRuntime;
 /**
  * Meters of what task local data did not publish, or did not keep: work BPF did not see
  * ({@link TaskLocalDataMeters#SCOPES_UNPUBLISHED},
+ * {@link TaskLocalDataMeters#SCOPES_REFUSED},
  * {@link TaskLocalDataMeters#REGISTRATIONS_FAILED},
  * {@link TaskLocalDataMeters#ELEMENTS_TAMPERED}). The reasons are in the endpoint's
  * {@code lastError} and the log.
@@ -41,6 +42,7 @@ public class TaskLocalDataPublishingMetrics implements MeterBinder {
 		TaskLocalDataContext c = this.context;
 		if (c != null) {
 			counter(registry, TaskLocalDataMeters.SCOPES_UNPUBLISHED, c, TaskLocalDataContext::unpublishedScopes);
+			counter(registry, TaskLocalDataMeters.SCOPES_REFUSED, c, TaskLocalDataContext::refusedCloses);
 		}
 		counter(registry, TaskLocalDataMeters.REGISTRATIONS_FAILED, this.runtime,
 				(r) -> count(r.taskLocalData(), TaskLocalData::registrationFailures));

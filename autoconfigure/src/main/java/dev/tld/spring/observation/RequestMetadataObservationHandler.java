@@ -31,9 +31,10 @@ import dev.tld.spring.TaskLocalDataContext;
  * own (the thread keeps what it published). A scope of an observation whose metadata the
  * thread already publishes publishes nothing again.
  * <p>
- * Unbalanced use is refused without side effects and counted ({@link #refusedCloses()}):
- * closing a scope on a thread where no scope of that observation is the innermost one of
- * this handler (twice, on another thread, or out of order).
+ * Unbalanced use is refused without side effects and counted ({@link #refusedCloses()},
+ * and with the context's own in {@link TaskLocalDataContext#refusedCloses()}): closing a
+ * scope on a thread where no scope of that observation is the innermost one of this
+ * handler (twice, on another thread, or out of order).
  */
 public final class RequestMetadataObservationHandler implements ObservationHandler<Observation.Context> {
 
@@ -155,6 +156,7 @@ public final class RequestMetadataObservationHandler implements ObservationHandl
 
 	private void refuse() {
 		this.refusedCloses.incrementAndGet();
+		this.context.countRefusedClose();
 		if (this.refusedLogged.compareAndSet(false, true)) {
 			logger.warn("An observation scope was closed on a thread where it was not the innermost open one (closed"
 					+ " twice, on another thread, or out of order); task local data ignored the close (said once; see"

@@ -12,6 +12,8 @@ import org.springframework.web.bind.annotation.RestController;
 
 import dev.tld.core.TaskLocalData;
 import dev.tld.core.trace.ThreadRecord;
+import dev.tld.spring.RequestMetadata;
+import dev.tld.spring.TaskLocalDataContext;
 import dev.tld.spring.TaskLocalDataRuntime;
 
 /**
@@ -35,8 +37,23 @@ public class TestApplication {
 
 		private final TaskLocalDataRuntime runtime;
 
-		public Endpoints(TaskLocalDataRuntime runtime) {
+		private final TaskLocalDataContext context;
+
+		public Endpoints(TaskLocalDataRuntime runtime, TaskLocalDataContext context) {
 			this.runtime = runtime;
+			this.context = context;
+		}
+
+		/**
+		 * Close a scope twice, as unbalanced code would: the second close is refused.
+		 * @return what BPF reads for this thread after both closes
+		 */
+		@GetMapping("/unbalanced")
+		public String unbalanced() {
+			TaskLocalDataContext.Scope scope = this.context.open(new RequestMetadata("unbalanced", 1, "u-1"));
+			scope.close();
+			scope.close();
+			return seenByBpf();
 		}
 
 		/** Burn CPU, then answer with what BPF reads for this thread right now. */

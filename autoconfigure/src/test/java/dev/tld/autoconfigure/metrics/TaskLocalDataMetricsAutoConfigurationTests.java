@@ -142,8 +142,8 @@ class TaskLocalDataMetricsAutoConfigurationTests {
 		this.runner.run((context) -> {
 			assertThat(context).hasSingleBean(TaskLocalDataPublishingMetrics.class);
 			MeterRegistry registry = context.getBean(MeterRegistry.class);
-			for (String name : new String[] { "tld.scopes.unpublished", "tld.registrations.failed",
-					"tld.elements.tampered" }) {
+			for (String name : new String[] { "tld.scopes.unpublished", "tld.scopes.refused",
+					"tld.registrations.failed", "tld.elements.tampered" }) {
 				assertThat(registry.find(name).functionCounter()).as(name).isNotNull();
 				assertThat(registry.find(name).functionCounter().count()).as(name).isZero();
 			}

@@ -101,6 +101,7 @@ public class TaskLocalDataEndpoint {
 		long tampered = (tld != null) ? tld.tamperedElements() : 0;
 		TaskLocalDataContext c = this.context;
 		long unpublished = (c != null) ? c.unpublishedScopes() : 0;
+		long refused = (c != null) ? c.refusedCloses() : 0;
 		String lastError = (tld != null) ? tld.lastError() : null;
 		TenantTable table = r.tenants();
 		Tenants tenants = new Tenants(table.size(), table.max(), table.overflowed(), table.retired());
@@ -112,7 +113,7 @@ public class TaskLocalDataEndpoint {
 			.toList();
 		List<TenantStats> stats = r.readStats();
 		return new Report(r.state().name(), r.reason(), r.support(), r.pinPath(), r.dataMapId(), sharedMap,
-				r.attachedPrograms(), keys, registered, failures, tampered, unpublished, lastError, tenants,
+				r.attachedPrograms(), keys, registered, failures, tampered, unpublished, refused, lastError, tenants,
 				r.counters(), r.figures(), from, size, threads.size(), page(threads, from, size), stats.size(),
 				page(stats, from, size));
 	}
@@ -143,6 +144,8 @@ public class TaskLocalDataEndpoint {
 	 * map deleted or replaced, found and registered again by maintenance
 	 * @param unpublishedScopes scopes opened on threads that could not publish them
 	 * (virtual threads, a runtime closing)
+	 * @param refusedScopeCloses scope closes refused as unbalanced (twice, on another
+	 * thread, or before an inner scope), which changed nothing
 	 * @param lastError last registration or maintenance error, or null
 	 * @param tenantTable the tenant table: how full, and what it turned away
 	 * @param events what BPF could not account, and how much CPU time it charged by
@@ -158,9 +161,9 @@ public class TaskLocalDataEndpoint {
 	 */
 	public record Report(String state, @Nullable String reason, KernelSupport.Report kernel, String pinPath,
 			int dataMapId, SharedMap sharedMap, List<String> programs, List<Key> keys, int registeredThreads,
-			long registrationFailures, long tamperedElements, long unpublishedScopes, @Nullable String lastError,
-			Tenants tenantTable, Counters events, Figures figures, int offset, int limit, int threadCount,
-			List<ThreadRecord> threads, int tenantCount, List<TenantStats> tenants) {
+			long registrationFailures, long tamperedElements, long unpublishedScopes, long refusedScopeCloses,
+			@Nullable String lastError, Tenants tenantTable, Counters events, Figures figures, int offset, int limit,
+			int threadCount, List<ThreadRecord> threads, int tenantCount, List<TenantStats> tenants) {
 	}
 
 	/**

@@ -58,6 +58,7 @@ public class TaskLocalDataHealthIndicator implements HealthIndicator {
 				.withDetail("registrationFailures", tld.registrationFailures())
 				.withDetail("tamperedElements", tld.tamperedElements())
 				.withDetail("unpublishedScopes", (this.context != null) ? this.context.unpublishedScopes() : 0)
+				.withDetail("refusedScopeCloses", (this.context != null) ? this.context.refusedCloses() : 0)
 				.withDetail("tenants", r.tenants().size() + " of " + r.tenants().max())
 				.withDetail("droppedEvents", r.counters().statsDropped() + r.counters().readBusy());
 			String lastError = tld.lastError();
