@@ -31,7 +31,9 @@ import static org.assertj.core.api.Assertions.assertThat;
  * auto-configures it): while a traced request runs, BPF (iter/task, not Java's copy)
  * reads the trace id and span id the tracer reports in the handler, valid; once the
  * request is over, the thread's trace context is not valid. The Actuator endpoint shows
- * them.
+ * them. The same trace is read on the threads the request's work hops to ({@code @Async},
+ * a context snapshot), and a span put in scope by hand, without an observation, is read
+ * while it is in scope.
  */
 @SpringBootTest(classes = PropagationApplication.class, webEnvironment = WebEnvironment.RANDOM_PORT,
 		properties = { "server.tomcat.threads.max=2", "management.tracing.sampling.probability=1.0",
@@ -125,6 +127,26 @@ class TracedRequestTests {
 			assertThat(seen[3]).as("BPF, after its scope closed: the server span again").isEqualTo(seen[0]);
 		}
 		assertThat(this.context.getBean(TaskLocalDataContext.class).refusedCloses()).isZero();
+	}
+
+	@Test
+	void theRequestsTraceIsPublishedOnTheThreadsItsWorkHopsTo() {
+		String body = this.client.get()
+			.uri("/trace-hops")
+			.header("X-Tenant", "traced")
+			.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody(String.class)
+			.returnResult()
+			.getResponseBody();
+		assertThat(body).isNotNull().isNotEqualTo("no span");
+		String[] seen = body.split("\\|");
+		assertThat(seen[0]).as("trace id").hasSize(32);
+		assertThat(seen[2]).as("BPF on the @Async thread: the request's trace id").isEqualTo(seen[0]);
+		assertThat(seen[3]).as("BPF on the @Async thread: the span in scope there").isEqualTo(seen[1]);
+		assertThat(seen[4]).as("BPF on the executor thread (context snapshot): the trace id").isEqualTo(seen[0]);
+		assertThat(seen[5]).as("BPF on the executor thread: the span in scope there").isEqualTo(seen[1]);
 	}
 
 	/** After the request, BPF reads no valid trace context for the thread that ran it. */

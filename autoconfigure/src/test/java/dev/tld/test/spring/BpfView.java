@@ -37,6 +37,26 @@ public final class BpfView {
 	}
 
 	/**
+	 * The trace id and span id BPF reads for the calling thread ({@code iter/task}).
+	 * @param runtime the runtime
+	 * @return {@code traceId|spanId}, each empty when not valid; {@code none|none} if the
+	 * thread is not read
+	 */
+	public static String trace(TaskLocalDataRuntime runtime) {
+		TaskLocalData tld = runtime.taskLocalData();
+		if (tld == null) {
+			return "none|none";
+		}
+		int tid = tld.currentThread().tid();
+		return runtime.readThreads()
+			.stream()
+			.filter((r) -> r.tid() == tid)
+			.findFirst()
+			.map((r) -> r.traceId() + "|" + r.spanId())
+			.orElse("none|none");
+	}
+
+	/**
 	 * Burn CPU on the calling thread.
 	 * @param iterations how much
 	 * @return the CPU time it took on this thread, in nanoseconds

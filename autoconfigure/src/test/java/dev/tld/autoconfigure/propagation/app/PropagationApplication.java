@@ -60,6 +60,12 @@ public class PropagationApplication {
 			return CompletableFuture.completedFuture(BpfView.seen(this.runtime) + "|" + cpu);
 		}
 
+		/** On the executor: the trace id and span id BPF reads for this thread. */
+		@Async
+		public CompletableFuture<String> trace() {
+			return CompletableFuture.completedFuture(BpfView.trace(this.runtime));
+		}
+
 	}
 
 	/** A scheduled job that remembers what BPF read for its thread while it ran. */
@@ -127,6 +133,24 @@ public class PropagationApplication {
 				long cpu = BpfView.burn(iterations);
 				return BpfView.seen(this.runtime) + "|" + cpu;
 			})).get();
+		}
+
+		/**
+		 * The request's span as the tracer reports it, then the trace context BPF reads
+		 * on an {@code @Async} hop and on a plain executor's hop (a context snapshot):
+		 * {@code traceId|spanId|asyncTraceId|asyncSpanId|snapshotTraceId|snapshotSpanId}.
+		 */
+		@GetMapping("/trace-hops")
+		public String traceHops() throws Exception {
+			Span span = this.tracer.getObject().currentSpan();
+			if (span == null) {
+				return "no span";
+			}
+			String async = this.work.trace().get();
+			String snapshot = this.plain
+				.submit(ContextSnapshotFactory.builder().build().captureAll().wrap(() -> BpfView.trace(this.runtime)))
+				.get();
+			return span.context().traceId() + "|" + span.context().spanId() + "|" + async + "|" + snapshot;
 		}
 
 		/** What a thread of the plain executor reads once no task runs on it. */
