@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.TimeUnit;
 
 import org.apache.kafka.clients.producer.ProducerRecord;
@@ -59,12 +60,40 @@ abstract class KafkaPropagationTestSupport {
 
 	/** Send a record and wait for the listener: what BPF read while it handled it. */
 	String handle(long iterations, Header... headers) throws Exception {
-		ProducerRecord<String, String> record = new ProducerRecord<>(KafkaApplication.TOPIC, null, (String) null,
-				String.valueOf(iterations), List.of(headers));
+		send(String.valueOf(iterations), headers);
+		return next(this.worker.handled());
+	}
+
+	void send(String value, Header... headers) throws Exception {
+		ProducerRecord<String, String> record = new ProducerRecord<>(KafkaApplication.TOPIC, null, (String) null, value,
+				List.of(headers));
 		this.template.send(record).get(30, TimeUnit.SECONDS);
-		String seen = this.worker.handled().poll(30, TimeUnit.SECONDS);
+	}
+
+	static String next(BlockingQueue<String> queue) throws InterruptedException {
+		String seen = queue.poll(30, TimeUnit.SECONDS);
 		assertThat(seen).as("the listener handled the record").isNotNull();
 		return seen;
+	}
+
+	/**
+	 * What BPF reads for a thread once it no longer publishes a record (or at a
+	 * deadline).
+	 */
+	void assertIdle(int tid) throws InterruptedException {
+		long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+		Optional<ThreadRecord> thread;
+		do {
+			thread = this.runtime.readThreads().stream().filter((r) -> r.tid() == tid).findFirst();
+			if (thread.isPresent() && !thread.get().serving()) {
+				break;
+			}
+			Thread.sleep(20);
+		}
+		while (System.nanoTime() < deadline);
+		assertThat(thread).as("the consumer thread, as BPF reads it").isPresent();
+		assertThat(thread.get().serving()).as("%s still publishes a record", thread.get()).isFalse();
+		assertThat(this.context.refusedCloses()).as("scopes closed twice, on another thread or out of order").isZero();
 	}
 
 	String handle(String tenant, int priority, String id, long iterations) throws Exception {
@@ -122,20 +151,19 @@ abstract class KafkaPropagationTestSupport {
 
 	@Test
 	void theConsumerThreadPublishesNothingAfterItsRecord() throws Exception {
-		int tid = tid(handle("after", 1, "x-1", 1_000));
-		long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-		Optional<ThreadRecord> thread;
-		do {
-			thread = this.runtime.readThreads().stream().filter((r) -> r.tid() == tid).findFirst();
-			if (thread.isPresent() && !thread.get().serving()) {
-				break;
-			}
-			Thread.sleep(20);
-		}
-		while (System.nanoTime() < deadline);
-		assertThat(thread).as("the consumer thread, as BPF reads it").isPresent();
-		assertThat(thread.get().serving()).as("%s still publishes a record", thread.get()).isFalse();
-		assertThat(this.context.refusedCloses()).as("scopes closed twice, on another thread or out of order").isZero();
+		assertIdle(tid(handle("after", 1, "x-1", 1_000)));
+	}
+
+	@Test
+	void aFailedRecordIsPublishedThroughItsRetryAndRecoveryAndNothingAfter() throws Exception {
+		send(KafkaApplication.FAIL, header("X-Tenant", "failing"), header("X-Priority", "2"),
+				header("X-Request-Id", "f-1"));
+		String first = next(this.worker.handled());
+		assertThat(first).as("the first delivery").startsWith("failing|2|f-1|");
+		assertThat(next(this.worker.handled())).as("the retry").startsWith("failing|2|f-1|");
+		assertThat(next(this.worker.recovered())).as("the error handler's recovery, on the consumer thread")
+			.isEqualTo("failing|2|f-1|" + tid(first));
+		assertIdle(tid(first));
 	}
 
 	@Test

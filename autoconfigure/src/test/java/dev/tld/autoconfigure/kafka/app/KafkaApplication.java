@@ -7,8 +7,12 @@ import java.util.concurrent.LinkedBlockingQueue;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.annotation.Bean;
+import org.springframework.kafka.KafkaException;
 import org.springframework.kafka.annotation.KafkaListener;
+import org.springframework.kafka.listener.DefaultErrorHandler;
 import org.springframework.stereotype.Component;
+import org.springframework.util.backoff.FixedBackOff;
 
 import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.test.spring.BpfView;
@@ -23,6 +27,23 @@ public class KafkaApplication {
 	/** The topic the worker listens to. */
 	public static final String TOPIC = "work";
 
+	/** The value of a record whose listener fails. */
+	public static final String FAIL = "fail";
+
+	/**
+	 * Boot's container factory applies it: one retry, then the worker recovers the record
+	 * (as a dead-letter publisher would), on the consumer thread.
+	 * @param worker the worker
+	 * @return the error handler
+	 */
+	@Bean
+	DefaultErrorHandler errorHandler(Worker worker) {
+		DefaultErrorHandler handler = new DefaultErrorHandler((record, ex) -> worker.recover(record),
+				new FixedBackOff(0, 1));
+		handler.setLogLevel(KafkaException.Level.DEBUG);
+		return handler;
+	}
+
 	/** Burns CPU per record, on the consumer thread. */
 	@Component
 	public static class Worker {
@@ -35,10 +56,28 @@ public class KafkaApplication {
 			this.runtime = runtime;
 		}
 
+		private final BlockingQueue<String> recovered = new LinkedBlockingQueue<>();
+
 		@KafkaListener(id = "worker", topics = TOPIC)
 		void handle(ConsumerRecord<String, String> record) {
+			if (FAIL.equals(record.value())) {
+				this.handled.add(BpfView.seen(this.runtime) + "|0");
+				throw new IllegalStateException("failing as the record asks");
+			}
 			long cpu = BpfView.burn(Long.parseLong(record.value()));
 			this.handled.add(BpfView.seen(this.runtime) + "|" + cpu);
+		}
+
+		void recover(ConsumerRecord<?, ?> record) {
+			this.recovered.add(BpfView.seen(this.runtime));
+		}
+
+		/**
+		 * What BPF read while the error handler recovered each failed record.
+		 * @return {@code tenant|priority|requestId|tid}
+		 */
+		public BlockingQueue<String> recovered() {
+			return this.recovered;
 		}
 
 		/**
