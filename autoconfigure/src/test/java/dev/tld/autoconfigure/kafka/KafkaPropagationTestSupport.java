@@ -167,6 +167,24 @@ abstract class KafkaPropagationTestSupport {
 	}
 
 	@Test
+	void workTheListenerHandsToAnExecutorThroughAContextSnapshotIsChargedToTheRecordsTenant() throws Exception {
+		String tenant = prefix() + "-hop";
+		send(KafkaApplication.HOP + 50_000_000, header("X-Tenant", tenant), header("X-Priority", "4"),
+				header("X-Request-Id", "h-1"));
+		String seen = next(this.worker.handled());
+		assertThat(seen).as("what BPF read on the executor's thread").startsWith(tenant + "|4|h-1|");
+		long cpu = cpu(seen);
+		long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
+		while (BpfView.cpu(this.runtime, tenant) < 0.8 * cpu && System.nanoTime() < deadline) {
+			Thread.sleep(20);
+		}
+		assertThat((double) BpfView.cpu(this.runtime, tenant) / cpu)
+			.as("CPU BPF charged to %s / CPU the executor's thread measured", tenant)
+			.isBetween(0.8, 1.3);
+		assertIdle(tid(seen));
+	}
+
+	@Test
 	void aRecordWithoutHeadersIsHandledForTheDefaultTenant() throws Exception {
 		String seen = handle(1_000);
 		assertThat(seen).matches("unknown\\|0\\|[0-9a-f]{16}\\|.*");

@@ -2,8 +2,12 @@
 package dev.tld.autoconfigure.kafka.app;
 
 import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.LinkedBlockingQueue;
 
+import io.micrometer.context.ContextSnapshotFactory;
+import jakarta.annotation.PreDestroy;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -26,6 +30,12 @@ public class KafkaApplication {
 
 	/** The topic the worker listens to. */
 	public static final String TOPIC = "work";
+
+	/**
+	 * The prefix of a value whose listener hands the work (the iterations that follow) to
+	 * a plain executor, through a context snapshot, and waits for it.
+	 */
+	public static final String HOP = "hop:";
 
 	/** The value of a record whose listener fails. */
 	public static final String FAIL = "fail";
@@ -52,6 +62,8 @@ public class KafkaApplication {
 
 		private final BlockingQueue<String> handled = new LinkedBlockingQueue<>();
 
+		private final ExecutorService plain = Executors.newSingleThreadExecutor();
+
 		public Worker(TaskLocalDataRuntime runtime) {
 			this.runtime = runtime;
 		}
@@ -59,7 +71,15 @@ public class KafkaApplication {
 		private final BlockingQueue<String> recovered = new LinkedBlockingQueue<>();
 
 		@KafkaListener(id = "worker", topics = TOPIC)
-		void handle(ConsumerRecord<String, String> record) {
+		void handle(ConsumerRecord<String, String> record) throws Exception {
+			if (record.value().startsWith(HOP)) {
+				long iterations = Long.parseLong(record.value().substring(HOP.length()));
+				this.handled.add(this.plain.submit(ContextSnapshotFactory.builder().build().captureAll().wrap(() -> {
+					long cpu = BpfView.burn(iterations);
+					return BpfView.seen(this.runtime) + "|" + cpu;
+				})).get());
+				return;
+			}
 			if (FAIL.equals(record.value())) {
 				this.handled.add(BpfView.seen(this.runtime) + "|0");
 				throw new IllegalStateException("failing as the record asks");
@@ -70,6 +90,11 @@ public class KafkaApplication {
 
 		void recover(ConsumerRecord<?, ?> record) {
 			this.recovered.add(BpfView.seen(this.runtime));
+		}
+
+		@PreDestroy
+		void close() {
+			this.plain.shutdownNow();
 		}
 
 		/**
