@@ -76,7 +76,9 @@ class AutoConfigurationClassesTests {
 				"org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration",
 				"org.springframework.boot.micrometer.metrics.autoconfigure.MetricsAutoConfiguration",
 				"org.springframework.boot.micrometer.metrics.autoconfigure.CompositeMeterRegistryAutoConfiguration",
-				"org.springframework.boot.health.autoconfigure.contributor.HealthContributorAutoConfiguration");
+				"org.springframework.boot.health.autoconfigure.contributor.HealthContributorAutoConfiguration",
+				"org.springframework.boot.kafka.autoconfigure.KafkaAutoConfiguration",
+				"org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration");
 		for (String name : named) {
 			assertThat(listed).as("an auto-configuration of Spring Boot").contains(name);
 			assertThat(ClassUtils.isPresent(name, this.loader)).as(name).isTrue();
