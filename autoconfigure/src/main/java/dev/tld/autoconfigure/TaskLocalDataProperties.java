@@ -547,10 +547,9 @@ public class TaskLocalDataProperties implements InitializingBean {
 
 		/**
 		 * Where the default resolvers take the tenant from: header (tld.headers.tenant,
-		 * the client's claim), principal (the authenticated principal's name, servlet
-		 * only), claim (the claim tld.tenants.claim of the OAuth2 token that
-		 * authenticated the request, servlet only) or baggage (the tracing baggage field
-		 * tld.tenants.baggage, which must be listed in
+		 * the client's claim), principal (the authenticated principal's name), claim (the
+		 * claim tld.tenants.claim of the OAuth2 token that authenticated the request) or
+		 * baggage (the tracing baggage field tld.tenants.baggage, which must be listed in
 		 * management.tracing.baggage.remote-fields). Requests without one publish
 		 * tld.default-tenant. See docs/security.md for the trust each implies.
 		 */
@@ -643,8 +642,8 @@ public class TaskLocalDataProperties implements InitializingBean {
 		/**
 		 * Where the default resolvers take the priority from when no endpoint of
 		 * tld.priorities.endpoints matches: header (tld.headers.priority), claim
-		 * (tld.priorities.claim, servlet only) or baggage (tld.priorities.baggage, listed
-		 * in management.tracing.baggage.remote-fields). Requests without one publish
+		 * (tld.priorities.claim) or baggage (tld.priorities.baggage, listed in
+		 * management.tracing.baggage.remote-fields). Requests without one publish
 		 * tld.default-priority.
 		 */
 		private RequestMetadataSource source = RequestMetadataSource.HEADER;

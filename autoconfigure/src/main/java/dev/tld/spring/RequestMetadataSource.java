@@ -16,7 +16,8 @@ public enum RequestMetadataSource {
 
 	/**
 	 * The name of the authenticated principal
-	 * ({@code HttpServletRequest#getUserPrincipal}, which Spring Security sets to the
+	 * ({@code HttpServletRequest#getUserPrincipal},
+	 * {@code ServerWebExchange#getPrincipal}, which Spring Security sets to the
 	 * {@code Authentication}): as trusted as the authentication. Tenants only. Known once
 	 * authentication ran: requests that are not authenticated publish the default tenant.
 	 */

@@ -1,20 +1,29 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure.web;
 
+import java.security.Principal;
 import java.util.List;
+import java.util.function.BiFunction;
 
 import org.jspecify.annotations.Nullable;
 
+import org.springframework.boot.autoconfigure.condition.ConditionMessage;
+import org.springframework.boot.autoconfigure.condition.ConditionOutcome;
+import org.springframework.boot.autoconfigure.condition.SpringBootCondition;
 import org.springframework.boot.context.properties.bind.Bindable;
 import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.context.annotation.ConditionContext;
 import org.springframework.core.env.Environment;
+import org.springframework.core.type.AnnotatedTypeMetadata;
+import org.springframework.util.ClassUtils;
 
 import dev.tld.autoconfigure.TaskLocalDataProperties;
 import dev.tld.spring.RequestMetadataHeaders;
 import dev.tld.spring.RequestMetadataSource;
 import dev.tld.spring.web.BaggageReader;
 import dev.tld.spring.web.RequestMetadataRules;
+import dev.tld.spring.web.TokenClaims;
 
 /**
  * Builds the {@link RequestMetadataRules} of {@code tld.tenants.source},
@@ -27,6 +36,9 @@ public final class RequestMetadataSources {
 	 * Boot's property listing the baggage fields the tracer propagates across processes.
 	 */
 	static final String REMOTE_FIELDS = "management.tracing.baggage.remote-fields";
+
+	private static final String TOKEN_CLASS = "org.springframework.security.oauth2.server.resource.authentication."
+			+ "AbstractOAuth2TokenAuthenticationToken";
 
 	private RequestMetadataSources() {
 	}
@@ -108,25 +120,61 @@ public final class RequestMetadataSources {
 	}
 
 	/**
-	 * Refuse the sources a server cannot read.
+	 * What reads a token's claims: Spring Security's resource server, where a source
+	 * needs it.
 	 * @param properties the properties
-	 * @param server the server, for the message
-	 * @throws InvalidConfigurationPropertyValueException if a source needs the
-	 * authentication
+	 * @param classLoader the application's class loader
+	 * @return the reader
+	 * @throws InvalidConfigurationPropertyValueException if a source needs claims and the
+	 * resource server is absent
 	 */
-	public static void refuseAuthenticated(TaskLocalDataProperties properties, String server) {
-		RequestMetadataSource tenant = properties.getTenants().getSource();
-		if (tenant.needsAuthentication()) {
-			throw new InvalidConfigurationPropertyValueException("tld.tenants.source",
-					tenant.name().toLowerCase(java.util.Locale.ROOT), "not supported by " + server
-							+ " yet: use header or baggage, or declare a resolver bean of your own");
+	public static BiFunction<Principal, String, @Nullable Object> claims(TaskLocalDataProperties properties,
+			@Nullable ClassLoader classLoader) {
+		boolean needed = properties.getTenants().getSource() == RequestMetadataSource.CLAIM
+				|| properties.getPriorities().getSource() == RequestMetadataSource.CLAIM;
+		if (!needed) {
+			return (principal, name) -> null;
 		}
-		RequestMetadataSource priority = properties.getPriorities().getSource();
-		if (priority.needsAuthentication()) {
-			throw new InvalidConfigurationPropertyValueException("tld.priorities.source",
-					priority.name().toLowerCase(java.util.Locale.ROOT), "not supported by " + server
-							+ " yet: use header, baggage or tld.priorities.endpoints, or declare a resolver bean of your own");
+		if (!ClassUtils.isPresent(TOKEN_CLASS, classLoader)) {
+			String property = (properties.getTenants().getSource() == RequestMetadataSource.CLAIM)
+					? "tld.tenants.source" : "tld.priorities.source";
+			throw new InvalidConfigurationPropertyValueException(property, "claim",
+					"claims are read from Spring Security's OAuth2 resource server: add"
+							+ " spring-boot-starter-security-oauth2-resource-server");
 		}
+		return Claims.reader();
+	}
+
+	/** Loads Spring Security's token classes only where a claim source needs them. */
+	private static final class Claims {
+
+		static BiFunction<Principal, String, @Nullable Object> reader() {
+			return TokenClaims::claim;
+		}
+
+	}
+
+	/**
+	 * Matches when the tenant or the priority is known only after authentication
+	 * ({@code tld.tenants.source} principal or claim, {@code tld.priorities.source}
+	 * claim).
+	 */
+	public static final class OnAuthenticatedSourceCondition extends SpringBootCondition {
+
+		@Override
+		public ConditionOutcome getMatchOutcome(ConditionContext context, AnnotatedTypeMetadata metadata) {
+			Binder binder = Binder.get(context.getEnvironment());
+			RequestMetadataSource tenant = binder.bind("tld.tenants.source", RequestMetadataSource.class)
+				.orElse(RequestMetadataSource.HEADER);
+			RequestMetadataSource priority = binder.bind("tld.priorities.source", RequestMetadataSource.class)
+				.orElse(RequestMetadataSource.HEADER);
+			ConditionMessage.Builder message = ConditionMessage.forCondition("tld.*.source");
+			if (tenant.needsAuthentication() || priority.needsAuthentication()) {
+				return ConditionOutcome.match(message.because("tenant from " + tenant + ", priority from " + priority));
+			}
+			return ConditionOutcome.noMatch(message.because("no source needs the authentication"));
+		}
+
 	}
 
 }

@@ -175,6 +175,26 @@ public final class RequestMetadataObservationHandler implements ObservationHandl
 	}
 
 	/**
+	 * What an observation works for so far, as resolved (or updated) for it or inherited
+	 * from an ancestor; nothing is resolved by this call.
+	 * @param context the observation's context
+	 * @return the metadata, or null when none was resolved yet (or none applies)
+	 */
+	public static @Nullable RequestMetadata metadata(Observation.Context context) {
+		Observation.ContextView view = context;
+		for (int depth = 0; view != null && depth < 64; depth++) {
+			Resolved r = view.get(KEY);
+			RequestMetadata metadata = (r != null) ? r.metadata : null;
+			if (metadata != null) {
+				return metadata;
+			}
+			ObservationView parent = view.getParentObservation();
+			view = (parent != null) ? parent.getContextView() : null;
+		}
+		return null;
+	}
+
+	/**
 	 * What an observation works for: its own metadata, or else its nearest ancestor's.
 	 * Each resolves its own once, when a scope of it or of a descendant first opens (so
 	 * after every handler's {@code onStart}: the tracing handler's span, and the baggage

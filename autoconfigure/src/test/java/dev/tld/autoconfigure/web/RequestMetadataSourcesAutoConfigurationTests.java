@@ -20,6 +20,7 @@ import dev.tld.autoconfigure.observation.TaskLocalDataObservationAutoConfigurati
 import dev.tld.autoconfigure.web.reactive.TaskLocalDataWebFluxAutoConfiguration;
 import dev.tld.autoconfigure.web.servlet.TaskLocalDataWebMvcAutoConfiguration;
 import dev.tld.spring.RequestMetadata;
+import dev.tld.spring.web.reactive.AuthenticatedReactiveRequestMetadataFilter;
 import dev.tld.spring.web.reactive.ReactiveRequestMetadataResolver;
 import dev.tld.spring.web.reactive.ReactiveRequestMetadataRulesResolver;
 import dev.tld.spring.web.servlet.AuthenticatedRequestMetadataFilter;
@@ -216,15 +217,20 @@ class RequestMetadataSourcesAutoConfigurationTests {
 	}
 
 	@Test
-	void webFluxReadsHeadersBaggageAndEndpointsButRefusesAuthenticatedSources() {
+	void webFluxRefinesAfterSpringSecuritysWebFilterChainWhereASourceNeedsIt() {
 		this.flux
 			.withPropertyValues("tld.priorities.endpoints[0].pattern=/api/**", "tld.priorities.endpoints[0].priority=2")
-			.run((context) -> assertThat(context.getBean(ReactiveRequestMetadataResolver.class))
-				.isInstanceOf(ReactiveRequestMetadataRulesResolver.class));
+			.run((context) -> {
+				assertThat(context.getBean(ReactiveRequestMetadataResolver.class))
+					.isInstanceOf(ReactiveRequestMetadataRulesResolver.class);
+				assertThat(context).doesNotHaveBean(AuthenticatedReactiveRequestMetadataFilter.class);
+			});
 		this.flux.withPropertyValues("tld.tenants.source=principal")
-			.run((context) -> failsNaming(context, "tld.tenants.source", "not supported by WebFlux"));
-		this.flux.withPropertyValues("tld.priorities.source=claim", "tld.priorities.claim=tier")
-			.run((context) -> failsNaming(context, "tld.priorities.source", "not supported by WebFlux"));
+			.run((context) -> assertThat(context.getBean(AuthenticatedReactiveRequestMetadataFilter.class).getOrder())
+				.isEqualTo(-99));
+		this.flux.withClassLoader(new FilteredClassLoader(AbstractOAuth2TokenAuthenticationToken.class))
+			.withPropertyValues("tld.priorities.source=claim", "tld.priorities.claim=tier")
+			.run((context) -> failsNaming(context, "tld.priorities.source", "oauth2-resource-server"));
 	}
 
 }
