@@ -62,14 +62,18 @@ class ClaimSourceTests {
 	void aJwtsClaimsDecideTenantAndPriorityOfTheRequestAndItsAsyncWork() {
 		String token = SourcesApplication.token("someone", Map.of("tenant", "globex", "tier", 5));
 		assertThat(get("/seen", token)).startsWith("globex|5|");
-		get("/async?iterations=20000000", token); // JIT-compile the loop
+		// JIT-compile the loop, as another tenant: only the measured hops are charged to
+		// globex
+		get("/async?iterations=20000000", SourcesApplication.token("someone", Map.of("tenant", "warmup")));
+		long before = BpfView.cpu(this.runtime, "globex", 5); // what earlier requests
+																// (cold code) charged
 		long cpu = 0;
 		for (int i = 0; i < 3; i++) {
 			String body = get("/async?iterations=100000000", token);
 			assertThat(body).as("what BPF read on the executor thread").startsWith("globex|5|");
 			cpu += Long.parseLong(body.substring(body.lastIndexOf('|') + 1));
 		}
-		assertThat((double) BpfView.cpu(this.runtime, "globex", 5) / cpu)
+		assertThat((double) (BpfView.cpu(this.runtime, "globex", 5) - before) / cpu)
 			.as("CPU BPF charged to (globex, 5) / CPU the executor thread measured")
 			.isBetween(0.8, 1.3);
 		assertThat(BpfView.cpu(this.runtime, "evil")).isZero();

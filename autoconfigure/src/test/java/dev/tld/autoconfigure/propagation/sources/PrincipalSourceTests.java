@@ -1,6 +1,9 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.autoconfigure.propagation.sources;
 
+import java.time.Duration;
+import java.util.List;
+
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
@@ -14,6 +17,7 @@ import org.springframework.http.HttpMethod;
 import org.springframework.test.web.servlet.client.RestTestClient;
 
 import dev.tld.autoconfigure.propagation.sources.app.SourcesApplication;
+import dev.tld.core.trace.ThreadRecord;
 import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.spring.observation.RequestMetadataObservationHandler;
 import dev.tld.test.spring.BpfView;
@@ -88,13 +92,15 @@ class PrincipalSourceTests {
 		send(HttpMethod.GET, "/async?iterations=20000000", "hooli", null, null); // JIT-compile
 																					// the
 																					// loop
+		long before = BpfView.cpu(this.runtime, "initech"); // what earlier requests (cold
+															// code) charged
 		long cpu = 0;
 		for (int i = 0; i < 3; i++) {
 			String body = send(HttpMethod.GET, "/async?iterations=100000000", "initech", "evil", null);
 			assertThat(body).as("what BPF read on the executor thread").startsWith("initech|0|");
 			cpu += cpuOf(body);
 		}
-		assertThat((double) BpfView.cpu(this.runtime, "initech") / cpu)
+		assertThat((double) (BpfView.cpu(this.runtime, "initech") - before) / cpu)
 			.as("CPU BPF charged to the principal's tenant / CPU the executor thread measured")
 			.isBetween(0.8, 1.3);
 		assertThat(BpfView.cpu(this.runtime, "evil")).as("the tenant header is not a source").isZero();
@@ -119,9 +125,10 @@ class PrincipalSourceTests {
 		send(HttpMethod.POST, "/public/checkout?iterations=20000000", null, null, null); // JIT
 		String open = send(HttpMethod.POST, "/public/checkout?iterations=100000000", null, null, "2");
 		assertThat(open).as("the first matching entry, over the header").startsWith("unknown|7|");
+		long before = BpfView.cpu(this.runtime, "hooli", 6);
 		String secured = send(HttpMethod.POST, "/checkout?iterations=100000000", "hooli", null, "2");
 		assertThat(secured).as("an entry for every method").startsWith("hooli|6|");
-		assertThat((double) BpfView.cpu(this.runtime, "hooli", 6) / cpuOf(secured))
+		assertThat((double) (BpfView.cpu(this.runtime, "hooli", 6) - before) / cpuOf(secured))
 			.as("CPU BPF charged to (hooli, 6) / CPU the request thread measured")
 			.isBetween(0.8, 1.3);
 		assertThat(BpfView.cpu(this.runtime, "unknown", 7)).as("charged to (unknown, 7)")
@@ -129,6 +136,25 @@ class PrincipalSourceTests {
 		assertThat(send(HttpMethod.GET, "/public/checkout", null, null, "3"))
 			.as("GET is not the first entry's method, the third's is POST too: the header decides")
 			.startsWith("unknown|3|");
+	}
+
+	@Test
+	void nothingStaysPublishedAfterTheRequests() throws Exception {
+		send(HttpMethod.GET, "/async", "initech", null, null);
+		send(HttpMethod.GET, "/observed", "hooli", null, null);
+		send(HttpMethod.POST, "/checkout", "hooli", null, null);
+		send(HttpMethod.GET, "/public/seen", null, null, null);
+		long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();
+		List<ThreadRecord> serving;
+		do {
+			serving = this.runtime.readThreads().stream().filter(ThreadRecord::serving).toList();
+			if (serving.isEmpty()) {
+				break;
+			}
+			Thread.sleep(20);
+		}
+		while (System.nanoTime() < deadline);
+		assertThat(serving).as("threads still publishing a request").isEmpty();
 	}
 
 	@Test

@@ -16,7 +16,7 @@ import dev.tld.autoconfigure.propagation.flux.app.FluxApplication;
 
 /**
  * {@link FluxApplication}'s endpoints behind Spring Security's WebFlux HTTP basic, with
- * an in-memory user {@code wayne} (password {@code wayne-secret}).
+ * in-memory users {@code wayne} and {@code bruce} (passwords {@code <name>-secret}).
  */
 @SpringBootApplication
 @EnableAsync
@@ -33,10 +33,15 @@ public class SecuredFluxApplication {
 
 	@Bean
 	MapReactiveUserDetailsService users() {
-		return new MapReactiveUserDetailsService(User.withUsername("wayne")
-			.password(PasswordEncoderFactories.createDelegatingPasswordEncoder().encode("wayne-secret"))
-			.roles("USER")
-			.build());
+		return new MapReactiveUserDetailsService(
+				User.withUsername("wayne")
+					.password(PasswordEncoderFactories.createDelegatingPasswordEncoder().encode("wayne-secret"))
+					.roles("USER")
+					.build(),
+				User.withUsername("bruce")
+					.password(PasswordEncoderFactories.createDelegatingPasswordEncoder().encode("bruce-secret"))
+					.roles("USER")
+					.build());
 	}
 
 }

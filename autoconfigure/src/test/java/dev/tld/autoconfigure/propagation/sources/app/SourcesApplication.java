@@ -20,6 +20,7 @@ import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import jakarta.annotation.PreDestroy;
 
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.annotation.Bean;
 import org.springframework.scheduling.annotation.Async;
@@ -131,11 +132,11 @@ public class SourcesApplication {
 
 		private final AsyncWork work;
 
-		private final ObservationRegistry registry;
+		private final ObjectProvider<ObservationRegistry> registry;
 
 		private final ExecutorService plain = Executors.newSingleThreadExecutor();
 
-		public Endpoints(TaskLocalDataRuntime runtime, AsyncWork work, ObservationRegistry registry) {
+		public Endpoints(TaskLocalDataRuntime runtime, AsyncWork work, ObjectProvider<ObservationRegistry> registry) {
 			this.runtime = runtime;
 			this.work = work;
 			this.registry = registry;
@@ -153,9 +154,10 @@ public class SourcesApplication {
 		 */
 		@GetMapping("/observed")
 		public String observed() throws Exception {
-			Observation parent = this.registry.getCurrentObservation();
+			ObservationRegistry registry = this.registry.getObject();
+			Observation parent = registry.getCurrentObservation();
 			return this.plain
-				.submit(() -> Observation.createNotStarted("tld.test.child", this.registry)
+				.submit(() -> Observation.createNotStarted("tld.test.child", registry)
 					.parentObservation(parent)
 					.observe(() -> BpfView.seen(this.runtime)))
 				.get();
