@@ -17,14 +17,19 @@ import org.springframework.beans.factory.InitializingBean;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.DeprecatedConfigurationProperty;
 import org.springframework.boot.context.properties.source.InvalidConfigurationPropertyValueException;
+import org.springframework.util.ClassUtils;
+import org.springframework.web.util.pattern.PathPatternParser;
+import org.springframework.web.util.pattern.PatternParseException;
 
 import dev.tld.core.PinPath;
 import dev.tld.core.TldLayout;
 import dev.tld.spring.KeyDefinition;
 import dev.tld.spring.KeyType;
+import dev.tld.spring.RequestMetadataSource;
 import dev.tld.spring.TaskLocalDataContext;
 import dev.tld.spring.TaskLocalDataSchema;
 import dev.tld.spring.TaskLocalDataSettings;
+import dev.tld.spring.web.EndpointPriority;
 
 /**
  * Configuration of task local data, under the {@code tld} prefix. Validated once bound:
@@ -253,6 +258,85 @@ public class TaskLocalDataProperties implements InitializingBean {
 					+ this.priorities.min + " to " + this.priorities.max + ")");
 		}
 		validateCustomKeys();
+		validateSources();
+	}
+
+	/**
+	 * Where tenant and priority come from: a claim or baggage source needs its field's
+	 * name, a principal has no priority, every endpoint a valid pattern, known methods
+	 * and a priority in range.
+	 */
+	private void validateSources() {
+		sourceField("tld.tenants", this.tenants.source, this.tenants.claim, this.tenants.baggage);
+		if (this.priorities.source == RequestMetadataSource.PRINCIPAL) {
+			invalid("tld.priorities.source", "principal",
+					"a principal has a name, not a priority: use header, claim or baggage");
+		}
+		sourceField("tld.priorities", this.priorities.source, this.priorities.claim, this.priorities.baggage);
+		boolean web = ClassUtils.isPresent("org.springframework.web.util.pattern.PathPatternParser",
+				getClass().getClassLoader());
+		for (int i = 0; i < this.priorities.endpoints.size(); i++) {
+			Endpoint e = this.priorities.endpoints.get(i);
+			String prefix = "tld.priorities.endpoints[" + i + "]";
+			if (e.pattern == null || e.pattern.isBlank()) {
+				invalid(prefix + ".pattern", e.pattern, "every endpoint needs a path pattern");
+			}
+			if (e.priority == null) {
+				invalid(prefix + ".priority", null, "every endpoint needs a priority");
+			}
+			else if (e.priority < this.priorities.min || e.priority > this.priorities.max) {
+				invalid(prefix + ".priority", e.priority, "must be within tld.priorities.min and max ("
+						+ this.priorities.min + " to " + this.priorities.max + ")");
+			}
+			if (web) {
+				EndpointChecks.check(prefix, e);
+			}
+		}
+	}
+
+	private static void sourceField(String prefix, RequestMetadataSource source, @Nullable String claim,
+			@Nullable String baggage) {
+		if (source == RequestMetadataSource.CLAIM && (claim == null || claim.isBlank())) {
+			invalid(prefix + ".claim", claim, prefix + ".source=claim needs the name of the claim to read");
+		}
+		if (source == RequestMetadataSource.BAGGAGE && (baggage == null || baggage.isBlank())) {
+			invalid(prefix + ".baggage", baggage,
+					prefix + ".source=baggage needs the name of the baggage field to read");
+		}
+	}
+
+	/**
+	 * The endpoints in the rules' own terms, once validated.
+	 * @return the endpoints, in order
+	 */
+	public List<EndpointPriority> endpointPriorities() {
+		return this.priorities.endpoints.stream()
+			.map((e) -> EndpointPriority.of(Objects.requireNonNull(e.pattern, "validated"), e.methods,
+					Objects.requireNonNull(e.priority, "validated")))
+			.toList();
+	}
+
+	/** The checks that need Spring's web classes, loaded only where they are present. */
+	private static final class EndpointChecks {
+
+		static void check(String prefix, Endpoint e) {
+			try {
+				PathPatternParser.defaultInstance.parse(Objects.requireNonNull(e.pattern, "checked"));
+			}
+			catch (PatternParseException ex) {
+				invalid(prefix + ".pattern", e.pattern, "is not a valid path pattern: " + ex.getMessage());
+			}
+			for (int m = 0; m < e.methods.size(); m++) {
+				String method = e.methods.get(m);
+				try {
+					EndpointPriority.method((method != null) ? method : "");
+				}
+				catch (IllegalArgumentException ex) {
+					invalid(prefix + ".methods[" + m + "]", method, ex.getMessage());
+				}
+			}
+		}
+
 	}
 
 	/**
@@ -461,6 +545,50 @@ public class TaskLocalDataProperties implements InitializingBean {
 		 */
 		private @Nullable String pattern;
 
+		/**
+		 * Where the default resolvers take the tenant from: header (tld.headers.tenant,
+		 * the client's claim), principal (the authenticated principal's name), claim (the
+		 * claim tld.tenants.claim of the OAuth2 token that authenticated the request) or
+		 * baggage (the tracing baggage field tld.tenants.baggage, which must be listed in
+		 * management.tracing.baggage.remote-fields). Requests without one publish
+		 * tld.default-tenant. See docs/security.md for the trust each implies.
+		 */
+		private RequestMetadataSource source = RequestMetadataSource.HEADER;
+
+		/**
+		 * The token claim carrying the tenant, with source=claim.
+		 */
+		private @Nullable String claim;
+
+		/**
+		 * The baggage field carrying the tenant, with source=baggage.
+		 */
+		private @Nullable String baggage;
+
+		public RequestMetadataSource getSource() {
+			return this.source;
+		}
+
+		public void setSource(RequestMetadataSource source) {
+			this.source = source;
+		}
+
+		public @Nullable String getClaim() {
+			return this.claim;
+		}
+
+		public void setClaim(@Nullable String claim) {
+			this.claim = claim;
+		}
+
+		public @Nullable String getBaggage() {
+			return this.baggage;
+		}
+
+		public void setBaggage(@Nullable String baggage) {
+			this.baggage = baggage;
+		}
+
 		public int getMax() {
 			return this.max;
 		}
@@ -511,6 +639,65 @@ public class TaskLocalDataProperties implements InitializingBean {
 		 */
 		private int max = TaskLocalDataSettings.DEFAULT_MAX_PRIORITY;
 
+		/**
+		 * Where the default resolvers take the priority from when no endpoint of
+		 * tld.priorities.endpoints matches: header (tld.headers.priority), claim
+		 * (tld.priorities.claim) or baggage (tld.priorities.baggage, listed in
+		 * management.tracing.baggage.remote-fields). Requests without one publish
+		 * tld.default-priority.
+		 */
+		private RequestMetadataSource source = RequestMetadataSource.HEADER;
+
+		/**
+		 * The token claim carrying the priority, with source=claim.
+		 */
+		private @Nullable String claim;
+
+		/**
+		 * The baggage field carrying the priority, with source=baggage.
+		 */
+		private @Nullable String baggage;
+
+		/**
+		 * Priorities of endpoints, checked in order, the first match wins over
+		 * tld.priorities.source: a path pattern (Spring's PathPattern syntax, within the
+		 * application), optionally the HTTP methods, and the priority (within min and
+		 * max).
+		 */
+		private List<Endpoint> endpoints = new ArrayList<>();
+
+		public RequestMetadataSource getSource() {
+			return this.source;
+		}
+
+		public void setSource(RequestMetadataSource source) {
+			this.source = source;
+		}
+
+		public @Nullable String getClaim() {
+			return this.claim;
+		}
+
+		public void setClaim(@Nullable String claim) {
+			this.claim = claim;
+		}
+
+		public @Nullable String getBaggage() {
+			return this.baggage;
+		}
+
+		public void setBaggage(@Nullable String baggage) {
+			this.baggage = baggage;
+		}
+
+		public List<Endpoint> getEndpoints() {
+			return this.endpoints;
+		}
+
+		public void setEndpoints(List<Endpoint> endpoints) {
+			this.endpoints = endpoints;
+		}
+
 		public int getMin() {
 			return this.min;
 		}
@@ -525,6 +712,54 @@ public class TaskLocalDataProperties implements InitializingBean {
 
 		public void setMax(int max) {
 			this.max = max;
+		}
+
+	}
+
+	/**
+	 * The priority of the requests to an endpoint.
+	 */
+	public static class Endpoint {
+
+		/**
+		 * Path pattern in Spring's PathPattern syntax, matched against the path within
+		 * the application, such as /api/checkout/**.
+		 */
+		private @Nullable String pattern;
+
+		/**
+		 * HTTP methods the entry applies to (GET, HEAD, POST, PUT, PATCH, DELETE,
+		 * OPTIONS, TRACE); empty for every method.
+		 */
+		private List<String> methods = new ArrayList<>();
+
+		/**
+		 * Priority of the endpoint's requests, within tld.priorities.min and max.
+		 */
+		private @Nullable Integer priority;
+
+		public @Nullable String getPattern() {
+			return this.pattern;
+		}
+
+		public void setPattern(@Nullable String pattern) {
+			this.pattern = pattern;
+		}
+
+		public List<String> getMethods() {
+			return this.methods;
+		}
+
+		public void setMethods(List<String> methods) {
+			this.methods = methods;
+		}
+
+		public @Nullable Integer getPriority() {
+			return this.priority;
+		}
+
+		public void setPriority(@Nullable Integer priority) {
+			this.priority = priority;
 		}
 
 	}

@@ -63,34 +63,94 @@ public final class RequestMetadataHeaders {
 	 * @return the metadata
 	 */
 	public RequestMetadata resolve(Function<String, @Nullable String> headers) {
+		Integer priority = priority(headers);
+		return new RequestMetadata(tenant(headers), (priority != null) ? priority : this.defaultPriority,
+				requestId(headers));
+	}
+
+	/**
+	 * The tenant of a request's tenant header, decoded as UTF-8 (a value that is not is
+	 * {@code other}), then as {@link #tenant(String)} decides.
+	 * @param headers a request's header values by name (null when absent)
+	 * @return the tenant
+	 */
+	public String tenant(Function<String, @Nullable String> headers) {
 		String tenant = utf8(headers.apply(this.tenantHeader));
-		if (tenant == null) {
-			tenant = Tenant.OTHER.name(); // not UTF-8
+		return (tenant != null) ? tenant(tenant) : Tenant.OTHER.name();
+	}
+
+	/**
+	 * A tenant from any source, as these rules accept it: stripped; the default tenant
+	 * when absent or blank; {@code other} when not accepted.
+	 * @param value the tenant the source names, or null
+	 * @return the tenant
+	 */
+	public String tenant(@Nullable String value) {
+		String tenant = (value != null) ? value.strip() : "";
+		if (tenant.isEmpty()) {
+			return this.defaultTenant;
 		}
-		else {
-			tenant = tenant.strip();
-			if (tenant.isEmpty()) {
-				tenant = this.defaultTenant;
-			}
-			else if (!this.accepted.test(tenant)) {
-				tenant = Tenant.OTHER.name();
-			}
+		return this.accepted.test(tenant) ? tenant : Tenant.OTHER.name();
+	}
+
+	/**
+	 * The priority of a request's priority header.
+	 * @param headers a request's header values by name (null when absent)
+	 * @return the priority, or null when the header is absent or not an integer
+	 */
+	public @Nullable Integer priority(Function<String, @Nullable String> headers) {
+		return priority(headers.apply(this.priorityHeader));
+	}
+
+	/**
+	 * A priority from any source: an integer number or its decimal string.
+	 * @param value the value the source holds, or null
+	 * @return the priority, or null when absent or not an integer
+	 */
+	public static @Nullable Integer priority(@Nullable Object value) {
+		if (value instanceof Integer || value instanceof Long || value instanceof Short || value instanceof Byte) {
+			long p = ((Number) value).longValue();
+			return (p == (int) p) ? (int) p : null;
 		}
-		int priority = this.defaultPriority;
-		String p = headers.apply(this.priorityHeader);
-		if (p != null) {
+		if (value instanceof String s) {
 			try {
-				priority = Integer.parseInt(p.trim());
+				return Integer.parseInt(s.trim());
 			}
 			catch (NumberFormatException ex) {
-				// keep the default: a bad header must not fail the request
+				return null; // a bad value must not fail the request
 			}
 		}
+		return null;
+	}
+
+	/**
+	 * The request id of a request's id header, or a random 16-hex-digit id when it has
+	 * none.
+	 * @param headers a request's header values by name (null when absent)
+	 * @return the request id
+	 */
+	public String requestId(Function<String, @Nullable String> headers) {
 		String id = utf8(headers.apply(this.requestIdHeader));
 		if (id == null || id.isBlank()) {
 			id = String.format("%016x", ThreadLocalRandom.current().nextLong());
 		}
-		return new RequestMetadata(tenant, priority, id);
+		return id;
+	}
+
+	/**
+	 * The tenant of requests without one.
+	 * @return the default tenant, empty for none
+	 */
+	public String defaultTenant() {
+		return this.defaultTenant;
+	}
+
+	/**
+	 * The priority of requests without one.
+	 * @return the default priority
+	 */
+	public int defaultPriority() {
+		return this.defaultPriority;
 	}
 
 	/**

@@ -2,6 +2,7 @@
 package dev.tld.autoconfigure.observation;
 
 import io.micrometer.observation.ObservationHandler;
+import io.micrometer.tracing.Tracer;
 import io.micrometer.tracing.handler.TracingObservationHandler;
 
 import org.springframework.beans.factory.ObjectProvider;
@@ -21,6 +22,8 @@ import dev.tld.spring.observation.MicrometerTracingTraceContextResolver;
 import dev.tld.spring.observation.ObservationRequestMetadataResolver;
 import dev.tld.spring.observation.ObservationTraceContextResolver;
 import dev.tld.spring.observation.RequestMetadataObservationHandler;
+import dev.tld.spring.observation.TracingBaggage;
+import dev.tld.spring.web.BaggageReader;
 
 /**
  * Publishes the request metadata of the observation in scope on every thread a scope of
@@ -31,7 +34,8 @@ import dev.tld.spring.observation.RequestMetadataObservationHandler;
  * {@code tld.scheduling.tenant}, by default {@code tld.default-tenant}). With Micrometer
  * Tracing on the classpath, the handler also publishes the ids of the observation's span
  * ({@link MicrometerTracingTraceContextResolver}, unless an
- * {@link ObservationTraceContextResolver} bean is declared).
+ * {@link ObservationTraceContextResolver} bean is declared), and reads tracing baggage
+ * for {@code tld.tenants.source=baggage} ({@link TracingBaggage}).
  */
 @AutoConfiguration(after = TaskLocalDataAutoConfiguration.class)
 @ConditionalOnClass(ObservationHandler.class)
@@ -54,6 +58,12 @@ public final class TaskLocalDataObservationAutoConfiguration {
 		@ConditionalOnMissingBean
 		ObservationTraceContextResolver micrometerTracingTraceContextResolver() {
 			return new MicrometerTracingTraceContextResolver();
+		}
+
+		@Bean
+		@ConditionalOnMissingBean
+		BaggageReader tracingBaggage(ObjectProvider<Tracer> tracer) {
+			return new TracingBaggage(tracer::getIfAvailable);
 		}
 
 	}

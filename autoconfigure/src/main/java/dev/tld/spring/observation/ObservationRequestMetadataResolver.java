@@ -17,9 +17,10 @@ import dev.tld.spring.RequestMetadata;
 public interface ObservationRequestMetadataResolver {
 
 	/**
-	 * Resolve the metadata of an observation. Called once per observation, when it starts
-	 * (or, for one started before the handler saw it, when a scope of it first opens). A
-	 * resolver that throws is treated as one that returned null.
+	 * Resolve the metadata of an observation. Called once per observation, when a scope
+	 * of it (or of a descendant) first opens: after every handler's {@code onStart}, so
+	 * the tracing handler's span is in the context. A resolver that throws is treated as
+	 * one that returned null.
 	 * @param context the observation's context
 	 * @return its metadata, or null if this resolver does not know this kind of
 	 * observation

@@ -25,11 +25,15 @@ import dev.tld.spring.TaskLocalDataContext;
  * propagation opens a scope of it on every thread its work hops to), and a pooled thread
  * must not keep a tenant after its scope closed.
  * <p>
- * What an observation works for is resolved once, when it starts, by the first
- * {@link ObservationRequestMetadataResolver} that knows it; an observation none knows
+ * What an observation works for is resolved once, when a scope of it (or of a descendant)
+ * first opens, by the first {@link ObservationRequestMetadataResolver} that knows it:
+ * after every handler's {@code onStart}, so whatever the order of the handlers, the
+ * tracing handler's span and the baggage it extracted exist. An observation none knows
  * works for what its parent works for, and one without either publishes nothing of its
- * own (the thread keeps what it published). A scope of an observation whose metadata the
- * thread already publishes publishes nothing again.
+ * own (the thread keeps what it published). {@link #update} changes what an observation
+ * works for from then on (the tenant of a principal authenticated after the observation
+ * started). A scope of an observation whose metadata the thread already publishes
+ * publishes nothing again.
  * <p>
  * Unbalanced use is refused without side effects and counted ({@link #refusedCloses()},
  * and with the context's own in {@link TaskLocalDataContext#refusedCloses()}): closing a
@@ -42,8 +46,6 @@ public final class RequestMetadataObservationHandler implements ObservationHandl
 
 	/** Key of the resolved metadata in an observation's context. */
 	private static final String KEY = RequestMetadataObservationHandler.class.getName() + ".metadata";
-
-	private static final Resolved NONE = new Resolved(null);
 
 	private final TaskLocalDataContext context;
 
@@ -93,13 +95,8 @@ public final class RequestMetadataObservationHandler implements ObservationHandl
 	}
 
 	@Override
-	public void onStart(Observation.Context context) {
-		resolved(context);
-	}
-
-	@Override
 	public void onScopeOpened(Observation.Context context) {
-		RequestMetadata metadata = resolved(context).metadata();
+		RequestMetadata metadata = resolved(context);
 		TaskLocalDataContext.Scope scope = null;
 		if (metadata != null) {
 			TraceContext trace = trace(context);
@@ -165,27 +162,62 @@ public final class RequestMetadataObservationHandler implements ObservationHandl
 		}
 	}
 
-	/** The observation's metadata, resolved once and kept in its context. */
-	private Resolved resolved(Observation.Context context) {
-		Resolved r = context.get(KEY);
-		if (r != null) {
-			return r;
-		}
-		RequestMetadata metadata = resolve(context);
-		if (metadata == null) {
-			for (ObservationView parent = context.getParentObservation(); parent != null; parent = parent
-				.getContextView()
-				.getParentObservation()) {
-				Resolved p = parent.getContextView().get(KEY);
-				if (p != null) {
-					metadata = p.metadata();
-					break;
-				}
+	/**
+	 * Change what an observation works for, from now on: scopes of it (and of the
+	 * observations that inherit from it) opened later, on any thread, publish
+	 * {@code metadata}; scopes already open keep what they published. For what is known
+	 * only after the observation started, such as the tenant of an authenticated
+	 * principal.
+	 * @param context the observation's context
+	 * @param metadata what it works for
+	 */
+	public static void update(Observation.Context context, RequestMetadata metadata) {
+		Objects.requireNonNull(metadata, "metadata");
+		context.computeIfAbsent(KEY, (k) -> new Resolved(null)).metadata = metadata;
+	}
+
+	/**
+	 * What an observation works for so far, as resolved (or updated) for it or inherited
+	 * from an ancestor; nothing is resolved by this call.
+	 * @param context the observation's context
+	 * @return the metadata, or null when none was resolved yet (or none applies)
+	 */
+	public static @Nullable RequestMetadata metadata(Observation.Context context) {
+		Observation.ContextView view = context;
+		for (int depth = 0; view != null && depth < 64; depth++) {
+			Resolved r = view.get(KEY);
+			RequestMetadata metadata = (r != null) ? r.metadata : null;
+			if (metadata != null) {
+				return metadata;
 			}
+			ObservationView parent = view.getParentObservation();
+			view = (parent != null) ? parent.getContextView() : null;
 		}
-		r = (metadata != null) ? new Resolved(metadata) : NONE;
-		context.put(KEY, r);
-		return r;
+		return null;
+	}
+
+	/**
+	 * What an observation works for: its own metadata, or else its nearest ancestor's.
+	 * Each resolves its own once, when a scope of it or of a descendant first opens (so
+	 * after every handler's {@code onStart}: the tracing handler's span, and the baggage
+	 * it extracted, exist by then); inheritance is looked up at every scope, so that an
+	 * {@link #update} of an ancestor reaches its descendants.
+	 */
+	private @Nullable RequestMetadata resolved(Observation.Context context) {
+		Observation.ContextView view = context;
+		for (int depth = 0; view != null && depth < 64; depth++) {
+			Resolved r = view.get(KEY);
+			if (r == null && view instanceof Observation.Context c) {
+				r = c.computeIfAbsent(KEY, (k) -> new Resolved(resolve(c)));
+			}
+			RequestMetadata metadata = (r != null) ? r.metadata : null;
+			if (metadata != null) {
+				return metadata;
+			}
+			ObservationView parent = view.getParentObservation();
+			view = (parent != null) ? parent.getContextView() : null;
+		}
+		return null;
 	}
 
 	private @Nullable TraceContext trace(Observation.Context context) {
@@ -217,8 +249,15 @@ public final class RequestMetadataObservationHandler implements ObservationHandl
 		return null;
 	}
 
-	/** What an observation works for, or null. */
-	private record Resolved(@Nullable RequestMetadata metadata) {
+	/** What an observation works for itself, or null to inherit its parent's. */
+	private static final class Resolved {
+
+		volatile @Nullable RequestMetadata metadata;
+
+		Resolved(@Nullable RequestMetadata metadata) {
+			this.metadata = metadata;
+		}
+
 	}
 
 	/** A scope opened on this thread: its observation and what it published, or null. */

@@ -85,4 +85,19 @@ public final class BpfView {
 			.sum();
 	}
 
+	/**
+	 * The CPU time BPF charged to a tenant at one priority.
+	 * @param runtime the runtime
+	 * @param tenant the tenant
+	 * @param priority the priority its accounting key carries
+	 * @return nanoseconds
+	 */
+	public static long cpu(TaskLocalDataRuntime runtime, String tenant, int priority) {
+		return runtime.readStats()
+			.stream()
+			.filter((s) -> s.tenant().equals(tenant) && s.priority() == priority)
+			.mapToLong(TenantStats::cpuNanos)
+			.sum();
+	}
+
 }

@@ -29,6 +29,9 @@ public final class ServerRequestObservationMetadataResolver implements Observati
 	@Override
 	public @Nullable RequestMetadata resolve(Observation.Context context) {
 		if (context instanceof ServerRequestObservationContext server) {
+			if (this.resolver instanceof ReactiveRequestMetadataRulesResolver rules) {
+				return rules.resolve(server.getCarrier(), context);
+			}
 			return this.resolver.resolve(server.getCarrier());
 		}
 		return null;
