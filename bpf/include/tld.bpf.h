@@ -164,7 +164,8 @@ struct tld_meta_u {
  * @trace_id: W3C trace id, bytes in traceparent order (not an integer: no
  *	      host byte order)
  * @span_id: W3C span id of the span in scope, in the same order
- * @valid: 1 while a span is in scope, else 0 (and the ids are zero)
+ * @valid: 1 while a span is in scope, else 0 (and the ids mean nothing:
+ *	   the publisher leaves them as they were)
  * @flags: W3C trace flags (bit 0: sampled)
  * @attrs_size: bytes of attributes after the header: always 0 here
  * @reserved: zero
@@ -484,6 +485,17 @@ static __always_inline __s32 tld_key_priority(__u64 key)
 static __always_inline bool tld_req_serving(const struct tld_request *req)
 {
 	return tld_key_tenant_id(req->key) != TLD_TENANT_NONE;
+}
+
+/*
+ * Whether a request record carries a trace context: serving, with a span in
+ * scope. Only then do its otel ids mean anything (docs/abi.md): without a
+ * span, and in an idle record, the publisher writes otel's valid word (0)
+ * and leaves the ids as they were.
+ */
+static __always_inline bool tld_req_traced(const struct tld_request *req)
+{
+	return tld_req_serving(req) && req->otel.valid == 1;
 }
 
 /* The tenant id a request record names. */

@@ -109,9 +109,10 @@ struct tld_counters {
  * @request_id: the record's request id, sanitized the same way
  * @comm: the thread's name, sanitized the same way
  * @otel: the record's trace context (struct tld_otel) as the thread
- *	  published it: ids, valid, flags; all zero when not serving. The
- *	  ids are bytes in W3C order, copied unchanged; @otel.valid is 1
- *	  while a span is in scope
+ *	  published it while a span is in scope (@otel.valid 1): ids,
+ *	  valid, flags; all zero otherwise (not serving, or no span: the
+ *	  record's ids then mean nothing and are not copied). The ids are
+ *	  bytes in W3C order, copied unchanged
  */
 struct tld_task_record {
 	__u32 pid;

@@ -807,7 +807,9 @@ int tld_dump_task(struct bpf_iter__task *ctx)
 			tld_copy_str(rec.tenant, req.tenant, TLD_TENANT_LEN);
 			tld_copy_str(rec.request_id, req.request_id,
 				     TLD_REQUEST_ID_LEN);
-			rec.otel = req.otel;
+			/* the ids mean something only while valid */
+			if (tld_req_traced(&req))
+				rec.otel = req.otel;
 		}
 	} else if (err == -EAGAIN) {
 		rec.flags |= TLD_REC_BUSY;

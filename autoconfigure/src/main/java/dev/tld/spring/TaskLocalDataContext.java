@@ -44,7 +44,14 @@ public final class TaskLocalDataContext {
 
 	private final TaskLocalDataRuntime runtime;
 
-	private final ThreadLocal<@Nullable Frame> current = new ThreadLocal<>();
+	/**
+	 * The calling thread's open scopes: one lookup per scope opened, none per close (a
+	 * scope keeps its thread's).
+	 */
+	private final ThreadLocal<@Nullable Frames> frames = new ThreadLocal<>();
+
+	/** The custom keys, cleared at the end of each outermost scope. */
+	private final TldKey[] customKeys;
 
 	private final AtomicLong unpublished = new AtomicLong();
 
@@ -64,6 +71,7 @@ public final class TaskLocalDataContext {
 	 */
 	public TaskLocalDataContext(TaskLocalDataRuntime runtime) {
 		this.runtime = runtime;
+		this.customKeys = runtime.keys().values().toArray(new TldKey[0]);
 	}
 
 	/**
@@ -106,12 +114,24 @@ public final class TaskLocalDataContext {
 	}
 
 	private Frame open(RequestMetadata metadata, @Nullable RequestRecord record, @Nullable TraceContext trace) {
-		Frame frame = new Frame(metadata, record, trace, this.current.get());
-		this.current.set(frame);
-		if (!publish(record, trace) && this.runtime.taskLocalData() != null) {
+		Frames frames = this.frames.get();
+		if (frames == null) {
+			frames = new Frames();
+			this.frames.set(frames);
+		}
+		TldThread thread = thread();
+		Frame frame = new Frame(metadata, record, trace, frames, thread);
+		frames.top = frame;
+		if (!publish(thread, record, trace) && this.runtime.taskLocalData() != null) {
 			unpublished();
 		}
 		return frame;
+	}
+
+	/** The innermost open scope of the calling thread, or null. */
+	private @Nullable Frame top() {
+		Frames frames = this.frames.get();
+		return (frames != null) ? frames.top : null;
 	}
 
 	/**
@@ -151,7 +171,9 @@ public final class TaskLocalDataContext {
 
 	static boolean hasControlCharacters(String s) {
 		for (int i = 0; i < s.length(); i++) {
-			if (Character.isISOControl(s.charAt(i))) {
+			// Character.isISOControl: U+0000..U+001F and U+007F..U+009F
+			char c = s.charAt(i);
+			if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) {
 				return true;
 			}
 		}
@@ -172,10 +194,11 @@ public final class TaskLocalDataContext {
 
 	/**
 	 * Publish a record, or "idle" for null, if this thread can publish.
+	 * @param thread the calling thread's block, or null if it has none
 	 * @return whether it was published
 	 */
-	private boolean publish(@Nullable RequestRecord record, @Nullable TraceContext trace) {
-		TldThread thread = thread();
+	private static boolean publish(@Nullable TldThread thread, @Nullable RequestRecord record,
+			@Nullable TraceContext trace) {
 		if (thread == null) {
 			return false;
 		}
@@ -195,13 +218,12 @@ public final class TaskLocalDataContext {
 		}
 	}
 
-	private void clearCustomKeys() {
-		TldThread thread = thread();
+	private void clearCustomKeys(@Nullable TldThread thread) {
 		if (thread == null) {
 			return;
 		}
 		try {
-			for (TldKey k : this.runtime.keys().values()) {
+			for (TldKey k : this.customKeys) {
 				thread.clear(k);
 			}
 		}
@@ -232,7 +254,7 @@ public final class TaskLocalDataContext {
 	 * @return the metadata of the innermost open scope, or empty
 	 */
 	public Optional<RequestMetadata> current() {
-		Frame f = this.current.get();
+		Frame f = top();
 		return (f != null) ? Optional.of(f.metadata) : Optional.empty();
 	}
 
@@ -242,7 +264,7 @@ public final class TaskLocalDataContext {
 	 * no scope is open)
 	 */
 	public Optional<TraceContext> currentTrace() {
-		Frame f = this.current.get();
+		Frame f = top();
 		return (f != null) ? Optional.ofNullable(f.trace) : Optional.empty();
 	}
 
@@ -315,7 +337,7 @@ public final class TaskLocalDataContext {
 	 */
 	@SuppressWarnings("try") // the scope is only closed
 	public Runnable wrap(Runnable task) {
-		Frame f = this.current.get();
+		Frame f = top();
 		if (f == null) {
 			return task;
 		}
@@ -334,7 +356,7 @@ public final class TaskLocalDataContext {
 	 */
 	@SuppressWarnings("try") // the scope is only closed
 	public <T> Callable<T> wrap(Callable<T> task) {
-		Frame f = this.current.get();
+		Frame f = top();
 		if (f == null) {
 			return task;
 		}
@@ -399,6 +421,14 @@ public final class TaskLocalDataContext {
 		this.refusedCloses.incrementAndGet();
 	}
 
+	/** One thread's open scopes. */
+	private static final class Frames {
+
+		/** The innermost open scope, or null. */
+		@Nullable Frame top;
+
+	}
+
 	/** An open scope: what it publishes, and what it restores. */
 	private final class Frame implements Scope {
 
@@ -410,31 +440,43 @@ public final class TaskLocalDataContext {
 
 		final @Nullable Frame previous;
 
+		/** The scopes of the thread that opened this one. */
+		private final Frames frames;
+
+		/**
+		 * That thread's block, looked up when the scope opened, or null if it cannot
+		 * publish: the close publishes through it (it checks, as every use does, that the
+		 * thread owns it and the instance is still open).
+		 */
+		private final @Nullable TldThread thread;
+
 		final Thread owner = Thread.currentThread();
 
 		private boolean closed;
 
-		Frame(RequestMetadata metadata, @Nullable RequestRecord record, @Nullable TraceContext trace,
-				@Nullable Frame previous) {
+		Frame(RequestMetadata metadata, @Nullable RequestRecord record, @Nullable TraceContext trace, Frames frames,
+				@Nullable TldThread thread) {
 			this.metadata = metadata;
 			this.record = record;
 			this.trace = trace;
-			this.previous = previous;
+			this.previous = frames.top;
+			this.frames = frames;
+			this.thread = thread;
 		}
 
 		@Override
 		public void close() {
-			if (Thread.currentThread() != this.owner || this.closed
-					|| TaskLocalDataContext.this.current.get() != this) {
+			// On the owner, this.frames is the calling thread's.
+			if (Thread.currentThread() != this.owner || this.closed || this.frames.top != this) {
 				refuse();
 				return;
 			}
 			this.closed = true;
 			Frame prev = this.previous;
-			TaskLocalDataContext.this.current.set(prev);
-			publish((prev != null) ? prev.record : null, (prev != null) ? prev.trace : null);
+			this.frames.top = prev;
+			publish(this.thread, (prev != null) ? prev.record : null, (prev != null) ? prev.trace : null);
 			if (prev == null) {
-				clearCustomKeys();
+				clearCustomKeys(this.thread);
 			}
 		}
 

@@ -34,7 +34,12 @@ import dev.tld.bench.app.BenchStats;
  * turns within seconds, instead of one case after another, is what makes a few percent
  * visible on a machine whose speed drifts by tens of percent over minutes (measured on
  * the 2-vCPU benchmark VM). {@code request/off_again}, a second server identical to
- * {@code request/off}, shows how much of a difference is noise.
+ * {@code request/off}, shows how much of a difference is noise. {@code request/tld} is
+ * the starter's servlet filter (the fallback without an {@code ObservationRegistry});
+ * {@code request/tld_observation} the same app with a registry, Spring MVC's
+ * {@code ServerHttpObservationFilter} observing each request and the starter publishing
+ * it through its observation handler (each server is checked to publish through the path
+ * its case names: {@code /bench/publisher}).
  * <p>
  * On a machine with 2 or more CPUs the servers are pinned to the last CPU and the load
  * generator to the others, with {@code taskset}: the loaded server's CPU is the
@@ -73,6 +78,7 @@ public record RequestBench(int rounds, Duration warmup, Duration measure, Durati
 
 	static final List<Case> CASES = List.of(new Case("off", List.of("--tld.enabled=false")),
 			new Case("tld", List.of("--tld.enabled=true")),
+			new Case("tld_observation", List.of("--tld.enabled=true", "--bench.observation=true")),
 			new Case("map_update", List.of("--tld.enabled=false", "--bench.map-update=true")),
 			new Case("tld_no_tracing", List.of("--tld.enabled=true", "--tld.tracing.enabled=false")),
 			new Case("off_again", List.of("--tld.enabled=false")));
@@ -185,6 +191,10 @@ public record RequestBench(int rounds, Duration warmup, Duration measure, Durati
 			extra.put("measured_s_per_session", this.measure.toMillis() / 1000.0);
 			extra.put("server_cpus", (split != null) ? split[0] : "all");
 			extra.put("server_args", String.join(" ", c.args()));
+			if (c.name().equals("tld_observation")) {
+				extra.put("note", "the starter publishing through its observation handler "
+						+ "(ServerHttpObservationFilter, an ObservationRegistry without meters)");
+			}
 			if (c.name().equals("tld_no_tracing")) {
 				extra.put("note", "informational: the starter with tld.tracing.enabled=false");
 			}
@@ -381,6 +391,16 @@ public record RequestBench(int rounds, Duration warmup, Duration measure, Durati
 		if (active != wantActive) {
 			throw new IllegalStateException(
 					"request/" + c.name() + ": the starter is " + (active ? "" : "not ") + "active, see " + serverLog);
+		}
+		String publisher = client
+			.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/bench/publisher")).build(),
+					HttpResponse.BodyHandlers.ofString())
+			.body();
+		String wantPublisher = !wantActive ? "none"
+				: c.args().contains("--bench.observation=true") ? "observation" : "filter";
+		if (!publisher.equals(wantPublisher)) {
+			throw new IllegalStateException("request/" + c.name() + ": requests are published by '" + publisher
+					+ "', not '" + wantPublisher + "', see " + serverLog);
 		}
 	}
 

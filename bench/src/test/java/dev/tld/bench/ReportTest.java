@@ -38,31 +38,38 @@ class ReportTest {
 				95_000L, "note", "a \"quoted\"\nnote")));
 		report.add(Result.of("register/thread_floor", 80_000));
 		report.add(Result.of("register/tld", 20_000));
+		report.add(Result.of("publish/hop", 90));
+		report.add(new Result("request/tld_observation", 52_000,
+				Map.of("requests_per_s", 19_230.8, "p50_ns", 42_000L, "p99_ns", 96_000L)));
 
 		assertEquals(1.2, report.ratioToFloor(report.find("bpf_read/tld").orElseThrow()), 1e-9);
 		assertEquals(0.25, report.ratioToFloor(report.find("register/tld").orElseThrow()), 1e-9);
 		List<Report.Goal> goals = report.goals();
 		assertEquals(List.of("met", "met", "met", "missed", "met", "missed", "not measured", "not measured",
-				"not measured", "met"), goals.stream().map(Report.Goal::verdict).toList());
+				"not measured", "met", "missed", "met"), goals.stream().map(Report.Goal::verdict).toList());
 		assertEquals(1.4, goals.get(2).measured(), 1e-9);
 		assertEquals(4.0, goals.get(5).measured(), 1e-9);
 		assertEquals(50_000 / 51_000.0, goals.get(9).measured(), 1e-9);
+		assertEquals(50_000 / 52_000.0, goals.get(10).measured(), 1e-9);
+		assertEquals(90, goals.get(11).measured(), 1e-9);
 
 		report.write(dir);
 		JsonNode root = ResultsFormat.check(dir,
 				Set.of("bpf_read/floor", "bpf_read/tld", "bpf_read/two_lookup", "bpf_read/request", "java_write/floor",
 						"java_write/tld", "java_write/map_update", "publish/floor", "publish/request", "request/off",
-						"request/tld", "register/thread_floor", "register/tld"));
-		assertEquals(1.2, root.get("results").get(1).get("ratio_to_floor").doubleValue(), 1e-9);
-		assertEquals(1.4, root.get("results").get(3).get("ratio_to_floor").doubleValue(), 1e-9);
-		assertEquals(4.0, root.get("results").get(8).get("ratio_to_floor").doubleValue(), 1e-9);
-		assertEquals(248, root.get("results").get(8).get("alloc_bytes_per_op").intValue());
-		assertEquals("a \"quoted\"\nnote", root.get("results").get(12).get("note").stringValue());
-		assertEquals(2, root.get("results").get(11).get("requests_per_s_each_round").size());
+						"request/tld", "register/thread_floor", "register/tld", "publish/hop",
+						"request/tld_observation"));
+		assertEquals(1.2, result(root, "bpf_read/tld").get("ratio_to_floor").doubleValue(), 1e-9);
+		assertEquals(1.4, result(root, "bpf_read/request").get("ratio_to_floor").doubleValue(), 1e-9);
+		assertEquals(4.0, result(root, "publish/request").get("ratio_to_floor").doubleValue(), 1e-9);
+		assertEquals(248, result(root, "publish/request").get("alloc_bytes_per_op").intValue());
+		assertEquals("a \"quoted\"\nnote", result(root, "request/tld").get("note").stringValue());
+		assertEquals(2, result(root, "request/off").get("requests_per_s_each_round").size());
 		String md = Files.readString(dir.resolve("results.md"));
 		assertTrue(md.contains("| bpf_read/request <= 1.5x bpf_read/floor | 1.400 | met |"), md);
 		assertTrue(md.contains("| publish/request <= 3x publish/floor | 4.000 | missed |"), md);
 		assertTrue(md.contains("248 B allocated/op"), md);
+		assertTrue(md.contains("| publish/hop <= 100 ns | 90.000 | met |"), md);
 	}
 
 	@Test
@@ -112,6 +119,16 @@ class ReportTest {
 		assertEquals("[1.5,1000000000000]", results.get(1).get("each").toString());
 		assertEquals("9.71 ns", Report.human(9.71));
 		assertEquals("1.52 us", Report.human(1520));
+	}
+
+	/** The result of that name in results.json. */
+	private static JsonNode result(JsonNode root, String name) {
+		for (JsonNode r : root.get("results")) {
+			if (r.get("name").stringValue().equals(name)) {
+				return r;
+			}
+		}
+		throw new AssertionError("no result " + name);
 	}
 
 }

@@ -63,7 +63,7 @@ final class ResultsFormat {
 		}
 		assertEquals(expected, names, "cases reported");
 
-		assertEquals(10, root.get("goals").size(), "goals");
+		assertEquals(12, root.get("goals").size(), "goals");
 		for (JsonNode g : root.get("goals")) {
 			String verdict = g.get("verdict").stringValue();
 			assertTrue(Set.of("met", "missed", "not measured").contains(verdict), "verdict " + verdict);

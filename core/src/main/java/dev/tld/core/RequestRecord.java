@@ -1,6 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.core;
 
+import java.nio.ByteOrder;
+
 /**
  * What a thread publishes while it serves a request: the tenant (interned), the priority
  * and the request id, encoded once, so that publishing it is a handful of plain stores.
@@ -15,10 +17,23 @@ public final class RequestRecord {
 
 	private final String requestId;
 
-	private final long key;
+	private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
-	/** The request id's field: five words in the host's byte order. */
-	final long[] requestIdWords;
+	final long key;
+
+	/**
+	 * The request id's field: five words in the host's byte order, fields rather than an
+	 * array (one object per request, not two).
+	 */
+	final long id0;
+
+	final long id1;
+
+	final long id2;
+
+	final long id3;
+
+	final long id4;
 
 	/**
 	 * Create a record.
@@ -31,8 +46,49 @@ public final class RequestRecord {
 		this.priority = priority;
 		this.requestId = requestId;
 		this.key = tenant.key(priority);
-		this.requestIdWords = Tenant.words(Utf8.truncate(requestId, TldLayout.REQUEST_ID_LEN - 1),
-				TldLayout.REQUEST_ID_LEN);
+		// One pass over the chars the field holds: the words of an ASCII id as they are
+		// read (what Tenant.words makes of its UTF-8, without encoding it into arrays
+		// first), or the encoder for anything else.
+		int n = Math.min(requestId.length(), TldLayout.REQUEST_ID_LEN - 1);
+		long w0 = 0;
+		long w1 = 0;
+		long w2 = 0;
+		long w3 = 0;
+		long w4 = 0;
+		boolean ascii = true;
+		for (int i = 0; i < n; i++) {
+			char c = requestId.charAt(i);
+			if (c >= 0x80) {
+				ascii = false;
+				break;
+			}
+			long b = (long) c << (LITTLE_ENDIAN ? 8 * (i & 7) : 56 - 8 * (i & 7));
+			switch (i >>> 3) {
+				case 0 -> w0 |= b;
+				case 1 -> w1 |= b;
+				case 2 -> w2 |= b;
+				case 3 -> w3 |= b;
+				default -> w4 |= b;
+			}
+		}
+		if (!ascii) {
+			long[] w = Tenant.words(Utf8.truncate(requestId, TldLayout.REQUEST_ID_LEN - 1), TldLayout.REQUEST_ID_LEN);
+			w0 = w[0];
+			w1 = w[1];
+			w2 = w[2];
+			w3 = w[3];
+			w4 = w[4];
+		}
+		this.id0 = w0;
+		this.id1 = w1;
+		this.id2 = w2;
+		this.id3 = w3;
+		this.id4 = w4;
+	}
+
+	/** The request id's field as words (tests). */
+	long[] requestIdWords() {
+		return new long[] { this.id0, this.id1, this.id2, this.id3, this.id4 };
 	}
 
 	/**

@@ -2,6 +2,8 @@
 package dev.tld.bench.app;
 
 import java.io.File;
+import java.util.Arrays;
+import java.util.Map;
 
 import jakarta.servlet.DispatcherType;
 
@@ -24,7 +26,15 @@ import dev.tld.spring.web.servlet.RequestMetadataFilter;
  * programs attached);</li>
  * <li>{@code request/map_update}: {@code --tld.enabled=false --bench.map-update=true}:
  * the hint-map scheme, {@link MapUpdateFilter}.</li>
+ * <li>{@code request/tld_observation}:
+ * {@code --tld.enabled=true --bench.observation=true}: an {@code ObservationRegistry}
+ * (Boot's {@code ObservationAutoConfiguration}), so Spring MVC's
+ * {@code ServerHttpObservationFilter} observes each request and the starter publishes it
+ * through its {@code RequestMetadataObservationHandler} instead of its servlet filter. No
+ * meter registry: the handler is the only one.</li>
  * </ul>
+ * Without {@code bench.observation=true} the observation auto-configuration is excluded:
+ * no registry, no observation filter, and the starter's servlet filter publishes.
  */
 @SpringBootApplication
 public class BenchApp {
@@ -60,7 +70,15 @@ public class BenchApp {
 	 * @param args Spring Boot arguments
 	 */
 	public static void main(String[] args) {
-		SpringApplication.run(BenchApp.class, args);
+		SpringApplication app = new SpringApplication(BenchApp.class);
+		boolean observation = Arrays.asList(args).contains("--bench.observation=true");
+		if (!observation) {
+			app.setDefaultProperties(Map.of("spring.autoconfigure.exclude", OBSERVATION));
+		}
+		app.run(args);
 	}
+
+	/** The auto-configuration that makes the {@code ObservationRegistry}. */
+	static final String OBSERVATION = "org.springframework.boot.micrometer.observation.autoconfigure.ObservationAutoConfiguration";
 
 }

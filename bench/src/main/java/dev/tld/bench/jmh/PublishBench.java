@@ -7,6 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
 
 import com.kenai.jffi.MemoryIO;
+import io.micrometer.context.ContextRegistry;
+import io.micrometer.context.ContextSnapshot;
+import io.micrometer.context.ContextSnapshotFactory;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -29,6 +32,7 @@ import dev.tld.spring.RequestMetadata;
 import dev.tld.spring.TaskLocalDataContext;
 import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.spring.TaskLocalDataSettings;
+import dev.tld.spring.context.RequestMetadataThreadLocalAccessor;
 
 /**
  * What publishing one request costs in Java (ABI version 2: the request record behind a
@@ -72,6 +76,9 @@ public class PublishBench {
 	static final int PRIORITY = 2;
 
 	static final String REQUEST_ID = "bench-0-12345";
+
+	/** Distinct metadata objects {@code request_fresh} cycles through. */
+	static final int FRESH = 4096;
 
 	/**
 	 * {@code struct tld_request} in a data block (docs/abi.md): copy 0 and its fields.
@@ -154,8 +161,19 @@ public class PublishBench {
 
 		TenantTable tenants;
 
+		/**
+		 * {@code hop}'s snapshot: captured on another thread while it served a request.
+		 */
+		ContextSnapshot snapshot;
+
+		/** {@code request_fresh}'s metadata: a new request id for each op. */
+		RequestMetadata[] fresh;
+
+		int next;
+
 		/** Start (or share) the runtime, register the thread, map the floor's page. */
 		@Setup(Level.Trial)
+		@SuppressWarnings("try") // the snapshot's scope is only closed
 		public void setUp() {
 			TaskLocalDataRuntime runtime = Started.get();
 			TaskLocalData tld = runtime.taskLocalData();
@@ -169,11 +187,23 @@ public class PublishBench {
 			}
 			this.context = new TaskLocalDataContext(runtime);
 			this.metadata = new RequestMetadata(TENANT, PRIORITY, REQUEST_ID);
+			this.fresh = new RequestMetadata[FRESH];
+			for (int i = 0; i < FRESH; i++) {
+				// distinct objects, as each request has its own (header values)
+				this.fresh[i] = new RequestMetadata(new String(TENANT.toCharArray()), PRIORITY,
+						"bench-" + i + "-" + (100_000 + i));
+			}
 			// as the context builds it from the metadata, once
 			this.record = new RequestRecord(runtime.tenants().intern(TENANT), PRIORITY, REQUEST_ID);
 			this.key = this.record.key();
 			this.tenantWords = words(TENANT, TldLayout.TENANT_LEN);
 			this.requestIdWords = words(REQUEST_ID, TldLayout.REQUEST_ID_LEN);
+			this.snapshot = captureOnAnotherThread(this.context);
+			try (ContextSnapshot.Scope scope = this.snapshot.setThreadLocals()) {
+				if (this.context.current().isEmpty() || this.thread.published() == null) {
+					throw new IllegalStateException("the snapshot does not restore the request: " + this.snapshot);
+				}
+			}
 			this.page = NativeBlock.map(TldLayout.BLOCK_SIZE);
 			this.raw = MemoryIO.getInstance()
 				.newDirectByteBuffer(this.page.address(), TldLayout.BLOCK_SIZE)
@@ -229,6 +259,64 @@ public class PublishBench {
 	public void request(PerThread t) {
 		TaskLocalDataContext.Scope scope = t.context.open(t.metadata);
 		scope.close();
+	}
+
+	/**
+	 * One request with metadata of its own: a request id and a tenant string never
+	 * published before in this round.
+	 * @param t the thread's state
+	 */
+	@Benchmark
+	public void request_fresh(PerThread t) {
+		RequestMetadata m = t.fresh[t.next];
+		t.next = (t.next + 1) & (FRESH - 1);
+		TaskLocalDataContext.Scope scope = t.context.open(m);
+		scope.close();
+	}
+
+	/**
+	 * One hop of context propagation: a snapshot taken on the thread that serves the
+	 * request, restored here and reset.
+	 * @param t the thread's state
+	 */
+	@Benchmark
+	public void hop(PerThread t) {
+		ContextSnapshot.Scope scope = t.snapshot.setThreadLocals();
+		scope.close();
+	}
+
+	/**
+	 * A snapshot of the starter's accessor alone (a registry of its own, as the
+	 * auto-configuration registers it with the global one), captured by a thread of its
+	 * own inside a request's scope.
+	 */
+	static ContextSnapshot captureOnAnotherThread(TaskLocalDataContext context) {
+		ContextRegistry registry = new ContextRegistry();
+		registry.registerThreadLocalAccessor(
+				new RequestMetadataThreadLocalAccessor(RequestMetadataThreadLocalAccessor.KEY + "#bench", context));
+		ContextSnapshotFactory factory = ContextSnapshotFactory.builder().contextRegistry(registry).build();
+		ContextSnapshot[] snapshot = new ContextSnapshot[1];
+		Thread serving = new Thread(() -> {
+			TaskLocalDataContext.Scope scope = context.open(new RequestMetadata(TENANT, PRIORITY, REQUEST_ID));
+			try {
+				snapshot[0] = factory.captureAll();
+			}
+			finally {
+				scope.close();
+			}
+		}, "bench-serving");
+		serving.start();
+		try {
+			serving.join();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+		if (snapshot[0] == null) {
+			throw new IllegalStateException("no snapshot captured");
+		}
+		return snapshot[0];
 	}
 
 	/**
