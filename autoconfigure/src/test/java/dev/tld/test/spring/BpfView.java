@@ -72,6 +72,50 @@ public final class BpfView {
 	}
 
 	/**
+	 * The CPU time BPF charged to a tenant (over every priority), once it is at least
+	 * {@code atLeast} or 5 s have passed: a slice is charged when its thread switches
+	 * out, which the thread that did the work may do only after the client has its answer
+	 * (a request thread when it waits for the next request).
+	 * @param runtime the runtime
+	 * @param tenant the tenant
+	 * @param atLeast nanoseconds to wait for
+	 * @return nanoseconds, what BPF charged when the wait ended
+	 */
+	public static long awaitCpu(TaskLocalDataRuntime runtime, String tenant, long atLeast) {
+		return awaitCpu(() -> cpu(runtime, tenant), atLeast);
+	}
+
+	/**
+	 * The CPU time BPF charged to a tenant at one priority, once it is at least
+	 * {@code atLeast} or 5 s have passed (see
+	 * {@link #awaitCpu(TaskLocalDataRuntime, String, long)}).
+	 * @param runtime the runtime
+	 * @param tenant the tenant
+	 * @param priority the priority its accounting key carries
+	 * @param atLeast nanoseconds to wait for
+	 * @return nanoseconds, what BPF charged when the wait ended
+	 */
+	public static long awaitCpu(TaskLocalDataRuntime runtime, String tenant, int priority, long atLeast) {
+		return awaitCpu(() -> cpu(runtime, tenant, priority), atLeast);
+	}
+
+	private static long awaitCpu(java.util.function.LongSupplier cpu, long atLeast) {
+		long deadline = System.nanoTime() + java.time.Duration.ofSeconds(5).toNanos();
+		long charged = cpu.getAsLong();
+		while (charged < atLeast && System.nanoTime() < deadline) {
+			try {
+				Thread.sleep(10);
+			}
+			catch (InterruptedException ex) {
+				Thread.currentThread().interrupt();
+				break;
+			}
+			charged = cpu.getAsLong();
+		}
+		return charged;
+	}
+
+	/**
 	 * The CPU time BPF charged to a tenant, over every priority.
 	 * @param runtime the runtime
 	 * @param tenant the tenant

@@ -80,7 +80,7 @@ class WebFluxPropagationTests {
 				cpu += Long.parseLong(parts[2]);
 			}
 		}
-		assertThat((double) BpfView.cpu(this.runtime, "flux") / cpu)
+		assertThat((double) BpfView.awaitCpu(this.runtime, "flux", (long) (0.8 * cpu)) / cpu)
 			.as("CPU BPF charged to the tenant / CPU the hops measured on their threads")
 			.isBetween(0.8, 1.3);
 		long deadline = System.nanoTime() + Duration.ofSeconds(2).toNanos();

@@ -79,7 +79,7 @@ class WebFluxSourcesTests {
 				cpu += Long.parseLong(parts[2]);
 			}
 		}
-		assertThat((double) (BpfView.cpu(this.runtime, "stark", 8) - before) / cpu)
+		assertThat((double) (BpfView.awaitCpu(this.runtime, "stark", 8, before + (long) (0.8 * cpu)) - before) / cpu)
 			.as("CPU BPF charged to (stark, 8) / CPU the hops measured on their threads")
 			.isBetween(0.8, 1.3);
 		assertThat(BpfView.cpu(this.runtime, "evil")).isZero();
