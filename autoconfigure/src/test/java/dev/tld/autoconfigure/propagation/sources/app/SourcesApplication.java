@@ -178,7 +178,7 @@ public class SourcesApplication {
 		/** Burn CPU on the request thread: what BPF read and the CPU it burnt. */
 		@PostMapping({ "/checkout", "/public/checkout" })
 		public String checkout(@RequestParam(defaultValue = "0") long iterations) {
-			long cpu = BpfView.burn(iterations);
+			long cpu = BpfView.burnInOwnSlices(iterations);
 			return BpfView.seen(this.runtime) + "|" + cpu;
 		}
 
