@@ -128,6 +128,36 @@ public final class TaskLocalDataContext {
 		return frame;
 	}
 
+	/**
+	 * Replace what the calling thread works for, and publish it at once: for what is
+	 * learned while a scope is open, such as the tenant of a request that Spring Security
+	 * authenticated after its observation opened. The innermost open scope is replaced,
+	 * and so is each scope around it that publishes the same metadata (the scopes of a
+	 * tracer's spans, an observation's), up to the first that publishes something else.
+	 * Each keeps its trace context, and closing it restores what it would have restored,
+	 * replaced likewise: the thread works for the new metadata until the outermost
+	 * replaced scope closes, and context propagation carries it from now on
+	 * ({@link #current()}).
+	 * @param metadata what those scopes now work for
+	 * @return whether a scope was open; if not, nothing changed
+	 */
+	public boolean replace(RequestMetadata metadata) {
+		Frame top = top();
+		if (top == null) {
+			return false;
+		}
+		RequestRecord record = record(metadata);
+		RequestMetadata replaced = top.metadata;
+		for (Frame f = top; f != null && f.metadata.equals(replaced); f = f.previous) {
+			f.metadata = metadata;
+			f.record = record;
+		}
+		if (!publish(top.thread, record, top.trace) && this.runtime.taskLocalData() != null) {
+			unpublished();
+		}
+		return true;
+	}
+
 	/** The innermost open scope of the calling thread, or null. */
 	private @Nullable Frame top() {
 		Frames frames = this.frames.get();
@@ -432,9 +462,10 @@ public final class TaskLocalDataContext {
 	/** An open scope: what it publishes, and what it restores. */
 	private final class Frame implements Scope {
 
-		final RequestMetadata metadata;
+		/** What the scope publishes; replaced only on its thread ({@link #replace}). */
+		RequestMetadata metadata;
 
-		final @Nullable RequestRecord record;
+		@Nullable RequestRecord record;
 
 		final @Nullable TraceContext trace;
 

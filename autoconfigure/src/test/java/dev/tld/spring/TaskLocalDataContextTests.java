@@ -11,6 +11,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import dev.tld.core.KernelSupport;
+import dev.tld.core.TraceContext;
 import dev.tld.core.trace.ThreadRecord;
 import dev.tld.test.EnabledOnBpf;
 
@@ -70,6 +71,30 @@ class TaskLocalDataContextTests {
 		assertThat(r.serving()).isFalse();
 		assertThat(r.requestId()).isEmpty();
 		assertThat(this.tld.current()).isEmpty();
+	}
+
+	@Test
+	void replacingWhatTheInnermostScopePublishesKeepsItsPlaceInTheNesting() {
+		assertThat(this.tld.replace(new RequestMetadata("nobody", 1, "n-1"))).as("no scope open").isFalse();
+		assertThat(seenByBpf(this.runtime).serving()).as("nothing published for it").isFalse();
+		TaskLocalDataContext.Scope outer = this.tld.open(new RequestMetadata("outer", 1, "o-1"));
+		TaskLocalDataContext.Scope inner = this.tld.open(new RequestMetadata("unknown", 6, "i-1"));
+		// a tracer's span scope inside it: the same metadata, another trace context
+		TaskLocalDataContext.Scope span = this.tld.open(new RequestMetadata("unknown", 6, "i-1"),
+				TraceContext.fromHex("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", true));
+		assertThat(this.tld.replace(new RequestMetadata("hooli", 6, "i-1"))).isTrue();
+		ThreadRecord r = seenByBpf(this.runtime);
+		assertThat(r.tenant()).as("the replacement, at once").isEqualTo("hooli");
+		assertThat(r.priority()).isEqualTo(6);
+		assertThat(this.tld.current()).map(RequestMetadata::tenant).contains("hooli");
+		span.close();
+		assertThat(seenByBpf(this.runtime).tenant()).as("the scope around the span's, replaced too").isEqualTo("hooli");
+		assertThat(seenByBpf(this.runtime).traced()).isFalse();
+		inner.close();
+		assertThat(seenByBpf(this.runtime).tenant()).as("what the replaced scope restores").isEqualTo("outer");
+		outer.close();
+		assertThat(seenByBpf(this.runtime).serving()).isFalse();
+		assertThat(this.tld.refusedCloses()).isZero();
 	}
 
 	@Test

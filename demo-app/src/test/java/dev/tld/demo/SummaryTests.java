@@ -50,7 +50,7 @@ class SummaryTests {
 		TaskLocalDataEndpoint.Report report = new TaskLocalDataEndpoint.Report("ACTIVE", null, KERNEL,
 				"/sys/fs/bpf/tld-demo/tld_data_map", 42, new TaskLocalDataEndpoint.SharedMap("ATTACHED", 43, null),
 				List.of("tld_dump_task", "tld_sched_switch"),
-				List.of(new TaskLocalDataEndpoint.Key("app.region", 16, 304)), 5, 0, 0, 0, null,
+				List.of(new TaskLocalDataEndpoint.Key("app.region", 16, 304)), 5, 0, 0, 0, 0, null,
 				new TaskLocalDataEndpoint.Tenants(4, 100, 0, 0), new Counters(0, 0, 12_000_000),
 				new Figures(true, true, true, true, true, true), 0, 100, 0, List.of(), 1,
 				List.of(new TenantStats("gold", 1, usage(1, 1, 1, 1, 1))));
@@ -98,7 +98,7 @@ class SummaryTests {
 		TaskLocalDataEndpoint.Report report = new TaskLocalDataEndpoint.Report("FAILED",
 				"cannot load BPF object tld_trace.bpf.o: Invalid argument\nlibbpf said:\n  libbpf: not on BPF FS",
 				KERNEL, "/tmp/x/tld_data_map", 0, new TaskLocalDataEndpoint.SharedMap("NONE", 0, null), List.of(),
-				List.of(), 0, 0, 0, 0, null, new TaskLocalDataEndpoint.Tenants(0, 100, 0, 0), new Counters(0, 0, 0),
+				List.of(), 0, 0, 0, 0, 0, null, new TaskLocalDataEndpoint.Tenants(0, 100, 0, 0), new Counters(0, 0, 0),
 				Figures.NONE, 0, 100, 0, List.of(), 0, List.of());
 		DemoRun run = new DemoRun("http://localhost:1", 2, 200, report, List.of(),
 				List.of(tenant(TenantPlan.DEFAULT.get(0), 3, 0), tenant(TenantPlan.DEFAULT.get(2), 3, 0)));

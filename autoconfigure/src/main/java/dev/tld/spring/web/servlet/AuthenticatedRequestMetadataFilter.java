@@ -30,8 +30,11 @@ import dev.tld.spring.TaskLocalDataContext;
  * <li>tells it to the request's observation (the {@code refined} callback), so that the
  * scopes opened from now on, on any thread ({@code @Async} methods, executors), publish
  * it;</li>
- * <li>publishes it on the current thread for the rest of the chain, and restores what the
- * thread published before when the chain returns.</li>
+ * <li>publishes it on the current thread: the scope the request is served in (the
+ * innermost, its observation's or the {@link RequestMetadataFilter}'s) publishes it from
+ * now until the request ends ({@link TaskLocalDataContext#replace}), so the rest of the
+ * request, the response included, is charged to it; with no scope open, a scope of its
+ * own for the rest of the chain.</li>
  * </ul>
  * The filters before it (those ahead of Spring Security's, and Spring Security's own) run
  * with what was known before authentication: the default tenant under {@code principal}
@@ -67,7 +70,10 @@ public class AuthenticatedRequestMetadataFilter extends OncePerRequestFilter {
 	protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
 			throws ServletException, IOException {
 		RequestMetadata refined = refine(request);
-		if (refined == null) {
+		if (refined == null || this.context.replace(refined)) {
+			// the scope the request is served in now publishes the refined metadata,
+			// until
+			// the request ends
 			chain.doFilter(request, response);
 			return;
 		}

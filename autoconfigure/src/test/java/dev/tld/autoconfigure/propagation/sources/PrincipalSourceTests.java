@@ -128,6 +128,9 @@ class PrincipalSourceTests {
 		long before = BpfView.cpu(this.runtime, "hooli", 6);
 		String secured = send(HttpMethod.POST, "/checkout?iterations=100000000", "hooli", null, "2");
 		assertThat(secured).as("an entry for every method").startsWith("hooli|6|");
+		assertThat(SourcesApplication.TAIL.get())
+			.as("the request's tail, after the chain returned out of Spring Security")
+			.startsWith("hooli|6|");
 		assertThat(
 				(double) (BpfView.awaitCpu(this.runtime, "hooli", 6, before + (long) (0.8 * cpuOf(secured))) - before)
 						/ cpuOf(secured))

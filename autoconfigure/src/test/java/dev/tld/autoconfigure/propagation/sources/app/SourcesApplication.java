@@ -6,6 +6,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
 
 import javax.crypto.SecretKey;
 import javax.crypto.spec.SecretKeySpec;
@@ -19,9 +20,11 @@ import com.nimbusds.jwt.SignedJWT;
 import io.micrometer.observation.Observation;
 import io.micrometer.observation.ObservationRegistry;
 import jakarta.annotation.PreDestroy;
+import jakarta.servlet.Filter;
 
 import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.boot.web.servlet.FilterRegistrationBean;
 import org.springframework.context.annotation.Bean;
 import org.springframework.scheduling.annotation.Async;
 import org.springframework.scheduling.annotation.EnableAsync;
@@ -103,6 +106,28 @@ public class SourcesApplication {
 	@Bean
 	JwtDecoder jwtDecoder() {
 		return NimbusJwtDecoder.withSecretKey(KEY).build();
+	}
+
+	/**
+	 * What BPF read for a request's thread after the chain returned out of Spring
+	 * Security.
+	 */
+	public static final AtomicReference<String> TAIL = new AtomicReference<>();
+
+	/**
+	 * A filter outside Spring Security's chain (and inside the server observation): what
+	 * BPF reads for the thread once the rest of the chain, the refining filter included,
+	 * has returned, in {@link #TAIL}: the request's tail, as the response leaves.
+	 */
+	@Bean
+	FilterRegistrationBean<Filter> tailFilter(TaskLocalDataRuntime runtime) {
+		FilterRegistrationBean<Filter> registration = new FilterRegistrationBean<>((request, response, chain) -> {
+			chain.doFilter(request, response);
+			TAIL.set(BpfView.seen(runtime));
+		});
+		registration.setOrder(-150);
+		registration.addUrlPatterns("/checkout");
+		return registration;
 	}
 
 	/** Work that runs on Boot's executor. */
