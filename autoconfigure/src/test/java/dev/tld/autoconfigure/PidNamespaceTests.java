@@ -18,6 +18,7 @@ import dev.tld.spring.actuate.endpoint.TaskLocalDataEndpoint;
 import dev.tld.test.BpfPins;
 import dev.tld.test.EnabledOnBpf;
 import dev.tld.test.spring.ChildApplication;
+import dev.tld.test.spring.TenantRequests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
@@ -54,15 +55,7 @@ class PidNamespaceTests {
 		this.app.awaitReport().jsonPath("$.state").isEqualTo("ACTIVE");
 		Set<Integer> serving = new HashSet<>();
 		for (int i = 0; i < 16; i++) {
-			String body = this.app.client()
-				.get()
-				.uri("/tid")
-				.exchange()
-				.expectStatus()
-				.isOk()
-				.expectBody(String.class)
-				.returnResult()
-				.getResponseBody();
+			String body = TenantRequests.ok(this.app.client().get().uri("/tid"));
 			// "1/task/<tid>|<tid>": pid 1 in the namespace, and the starter's id is the
 			// kernel's there
 			String[] parts = String.valueOf(body).split("\\|");

@@ -23,6 +23,7 @@ import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.spring.observation.MicrometerTracingTraceContextResolver;
 import dev.tld.spring.observation.ObservationTraceContextResolver;
 import dev.tld.test.spring.IsolatedDataMap;
+import dev.tld.test.spring.TenantRequests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -110,15 +111,7 @@ class TracedRequestTests {
 	@Test
 	void aSpanPutInScopeWithoutAnObservationIsPublishedUntilItsScopeCloses() throws Exception {
 		for (int i = 0; i < 3; i++) {
-			String body = this.client.get()
-				.uri("/manual-span")
-				.header("X-Tenant", "traced")
-				.exchange()
-				.expectStatus()
-				.isOk()
-				.expectBody(String.class)
-				.returnResult()
-				.getResponseBody();
+			String body = TenantRequests.ok(this.client.get().uri("/manual-span").header("X-Tenant", "traced"));
 			assertThat(body).isNotNull().isNotEqualTo("no span");
 			String[] seen = body.split("\\|");
 			assertThat(seen[1]).as("the manual span is another span").isNotEqualTo(seen[0]);
@@ -131,15 +124,7 @@ class TracedRequestTests {
 
 	@Test
 	void theRequestsTraceIsPublishedOnTheThreadsItsWorkHopsTo() {
-		String body = this.client.get()
-			.uri("/trace-hops")
-			.header("X-Tenant", "traced")
-			.exchange()
-			.expectStatus()
-			.isOk()
-			.expectBody(String.class)
-			.returnResult()
-			.getResponseBody();
+		String body = TenantRequests.ok(this.client.get().uri("/trace-hops").header("X-Tenant", "traced"));
 		assertThat(body).isNotNull().isNotEqualTo("no span");
 		String[] seen = body.split("\\|");
 		assertThat(seen[0]).as("trace id").hasSize(32);

@@ -6,12 +6,27 @@ import org.jspecify.annotations.Nullable;
 import org.springframework.test.web.servlet.client.RestTestClient;
 
 /**
- * The requests the tests send on behalf of a tenant: a GET with the headers the default
- * resolver reads, answered 200.
+ * The requests the tests send: any request answered 200 ({@link #ok}), and a GET on
+ * behalf of a tenant, with the headers the default resolver reads ({@link #get}).
  */
 public final class TenantRequests {
 
 	private TenantRequests() {
+	}
+
+	/**
+	 * Send a request; the answer must be 200.
+	 * @param request the request, with its headers
+	 * @return the body, empty if there is none
+	 */
+	public static String ok(RestTestClient.RequestHeadersSpec<?> request) {
+		String body = request.exchange()
+			.expectStatus()
+			.isOk()
+			.expectBody(String.class)
+			.returnResult()
+			.getResponseBody();
+		return (body != null) ? body : "";
 	}
 
 	/**
@@ -25,7 +40,7 @@ public final class TenantRequests {
 	 */
 	public static String get(RestTestClient client, String path, String tenant, @Nullable Integer priority,
 			@Nullable String requestId) {
-		String body = client.get().uri(path).headers((h) -> {
+		return ok(client.get().uri(path).headers((h) -> {
 			h.set("X-Tenant", tenant);
 			if (priority != null) {
 				h.set("X-Priority", String.valueOf(priority));
@@ -33,8 +48,7 @@ public final class TenantRequests {
 			if (requestId != null) {
 				h.set("X-Request-Id", requestId);
 			}
-		}).exchange().expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();
-		return (body != null) ? body : "";
+		}));
 	}
 
 }

@@ -16,6 +16,7 @@ import dev.tld.autoconfigure.propagation.sources.app.SourcesApplication;
 import dev.tld.spring.TaskLocalDataRuntime;
 import dev.tld.test.spring.BpfView;
 import dev.tld.test.spring.IsolatedDataMap;
+import dev.tld.test.spring.TenantRequests;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -50,11 +51,11 @@ class ClaimSourceTests {
 	}
 
 	String get(String path, String token) {
-		String body = this.client.get().uri(path).headers((h) -> {
+		String body = TenantRequests.ok(this.client.get().uri(path).headers((h) -> {
 			h.setBearerAuth(token);
 			h.set("X-Tenant", "evil");
 			h.set("X-Priority", "9");
-		}).exchange().expectStatus().isOk().expectBody(String.class).returnResult().getResponseBody();
+		}));
 		return (body != null) ? body.trim() : "";
 	}
 
@@ -82,15 +83,9 @@ class ClaimSourceTests {
 	@Test
 	void aTokenWithoutTheClaimsOrNoTokenPublishesTheDefaults() {
 		assertThat(get("/seen", SourcesApplication.token("someone", Map.of()))).startsWith("unknown|0|");
-		String basic = this.client.get()
+		String basic = TenantRequests.ok(this.client.get()
 			.uri("/seen")
-			.headers((h) -> h.setBasicAuth("initech", SourcesApplication.USERS.get("initech")))
-			.exchange()
-			.expectStatus()
-			.isOk()
-			.expectBody(String.class)
-			.returnResult()
-			.getResponseBody();
+			.headers((h) -> h.setBasicAuth("initech", SourcesApplication.USERS.get("initech"))));
 		assertThat(basic).startsWith("unknown|0|");
 	}
 
