@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.demo;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -15,7 +12,6 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
 
-import com.sun.net.httpserver.HttpServer;
 import io.micrometer.tracing.Span;
 import io.micrometer.tracing.Tracer;
 import io.opentelemetry.proto.collector.trace.v1.ExportTraceServiceRequest;
@@ -65,7 +61,13 @@ class OpenTelemetryTraceTests {
 
 	private static final List<io.opentelemetry.proto.trace.v1.Span> SPANS = new CopyOnWriteArrayList<>();
 
-	private static final HttpServer COLLECTOR = collector();
+	private static final OtlpCollector COLLECTOR = new OtlpCollector("/v1/traces", (export) -> {
+		for (ResourceSpans rs : ExportTraceServiceRequest.parseFrom(export).getResourceSpansList()) {
+			for (ScopeSpans ss : rs.getScopeSpansList()) {
+				SPANS.addAll(ss.getSpansList());
+			}
+		}
+	});
 
 	@LocalServerPort
 	int port;
@@ -73,39 +75,14 @@ class OpenTelemetryTraceTests {
 	@Autowired
 	TaskLocalDataRuntime runtime;
 
-	private static HttpServer collector() {
-		try {
-			HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-			server.createContext("/v1/traces", (exchange) -> {
-				try (InputStream in = exchange.getRequestBody()) {
-					for (ResourceSpans rs : ExportTraceServiceRequest.parseFrom(in.readAllBytes())
-						.getResourceSpansList()) {
-						for (ScopeSpans ss : rs.getScopeSpansList()) {
-							SPANS.addAll(ss.getSpansList());
-						}
-					}
-				}
-				exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
-				exchange.sendResponseHeaders(200, -1);
-				exchange.close();
-			});
-			server.start();
-			return server;
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException(ex);
-		}
-	}
-
 	@DynamicPropertySource
 	static void collector(DynamicPropertyRegistry registry) {
-		registry.add("management.opentelemetry.tracing.export.otlp.endpoint",
-				() -> "http://127.0.0.1:" + COLLECTOR.getAddress().getPort() + "/v1/traces");
+		registry.add("management.opentelemetry.tracing.export.otlp.endpoint", COLLECTOR::url);
 	}
 
 	@AfterAll
 	static void stopCollector() {
-		COLLECTOR.stop(0);
+		COLLECTOR.close();
 	}
 
 	@Test

@@ -1,9 +1,6 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.demo;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
@@ -16,7 +13,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 
-import com.sun.net.httpserver.HttpServer;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.Tag;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
@@ -61,7 +57,10 @@ class OtlpExportTests {
 
 	private static final AtomicInteger EXPORTS = new AtomicInteger();
 
-	private static final HttpServer RECEIVER = receiver();
+	private static final OtlpCollector RECEIVER = new OtlpCollector("/v1/metrics", (export) -> {
+		LAST.set(ExportMetricsServiceRequest.parseFrom(export));
+		EXPORTS.incrementAndGet();
+	});
 
 	@LocalServerPort
 	int port;
@@ -70,35 +69,14 @@ class OtlpExportTests {
 	@Autowired
 	PrometheusMeterRegistry registry;
 
-	private static HttpServer receiver() {
-		try {
-			HttpServer server = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
-			server.createContext("/v1/metrics", (exchange) -> {
-				try (InputStream in = exchange.getRequestBody()) {
-					LAST.set(ExportMetricsServiceRequest.parseFrom(in.readAllBytes()));
-					EXPORTS.incrementAndGet();
-				}
-				exchange.getResponseHeaders().add("Content-Type", "application/x-protobuf");
-				exchange.sendResponseHeaders(200, -1);
-				exchange.close();
-			});
-			server.start();
-			return server;
-		}
-		catch (IOException ex) {
-			throw new IllegalStateException(ex);
-		}
-	}
-
 	@DynamicPropertySource
 	static void collector(DynamicPropertyRegistry registry) {
-		registry.add("management.otlp.metrics.export.url",
-				() -> "http://127.0.0.1:" + RECEIVER.getAddress().getPort() + "/v1/metrics");
+		registry.add("management.otlp.metrics.export.url", RECEIVER::url);
 	}
 
 	@AfterAll
 	static void stopReceiver() {
-		RECEIVER.stop(0);
+		RECEIVER.close();
 	}
 
 	@Test
