@@ -5,6 +5,7 @@ import io.micrometer.context.ThreadLocalAccessor;
 import org.jspecify.annotations.Nullable;
 
 import dev.tld.spring.RequestMetadata;
+import dev.tld.spring.ScopeStack;
 import dev.tld.spring.TaskLocalDataContext;
 
 /**
@@ -30,12 +31,8 @@ public final class RequestMetadataThreadLocalAccessor implements ThreadLocalAcce
 
 	private final TaskLocalDataContext context;
 
-	/**
-	 * The scopes this accessor opened on each thread, innermost first: a holder per
-	 * thread, kept, so that a hop costs one thread-local lookup to set and one to restore
-	 * (no {@code set} or {@code remove}, which expunges).
-	 */
-	private final ThreadLocal<Entries> scopes = ThreadLocal.withInitial(Entries::new);
+	/** The scopes this accessor opened on each thread, innermost first. */
+	private final ScopeStack scopes = new ScopeStack();
 
 	/**
 	 * Create an accessor.
@@ -62,16 +59,13 @@ public final class RequestMetadataThreadLocalAccessor implements ThreadLocalAcce
 
 	@Override
 	public void setValue(RequestMetadata value) {
-		TaskLocalDataContext.Scope scope = value.equals(getValue()) ? null : this.context.open(value);
-		Entries entries = this.scopes.get();
-		entries.top = new Entry(scope, entries.top);
+		this.scopes.push(value.equals(getValue()) ? null : this.context.open(value));
 	}
 
 	/** Keeps what the thread publishes (see the class description). */
 	@Override
 	public void setValue() {
-		Entries entries = this.scopes.get();
-		entries.top = new Entry(null, entries.top);
+		this.scopes.push(null);
 	}
 
 	@Override
@@ -81,15 +75,7 @@ public final class RequestMetadataThreadLocalAccessor implements ThreadLocalAcce
 
 	@Override
 	public void restore() {
-		Entries entries = this.scopes.get();
-		Entry top = entries.top;
-		if (top == null) {
-			return;
-		}
-		entries.top = top.previous;
-		if (top.scope != null) {
-			top.scope.close();
-		}
+		this.scopes.pop();
 	}
 
 	/** Deprecated in the interface: clearing keeps what the thread publishes. */
@@ -98,18 +84,6 @@ public final class RequestMetadataThreadLocalAccessor implements ThreadLocalAcce
 	@SuppressWarnings("deprecation")
 	public void reset() {
 		setValue();
-	}
-
-	/** One thread's entries. */
-	private static final class Entries {
-
-		/** The innermost entry, or null. */
-		@Nullable Entry top;
-
-	}
-
-	/** A value set on this thread: the scope it opened, or null. */
-	private record Entry(TaskLocalDataContext.@Nullable Scope scope, @Nullable Entry previous) {
 	}
 
 }

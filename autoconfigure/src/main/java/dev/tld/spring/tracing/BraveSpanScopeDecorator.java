@@ -27,7 +27,7 @@ public final class BraveSpanScopeDecorator implements CurrentTraceContext.ScopeD
 
 	@Override
 	public CurrentTraceContext.Scope decorateScope(@Nullable TraceContext context, CurrentTraceContext.Scope scope) {
-		TaskLocalDataContext.Scope published = this.publisher.open(trace(context));
+		TaskLocalDataContext.Scope published = this.publisher.open(context, BraveSpanScopeDecorator::trace);
 		if (published == null) {
 			return scope;
 		}
@@ -37,10 +37,7 @@ public final class BraveSpanScopeDecorator implements CurrentTraceContext.ScopeD
 		};
 	}
 
-	private static dev.tld.core.@Nullable TraceContext trace(@Nullable TraceContext context) {
-		if (context == null) {
-			return null;
-		}
+	private static dev.tld.core.@Nullable TraceContext trace(TraceContext context) {
 		try {
 			return dev.tld.core.TraceContext.fromHex(context.traceIdString(), context.spanIdString(),
 					Boolean.TRUE.equals(context.sampled()));

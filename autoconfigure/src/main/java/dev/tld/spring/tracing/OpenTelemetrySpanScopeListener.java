@@ -9,7 +9,7 @@ import io.opentelemetry.api.trace.SpanContext;
 import org.jspecify.annotations.Nullable;
 
 import dev.tld.core.TraceContext;
-import dev.tld.spring.TaskLocalDataContext;
+import dev.tld.spring.ScopeStack;
 
 /**
  * Listens to the scope events Micrometer Tracing's OpenTelemetry bridge publishes for
@@ -25,7 +25,7 @@ public final class OpenTelemetrySpanScopeListener implements EventListener {
 	private final SpanScopePublisher publisher;
 
 	/** What each attach on this thread published, innermost first. */
-	private final ThreadLocal<@Nullable Entry> scopes = new ThreadLocal<>();
+	private final ScopeStack scopes = new ScopeStack();
 
 	/**
 	 * Create a listener.
@@ -38,38 +38,19 @@ public final class OpenTelemetrySpanScopeListener implements EventListener {
 	@Override
 	public void onEvent(Object event) {
 		if (event instanceof ScopeAttachedEvent attached) {
-			this.scopes.set(new Entry(this.publisher.open(trace(attached.getSpan())), this.scopes.get()));
+			this.scopes.push(this.publisher.open(attached.getSpan(), OpenTelemetrySpanScopeListener::trace));
 		}
 		else if (event instanceof ScopeRestoredEvent) {
-			Entry top = this.scopes.get();
-			if (top == null) {
-				return; // attached before this listener existed
-			}
-			if (top.previous != null) {
-				this.scopes.set(top.previous);
-			}
-			else {
-				this.scopes.remove();
-			}
-			if (top.scope != null) {
-				top.scope.close();
-			}
+			this.scopes.pop();
 		}
 	}
 
-	private static @Nullable TraceContext trace(@Nullable Span span) {
-		if (span == null) {
-			return null;
-		}
+	private static @Nullable TraceContext trace(Span span) {
 		SpanContext c = span.getSpanContext();
 		if (!c.isValid()) {
 			return null;
 		}
 		return TraceContext.of(c.getTraceIdBytes(), c.getSpanIdBytes(), c.getTraceFlags().asByte() & 0xff);
-	}
-
-	/** An attach on this thread: what it published, or null. */
-	private record Entry(TaskLocalDataContext.@Nullable Scope scope, @Nullable Entry previous) {
 	}
 
 }

@@ -3,6 +3,7 @@ package dev.tld.spring.tracing;
 
 import java.util.Objects;
 import java.util.Optional;
+import java.util.function.Function;
 
 import org.jspecify.annotations.Nullable;
 
@@ -36,15 +37,22 @@ public final class SpanScopePublisher {
 	}
 
 	/**
-	 * A span's scope opened on the calling thread.
-	 * @param trace the trace context of the span now in scope, or null if the scope has
-	 * none
+	 * A span's scope opened on the calling thread. Its ids are read only if the thread
+	 * works for something: a tracer calls this for every scope it opens.
+	 * @param <S> the tracer's type of span or trace context
+	 * @param span the span now in scope, or null if the scope has none
+	 * @param ids the span's trace context, or null if it has no valid W3C ids
 	 * @return the scope to close when the span's scope closes, on this thread, or null if
 	 * nothing was published
 	 */
-	public TaskLocalDataContext.@Nullable Scope open(@Nullable TraceContext trace) {
+	public <S> TaskLocalDataContext.@Nullable Scope open(@Nullable S span,
+			Function<? super S, @Nullable TraceContext> ids) {
 		Optional<RequestMetadata> metadata = this.context.current();
-		if (metadata.isEmpty() || Objects.equals(trace, this.context.currentTrace().orElse(null))) {
+		if (metadata.isEmpty()) {
+			return null;
+		}
+		TraceContext trace = (span != null) ? ids.apply(span) : null;
+		if (Objects.equals(trace, this.context.currentTrace().orElse(null))) {
 			return null;
 		}
 		return this.context.open(metadata.get(), trace);
