@@ -183,17 +183,7 @@ public final class RequestMetadataObservationHandler implements ObservationHandl
 	 * @return the metadata, or null when none was resolved yet (or none applies)
 	 */
 	public static @Nullable RequestMetadata metadata(Observation.Context context) {
-		Observation.ContextView view = context;
-		for (int depth = 0; view != null && depth < 64; depth++) {
-			Resolved r = view.get(KEY);
-			RequestMetadata metadata = (r != null) ? r.metadata : null;
-			if (metadata != null) {
-				return metadata;
-			}
-			ObservationView parent = view.getParentObservation();
-			view = (parent != null) ? parent.getContextView() : null;
-		}
-		return null;
+		return find(context, null);
 	}
 
 	/**
@@ -204,11 +194,22 @@ public final class RequestMetadataObservationHandler implements ObservationHandl
 	 * {@link #update} of an ancestor reaches its descendants.
 	 */
 	private @Nullable RequestMetadata resolved(Observation.Context context) {
+		return find(context, this);
+	}
+
+	/**
+	 * The metadata of an observation or of its nearest ancestor that has some, looking up
+	 * at most 64 generations.
+	 * @param resolving resolves, and keeps, the metadata of each observation on the way
+	 * that has none yet; null to resolve nothing
+	 */
+	private static @Nullable RequestMetadata find(Observation.Context context,
+			@Nullable RequestMetadataObservationHandler resolving) {
 		Observation.ContextView view = context;
 		for (int depth = 0; view != null && depth < 64; depth++) {
 			Resolved r = view.get(KEY);
-			if (r == null && view instanceof Observation.Context c) {
-				r = c.computeIfAbsent(KEY, (k) -> new Resolved(resolve(c)));
+			if (r == null && resolving != null && view instanceof Observation.Context c) {
+				r = c.computeIfAbsent(KEY, (k) -> new Resolved(resolving.resolve(c)));
 			}
 			RequestMetadata metadata = (r != null) ? r.metadata : null;
 			if (metadata != null) {
