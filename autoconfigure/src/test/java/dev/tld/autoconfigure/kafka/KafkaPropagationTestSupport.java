@@ -136,15 +136,10 @@ abstract class KafkaPropagationTestSupport {
 			cpuB += cpu(seenB);
 		}
 		// a slice is charged when the thread switches out: it does once it waits in poll
-		long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-		while ((BpfView.cpu(this.runtime, a) < 0.8 * cpuA || BpfView.cpu(this.runtime, b) < 0.8 * cpuB)
-				&& System.nanoTime() < deadline) {
-			Thread.sleep(20);
-		}
-		assertThat((double) BpfView.cpu(this.runtime, a) / cpuA)
+		assertThat((double) BpfView.awaitCpu(this.runtime, a, (long) (0.8 * cpuA)) / cpuA)
 			.as("CPU BPF charged to %s / CPU the consumer thread measured for its records", a)
 			.isBetween(0.8, 1.3);
-		assertThat((double) BpfView.cpu(this.runtime, b) / cpuB)
+		assertThat((double) BpfView.awaitCpu(this.runtime, b, (long) (0.8 * cpuB)) / cpuB)
 			.as("CPU BPF charged to %s / CPU the consumer thread measured for its records", b)
 			.isBetween(0.8, 1.3);
 	}
@@ -174,11 +169,7 @@ abstract class KafkaPropagationTestSupport {
 		String seen = next(this.worker.handled());
 		assertThat(seen).as("what BPF read on the executor's thread").startsWith(tenant + "|4|h-1|");
 		long cpu = cpu(seen);
-		long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
-		while (BpfView.cpu(this.runtime, tenant) < 0.8 * cpu && System.nanoTime() < deadline) {
-			Thread.sleep(20);
-		}
-		assertThat((double) BpfView.cpu(this.runtime, tenant) / cpu)
+		assertThat((double) BpfView.awaitCpu(this.runtime, tenant, (long) (0.8 * cpu)) / cpu)
 			.as("CPU BPF charged to %s / CPU the executor's thread measured", tenant)
 			.isBetween(0.8, 1.3);
 		assertIdle(tid(seen));

@@ -3,6 +3,8 @@ package dev.tld.test.spring;
 
 import java.lang.management.ManagementFactory;
 import java.lang.management.ThreadMXBean;
+import java.time.Duration;
+import java.util.function.LongSupplier;
 
 import dev.tld.core.TaskLocalData;
 import dev.tld.core.trace.TenantStats;
@@ -122,8 +124,8 @@ public final class BpfView {
 		return awaitCpu(() -> cpu(runtime, tenant, priority), atLeast);
 	}
 
-	private static long awaitCpu(java.util.function.LongSupplier cpu, long atLeast) {
-		long deadline = System.nanoTime() + java.time.Duration.ofSeconds(5).toNanos();
+	private static long awaitCpu(LongSupplier cpu, long atLeast) {
+		long deadline = System.nanoTime() + Duration.ofSeconds(5).toNanos();
 		long charged = cpu.getAsLong();
 		while (charged < atLeast && System.nanoTime() < deadline) {
 			try {
