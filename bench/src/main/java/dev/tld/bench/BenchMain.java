@@ -343,7 +343,7 @@ public final class BenchMain {
 			"publish/request_fresh", "publish/hop", "publish/record", "publish/clock", "register/thread_floor",
 			"register/tld", "request_filter/floor", "request_filter/tld", "request_filter/map_update", "syscall/floor",
 			"syscall/tld_tracing", "syscall/tld_tracing_idle", "syscall/tld_tracing_other", "request/off",
-			"request/tld", "request/map_update", "request/tld_observation", "request/tld_no_tracing",
-			"request/off_again");
+			"request/tld", "request/map_update", "request/tld_observation", "request/off_observation",
+			"request/tld_no_tracing", "request/off_again");
 
 }

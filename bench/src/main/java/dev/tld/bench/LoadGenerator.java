@@ -26,7 +26,11 @@ import tools.jackson.databind.json.JsonMapper;
  * executor) with the demo's headers. The servers take turns in an order that rotates and
  * reverses from cycle to cycle, so a machine that drifts (a busy neighbour, a slower
  * host) slows every case alike. Before that, each server is warmed up alone, then a few
- * unmeasured cycles settle.
+ * unmeasured cycles settle. A server's warm-up goes on past its minimum, up to a maximum,
+ * while its JIT compiler threads still used more than a share of the last slice
+ * ({@code --jit-quiet}): on one CPU under load the compiler gets only a thread's share of
+ * it and may compile for a minute, and a server still compiling while measured is slower
+ * for that alone (its compiler CPU in the measured slices is reported).
  * <p>
  * A request counts for a case if it was sent and answered within one slice of that case:
  * the few in flight when a slice ends are dropped, alike for every case. The servers' CPU
@@ -60,9 +64,14 @@ public final class LoadGenerator {
 	 * @param serverCpuNsPerOp the server's CPU time per completed request
 	 * @param serverHttpCpuNsPerOp the same for its {@code http-nio} threads only
 	 * @param serverCpuUtil the server's CPU time over its measured slices' length
+	 * @param serverJitCpuUtil its JIT compiler threads' CPU time over the same
+	 * @param warmupSlices slices it was warmed up alone
+	 * @param warmupJitCpuUtil its compiler threads' CPU time in its last warm-up slice,
+	 * over the slice
 	 */
 	record Served(int server, long completed, double seconds, double requestsPerS, long p50Ns, long p99Ns, long p999Ns,
-			long errors, double serverCpuNsPerOp, double serverHttpCpuNsPerOp, double serverCpuUtil) {
+			long errors, double serverCpuNsPerOp, double serverHttpCpuNsPerOp, double serverCpuUtil,
+			double serverJitCpuUtil, int warmupSlices, double warmupJitCpuUtil) {
 
 		/**
 		 * Parse a line of the load generator's output.
@@ -79,7 +88,9 @@ public final class LoadGenerator {
 	 * Run.
 	 * @param args
 	 * {@code --urls U1,U2,... --server-pids P1,P2,... --concurrency C --slice-ms S
-	 * --warmup-slices W --settle-cycles S --measure-cycles M}
+	 * --warmup-slices W [--warmup-max-slices X --jit-quiet Q] --settle-cycles S
+	 * --measure-cycles M}: each server is warmed up for W to X slices (default W), until
+	 * its compiler threads used at most Q (default 0.02) of a slice
 	 * @throws Exception if the load cannot be sent
 	 */
 	public static void main(String[] args) throws Exception {
@@ -92,12 +103,22 @@ public final class LoadGenerator {
 			uris.add(URI.create(u));
 		}
 		long[] pids = Arrays.stream(a.get("--server-pids").split(",")).mapToLong(Long::parseLong).toArray();
-		Plan plan = new Plan(uris.size(), Long.parseLong(a.get("--slice-ms")) * 1_000_000L,
-				Integer.parseInt(a.get("--warmup-slices")), Integer.parseInt(a.get("--settle-cycles")),
-				Integer.parseInt(a.get("--measure-cycles")));
-		for (Served served : run(uris, pids, Integer.parseInt(a.get("--concurrency")), plan)) {
+		int warmup = Integer.parseInt(a.get("--warmup-slices"));
+		Warmup w = new Warmup(warmup, Integer.parseInt(a.getOrDefault("--warmup-max-slices", Integer.toString(warmup))),
+				Double.parseDouble(a.getOrDefault("--jit-quiet", "0.02")));
+		Plan plan = new Plan(uris.size(), Long.parseLong(a.get("--slice-ms")) * 1_000_000L, 0,
+				Integer.parseInt(a.get("--settle-cycles")), Integer.parseInt(a.get("--measure-cycles")));
+		for (Served served : run(uris, pids, Integer.parseInt(a.get("--concurrency")), w, plan)) {
 			System.out.println("RESULT " + JSON.writeValueAsString(served));
 		}
+	}
+
+	/**
+	 * How each server is warmed up alone, before the schedule: at least {@code minSlices}
+	 * slices, then more while its compiler threads used more than {@code jitQuiet} of the
+	 * last one, up to {@code maxSlices}.
+	 */
+	record Warmup(int minSlices, int maxSlices, double jitQuiet) {
 	}
 
 	/**
@@ -136,7 +157,8 @@ public final class LoadGenerator {
 
 	}
 
-	static List<Served> run(List<URI> uris, long[] pids, int concurrency, Plan plan) throws InterruptedException {
+	static List<Served> run(List<URI> uris, long[] pids, int concurrency, Warmup warmup, Plan plan)
+			throws InterruptedException {
 		HttpClient client = HttpClient.newBuilder()
 			.version(HttpClient.Version.HTTP_1_1)
 			.connectTimeout(Duration.ofSeconds(10))
@@ -146,18 +168,39 @@ public final class LoadGenerator {
 			.executor(Runnable::run)
 			.build();
 		int n = uris.size();
-		long origin = System.nanoTime() + 50_000_000L;
+		Control control = new Control();
 		Worker[] workers = new Worker[concurrency];
 		List<Thread> threads = new ArrayList<>();
 		for (int i = 0; i < concurrency; i++) {
-			workers[i] = new Worker(i, client, uris, plan, origin);
+			workers[i] = new Worker(i, client, uris, plan, control);
 			Thread t = new Thread(workers[i], "load-" + i);
 			threads.add(t);
 			t.start();
 		}
+		int[] warmupSlices = new int[n];
+		double[] warmupJit = new double[n];
+		for (int k = 0; k < n; k++) {
+			control.target = k;
+			double jit;
+			do {
+				long j0 = jitNs(pids[k]);
+				long t0 = System.nanoTime();
+				sleepUntil(t0 + plan.sliceNs());
+				jit = (jitNs(pids[k]) - j0) / (double) (System.nanoTime() - t0);
+				warmupSlices[k]++;
+			}
+			while (warmupSlices[k] < warmup.minSlices()
+					|| (jit > warmup.jitQuiet() && warmupSlices[k] < warmup.maxSlices()));
+			warmupJit[k] = jit;
+		}
+		long origin = System.nanoTime() + 50_000_000L;
+		control.target = -1;
+		control.origin = origin;
+		control.started = true;
 		// CPU of each server in its own measured slices, sampled at every boundary
 		long[] cpu = new long[n];
 		long[] http = new long[n];
+		long[] jit = new long[n];
 		long[] busySlicesNs = new long[n];
 		for (int s = 0; s < plan.slices(); s++) {
 			sleepUntil(origin + s * plan.sliceNs());
@@ -167,9 +210,11 @@ public final class LoadGenerator {
 			int k = plan.server(s);
 			long c0 = cpuNs(pids[k], "");
 			long h0 = cpuNs(pids[k], "http-nio");
+			long j0 = jitNs(pids[k]);
 			sleepUntil(origin + (s + 1) * plan.sliceNs());
 			cpu[k] += cpuNs(pids[k], "") - c0;
 			http[k] += cpuNs(pids[k], "http-nio") - h0;
+			jit[k] += jitNs(pids[k]) - j0;
 			busySlicesNs[k] += plan.sliceNs();
 		}
 		for (Thread t : threads) {
@@ -190,7 +235,8 @@ public final class LoadGenerator {
 			double perOp = Math.max(total, 1);
 			served.add(new Served(k, total, seconds, total / seconds, all.getValueAtPercentile(50),
 					all.getValueAtPercentile(99), all.getValueAtPercentile(99.9), failures, cpu[k] / perOp,
-					http[k] / perOp, cpu[k] / (double) busySlicesNs[k]));
+					http[k] / perOp, cpu[k] / (double) busySlicesNs[k], jit[k] / (double) busySlicesNs[k],
+					warmupSlices[k], warmupJit[k]));
 		}
 		return served;
 	}
@@ -222,6 +268,26 @@ public final class LoadGenerator {
 		return sum;
 	}
 
+	/** CPU time of a process's JIT compiler threads (C1 and C2), in ns. */
+	static long jitNs(long pid) {
+		return cpuNs(pid, "C1 CompilerThre") + cpuNs(pid, "C2 CompilerThre");
+	}
+
+	/**
+	 * What the workers are to do: until {@code started}, load {@code target} (none while
+	 * it is negative) without recording anything; from then on, the plan from
+	 * {@code origin}.
+	 */
+	private static final class Control {
+
+		volatile int target = -1;
+
+		volatile long origin;
+
+		volatile boolean started;
+
+	}
+
 	private static void sleepUntil(long deadline) throws InterruptedException {
 		long left;
 		while ((left = deadline - System.nanoTime()) > 0) {
@@ -239,18 +305,20 @@ public final class LoadGenerator {
 
 		final Plan plan;
 
-		final long origin;
+		final Control control;
 
 		final Histogram[] latencies;
 
 		long failures;
 
-		Worker(int id, HttpClient client, List<URI> uris, Plan plan, long origin) {
+		long seq;
+
+		Worker(int id, HttpClient client, List<URI> uris, Plan plan, Control control) {
 			this.id = id;
 			this.client = client;
 			this.uris = uris;
 			this.plan = plan;
-			this.origin = origin;
+			this.control = control;
 			this.latencies = new Histogram[uris.size()];
 			for (int k = 0; k < this.latencies.length; k++) {
 				this.latencies[k] = new Histogram(3);
@@ -260,29 +328,28 @@ public final class LoadGenerator {
 		@Override
 		public void run() {
 			try {
-				sleepUntil(this.origin);
-				long seq = 0;
+				while (!this.control.started) {
+					int k = this.control.target;
+					if (k < 0) {
+						Thread.sleep(1);
+					}
+					else {
+						send(k);
+					}
+				}
+				long origin = this.control.origin;
+				sleepUntil(origin);
 				int slices = this.plan.slices();
 				while (true) {
 					long t0 = System.nanoTime();
-					int slice = (int) ((t0 - this.origin) / this.plan.sliceNs());
+					int slice = (int) ((t0 - origin) / this.plan.sliceNs());
 					if (slice >= slices) {
 						return;
 					}
 					int k = this.plan.server(slice);
-					HttpRequest request = HttpRequest.newBuilder(this.uris.get(k))
-						.header("X-Tenant", TENANTS[(int) ((this.id + seq) % TENANTS.length)])
-						.header("X-Priority", Long.toString(seq % 4))
-						.header("X-Request-Id", "bench-" + this.id + "-" + seq)
-						.GET()
-						.build();
-					seq++;
-					HttpResponse<Void> response = this.client.send(request, HttpResponse.BodyHandlers.discarding());
+					send(k);
 					long t1 = System.nanoTime();
-					if (response.statusCode() != 200) {
-						this.failures++;
-					}
-					if (this.plan.measured(slice) && (t1 - this.origin) / this.plan.sliceNs() == slice) {
+					if (this.plan.measured(slice) && (t1 - origin) / this.plan.sliceNs() == slice) {
 						this.latencies[k].recordValue(t1 - t0);
 					}
 				}
@@ -293,6 +360,20 @@ public final class LoadGenerator {
 			}
 			catch (InterruptedException ex) {
 				Thread.currentThread().interrupt();
+			}
+		}
+
+		private void send(int k) throws IOException, InterruptedException {
+			long seq = this.seq++;
+			HttpRequest request = HttpRequest.newBuilder(this.uris.get(k))
+				.header("X-Tenant", TENANTS[(int) ((this.id + seq) % TENANTS.length)])
+				.header("X-Priority", Long.toString(seq % 4))
+				.header("X-Request-Id", "bench-" + this.id + "-" + seq)
+				.GET()
+				.build();
+			HttpResponse<Void> response = this.client.send(request, HttpResponse.BodyHandlers.discarding());
+			if (response.statusCode() != 200) {
+				this.failures++;
 			}
 		}
 

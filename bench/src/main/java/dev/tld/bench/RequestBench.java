@@ -39,7 +39,9 @@ import dev.tld.bench.app.BenchStats;
  * {@code request/tld_observation} the same app with a registry, Spring MVC's
  * {@code ServerHttpObservationFilter} observing each request and the starter publishing
  * it through its observation handler (each server is checked to publish through the path
- * its case names: {@code /bench/publisher}).
+ * its case names: {@code /bench/publisher}). {@code request/off_observation} is
+ * {@code off} with that registry and filter: what Spring's observation costs without the
+ * starter.
  * <p>
  * On a machine with 2 or more CPUs the servers are pinned to the last CPU and the load
  * generator to the others, with {@code taskset}: the loaded server's CPU is the
@@ -79,6 +81,9 @@ public record RequestBench(int rounds, Duration warmup, Duration measure, Durati
 	static final List<Case> CASES = List.of(new Case("off", List.of("--tld.enabled=false")),
 			new Case("tld", List.of("--tld.enabled=true")),
 			new Case("tld_observation", List.of("--tld.enabled=true", "--bench.observation=true")),
+			new Case("off_observation",
+					List.of("--tld.enabled=false", "--bench.observation=true",
+							"--bench.noop-observation-handler=true")),
 			new Case("map_update", List.of("--tld.enabled=false", "--bench.map-update=true")),
 			new Case("tld_no_tracing", List.of("--tld.enabled=true", "--tld.tracing.enabled=false")),
 			new Case("off_again", List.of("--tld.enabled=false")));
@@ -90,6 +95,19 @@ public record RequestBench(int rounds, Duration warmup, Duration measure, Durati
 	 */
 	private static final List<String> SERVER_ARGS = List.of("--server.port=0", "--server.address=127.0.0.1",
 			"--tld.pin-path=", "--spring.main.banner-mode=off", "--server.tomcat.max-keep-alive-requests=-1");
+
+	/**
+	 * A server's warm-up goes on past {@code warmup} while its JIT compiler threads used
+	 * more than this share of the last slice, up to {@link #WARMUP_MAX_FACTOR} times
+	 * {@code warmup} (not in a smoke). Pinned to one CPU under load, a compiler thread
+	 * gets a thread's share of it: measured here, C2 was still compiling half the time in
+	 * the measured slices after 8 s of warm-up, and a server still compiling when
+	 * measured is slower for that alone, by tens of percent.
+	 */
+	static final double JIT_QUIET = 0.02;
+
+	/** See {@link #JIT_QUIET}. */
+	static final int WARMUP_MAX_FACTOR = 4;
 
 	/**
 	 * Unmeasured cycles of turns between the warm-up and the measurement (none in a
@@ -143,9 +161,9 @@ public record RequestBench(int rounds, Duration warmup, Duration measure, Durati
 			for (int k = 0; k < CASES.size(); k++) {
 				Served r = m.value().get(k).served();
 				System.out.printf(Locale.ROOT,
-						"request/%s session %d: %.1f req/s, p50 %d ns, p99 %d ns, server CPU %.1f ns/req (http threads %.1f), util %.4f%n",
+						"request/%s session %d: %.1f req/s, p50 %d ns, p99 %d ns, server CPU %.1f ns/req (http threads %.1f), util %.4f, JIT %.4f, warm-up %d slices%n",
 						CASES.get(k).name(), round + 1, r.requestsPerS(), r.p50Ns(), r.p99Ns(), r.serverCpuNsPerOp(),
-						r.serverHttpCpuNsPerOp(), r.serverCpuUtil());
+						r.serverHttpCpuNsPerOp(), r.serverCpuUtil(), r.serverJitCpuUtil(), r.warmupSlices());
 			}
 			sessions.add(m);
 		}
@@ -165,6 +183,11 @@ public record RequestBench(int rounds, Duration warmup, Duration measure, Durati
 			extra.put("server_cpu_ns_per_op", median(rs, Served::serverCpuNsPerOp));
 			extra.put("server_http_threads_cpu_ns_per_op", median(rs, Served::serverHttpCpuNsPerOp));
 			extra.put("server_cpu_util", median(rs, Served::serverCpuUtil));
+			extra.put("server_jit_cpu_util", median(rs, Served::serverJitCpuUtil));
+			extra.put("warmup_s_each_session",
+					rs.stream().map((r) -> r.warmupSlices() * this.slice.toMillis() / 1000.0).toList());
+			extra.put("warmup_last_slice_jit_cpu_util_each_session",
+					rs.stream().map(Served::warmupJitCpuUtil).toList());
 			if (stats.stream().allMatch((x) -> x.syscalls() != null && x.requests() > 0)) {
 				extra.put("syscalls_while_serving_per_request", Stats
 					.median(stats.stream().mapToDouble((x) -> x.syscalls() / (double) x.requests()).toArray()));
@@ -194,6 +217,11 @@ public record RequestBench(int rounds, Duration warmup, Duration measure, Durati
 			if (c.name().equals("tld_observation")) {
 				extra.put("note", "the starter publishing through its observation handler "
 						+ "(ServerHttpObservationFilter, an ObservationRegistry without meters)");
+			}
+			if (c.name().equals("off_observation")) {
+				extra.put("note", "informational: request/off with the ObservationRegistry and observation filter of"
+						+ " request/tld_observation and a handler that does nothing instead of the starter's: what"
+						+ " Spring's observation of each request costs by itself");
 			}
 			if (c.name().equals("tld_no_tracing")) {
 				extra.put("note", "informational: the starter with tld.tracing.enabled=false");
@@ -295,6 +323,7 @@ public record RequestBench(int rounds, Duration warmup, Duration measure, Durati
 		int n = ports.size();
 		long sliceMs = this.slice.toMillis();
 		int warmupSlices = (int) Math.max(1, this.warmup.toMillis() / sliceMs);
+		int warmupMaxSlices = this.smoke ? warmupSlices : WARMUP_MAX_FACTOR * warmupSlices;
 		int measureCycles = (int) Math.max(1, this.measure.toMillis() / sliceMs);
 		List<String> cmd = new ArrayList<>();
 		if (split != null) {
@@ -303,7 +332,8 @@ public record RequestBench(int rounds, Duration warmup, Duration measure, Durati
 		cmd.addAll(List.of(java(), "-Xms128m", "-Xmx128m", "-cp", classpath(), LoadGenerator.class.getName(), "--urls",
 				String.join(",", urls), "--server-pids", String.join(",", pids), "--concurrency",
 				Integer.toString(this.concurrency), "--slice-ms", Long.toString(sliceMs), "--warmup-slices",
-				Integer.toString(warmupSlices), "--settle-cycles", Integer.toString(this.smoke ? 0 : SETTLE_CYCLES),
+				Integer.toString(warmupSlices), "--warmup-max-slices", Integer.toString(warmupMaxSlices), "--jit-quiet",
+				Double.toString(JIT_QUIET), "--settle-cycles", Integer.toString(this.smoke ? 0 : SETTLE_CYCLES),
 				"--measure-cycles", Integer.toString(measureCycles)));
 		Path log = this.logDir.resolve("load-" + (round + 1) + ".log");
 		Process p = new ProcessBuilder(cmd).redirectError(log.toFile()).start();
@@ -391,6 +421,15 @@ public record RequestBench(int rounds, Duration warmup, Duration measure, Durati
 		if (active != wantActive) {
 			throw new IllegalStateException(
 					"request/" + c.name() + ": the starter is " + (active ? "" : "not ") + "active, see " + serverLog);
+		}
+		boolean observed = Boolean.parseBoolean(
+				client
+					.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/bench/observed")).build(),
+							HttpResponse.BodyHandlers.ofString())
+					.body());
+		if (observed != c.args().contains("--bench.observation=true")) {
+			throw new IllegalStateException("request/" + c.name() + ": Spring MVC's observation filter is "
+					+ (observed ? "" : "not ") + "there, see " + serverLog);
 		}
 		String publisher = client
 			.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + "/bench/publisher")).build(),

@@ -7,6 +7,9 @@ import java.util.Map;
 
 import jakarta.servlet.DispatcherType;
 
+import io.micrometer.observation.Observation;
+import io.micrometer.observation.ObservationHandler;
+
 import org.springframework.beans.factory.annotation.Value;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
@@ -32,6 +35,12 @@ import dev.tld.spring.web.servlet.RequestMetadataFilter;
  * {@code ServerHttpObservationFilter} observes each request and the starter publishes it
  * through its {@code RequestMetadataObservationHandler} instead of its servlet filter. No
  * meter registry: the handler is the only one.</li>
+ * <li>{@code request/off_observation}:
+ * {@code --tld.enabled=false --bench.observation=true --bench.noop-observation-handler=true}:
+ * the same registry with one handler that does nothing instead of the starter's. A
+ * registry without any handler makes no-op observations, which cost nothing; with one, as
+ * with Boot's meter or tracing handlers, each request's observation is made, started,
+ * scoped and stopped: the case shows what that costs by itself.</li>
  * </ul>
  * Without {@code bench.observation=true} the observation auto-configuration is excluded:
  * no registry, no observation filter, and the starter's servlet filter publishes.
@@ -63,6 +72,17 @@ public class BenchApp {
 		registration.setOrder(RequestMetadataFilter.DEFAULT_ORDER);
 		registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ASYNC, DispatcherType.ERROR);
 		return registration;
+	}
+
+	/**
+	 * A handler that does nothing, so that the registry makes real observations without
+	 * the starter ({@code request/off_observation}).
+	 * @return the handler
+	 */
+	@Bean
+	@ConditionalOnProperty(name = "bench.noop-observation-handler", havingValue = "true")
+	ObservationHandler<Observation.Context> benchNoopObservationHandler() {
+		return (context) -> true;
 	}
 
 	/**

@@ -50,6 +50,15 @@ public class BenchStatsController {
 	}
 
 	/**
+	 * Whether Spring MVC's observation filter observes requests.
+	 * @return {@code true} with {@code bench.observation=true}
+	 */
+	@GetMapping("/bench/observed")
+	public boolean observed() {
+		return this.context.containsBean("webMvcObservationFilter");
+	}
+
+	/**
 	 * The counters.
 	 * @return requests, and the tracing programs' totals over all tenants
 	 */
