@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
 package dev.tld.spring;
 
+import java.util.Objects;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.Executor;
@@ -129,6 +130,30 @@ public final class TaskLocalDataContext {
 	}
 
 	/**
+	 * What the calling thread works for, captured to be carried to another thread and
+	 * published there with {@link #open(Captured)}: what context propagation carries
+	 * ({@code RequestMetadataThreadLocalAccessor}).
+	 * @return the metadata and trace context of the innermost open scope, prepared for
+	 * publishing, or empty if no scope is open
+	 */
+	public Optional<Captured> capture() {
+		Frame f = top();
+		return (f != null) ? Optional.of(f.captured()) : Optional.empty();
+	}
+
+	/**
+	 * Publish what a thread captured ({@link #capture()}) on the calling thread, until
+	 * the returned scope is closed; otherwise as {@link #open(RequestMetadata)}. The
+	 * record prepared when it was captured is published as it is: nothing is interned,
+	 * clamped or cleaned again.
+	 * @param captured what another thread (or this one) worked for
+	 * @return the scope to close, in a finally block or try-with-resources
+	 */
+	public Scope open(Captured captured) {
+		return open(captured.metadata, captured.record, captured.trace);
+	}
+
+	/**
 	 * Replace what the calling thread works for, and publish it at once: for what is
 	 * learned while a scope is open, such as the tenant of a request that Spring Security
 	 * authenticated after its observation opened. The innermost open scope is replaced,
@@ -151,6 +176,7 @@ public final class TaskLocalDataContext {
 		for (Frame f = top; f != null && f.metadata.equals(replaced); f = f.previous) {
 			f.metadata = metadata;
 			f.record = record;
+			f.captured = null;
 		}
 		if (!publish(top.thread, record, top.trace) && this.runtime.taskLocalData() != null) {
 			unpublished();
@@ -371,8 +397,9 @@ public final class TaskLocalDataContext {
 		if (f == null) {
 			return task;
 		}
+		Captured c = f.captured();
 		return () -> {
-			try (Scope scope = open(f.metadata, f.record, f.trace)) {
+			try (Scope scope = open(c)) {
 				task.run();
 			}
 		};
@@ -390,8 +417,9 @@ public final class TaskLocalDataContext {
 		if (f == null) {
 			return task;
 		}
+		Captured c = f.captured();
 		return () -> {
-			try (Scope scope = open(f.metadata, f.record, f.trace)) {
+			try (Scope scope = open(c)) {
 				return task.call();
 			}
 		};
@@ -451,6 +479,60 @@ public final class TaskLocalDataContext {
 		this.refusedCloses.incrementAndGet();
 	}
 
+	/**
+	 * What a thread worked for when it was captured ({@link #capture()}): the metadata of
+	 * its innermost scope, the record prepared from it (tenant interned, priority
+	 * clamped, request id cleaned) and the scope's trace context. Immutable; equal to
+	 * another for the same metadata and trace context.
+	 */
+	public static final class Captured {
+
+		private final RequestMetadata metadata;
+
+		private final @Nullable RequestRecord record;
+
+		private final @Nullable TraceContext trace;
+
+		private Captured(RequestMetadata metadata, @Nullable RequestRecord record, @Nullable TraceContext trace) {
+			this.metadata = metadata;
+			this.record = record;
+			this.trace = trace;
+		}
+
+		/**
+		 * The metadata.
+		 * @return what the thread worked for
+		 */
+		public RequestMetadata metadata() {
+			return this.metadata;
+		}
+
+		/**
+		 * The trace context published with it.
+		 * @return the span that was in scope, or empty
+		 */
+		public Optional<TraceContext> trace() {
+			return Optional.ofNullable(this.trace);
+		}
+
+		@Override
+		public boolean equals(@Nullable Object other) {
+			return this == other || (other instanceof Captured c && this.metadata.equals(c.metadata)
+					&& Objects.equals(this.trace, c.trace));
+		}
+
+		@Override
+		public int hashCode() {
+			return this.metadata.hashCode();
+		}
+
+		@Override
+		public String toString() {
+			return "Captured[" + this.metadata + ((this.trace != null) ? ", " + this.trace : "") + "]";
+		}
+
+	}
+
 	/** One thread's open scopes. */
 	private static final class Frames {
 
@@ -483,6 +565,12 @@ public final class TaskLocalDataContext {
 
 		final Thread owner = Thread.currentThread();
 
+		/**
+		 * What {@link #capture()} returned for this scope, kept for the next capture;
+		 * reset by {@link #replace}.
+		 */
+		@Nullable Captured captured;
+
 		private boolean closed;
 
 		Frame(RequestMetadata metadata, @Nullable RequestRecord record, @Nullable TraceContext trace, Frames frames,
@@ -493,6 +581,16 @@ public final class TaskLocalDataContext {
 			this.previous = frames.top;
 			this.frames = frames;
 			this.thread = thread;
+		}
+
+		/** This scope, captured; on its thread only. */
+		Captured captured() {
+			Captured c = this.captured;
+			if (c == null) {
+				c = new Captured(this.metadata, this.record, this.trace);
+				this.captured = c;
+			}
+			return c;
 		}
 
 		@Override

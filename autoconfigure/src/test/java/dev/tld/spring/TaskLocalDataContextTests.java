@@ -136,6 +136,58 @@ class TaskLocalDataContextTests {
 		}
 	}
 
+	@Test
+	@SuppressWarnings("try") // the scope is only closed
+	void capturedWorkIsPublishedElsewhereAsItWasPreparedWithItsTraceContext() throws Exception {
+		assertThat(this.tld.capture()).as("no scope open").isEmpty();
+		TraceContext trace = TraceContext.fromHex("4bf92f3577b34da6a3ce929d0e0e4736", "00f067aa0ba902b7", true);
+		TaskLocalDataContext.Captured captured;
+		TaskLocalDataContext.Scope scope = this.tld.open(new RequestMetadata("bad\u0001tenant", 99, "id\u0002x"),
+				trace);
+		try {
+			captured = this.tld.capture().orElseThrow();
+			assertThat(this.tld.capture()).as("kept for the next capture").containsSame(captured);
+			assertThat(captured.trace()).contains(trace);
+		}
+		finally {
+			scope.close();
+		}
+		assertThat(this.tld.rejectedTenants()).isEqualTo(1);
+		assertThat(this.tld.clampedPriorities()).isEqualTo(1);
+		ExecutorService pool = Executors.newSingleThreadExecutor();
+		try {
+			ThreadRecord r = pool.submit(() -> {
+				try (TaskLocalDataContext.Scope s = this.tld.open(captured)) {
+					return seenByBpf(this.runtime);
+				}
+			}).get(10, TimeUnit.SECONDS);
+			assertThat(r.tenant()).isEqualTo("other");
+			assertThat(r.priority()).isEqualTo(SETTINGS.priorities().max());
+			assertThat(r.requestId()).isEqualTo("id?x");
+			assertThat(r.traceId()).isEqualTo("4bf92f3577b34da6a3ce929d0e0e4736");
+			assertThat(r.spanId()).isEqualTo("00f067aa0ba902b7");
+			assertThat(pool.submit(() -> seenByBpf(this.runtime)).get(10, TimeUnit.SECONDS).serving())
+				.as("after the scope")
+				.isFalse();
+		}
+		finally {
+			pool.shutdownNow();
+		}
+		assertThat(this.tld.rejectedTenants()).as("not prepared again").isEqualTo(1);
+		assertThat(this.tld.clampedPriorities()).isEqualTo(1);
+		// a replacement is captured anew; what was captured before stays as it was
+		TaskLocalDataContext.Scope again = this.tld.open(new RequestMetadata("unknown", 1, "r-1"));
+		try {
+			TaskLocalDataContext.Captured before = this.tld.capture().orElseThrow();
+			this.tld.replace(new RequestMetadata("hooli", 1, "r-1"));
+			assertThat(this.tld.capture()).map((c) -> c.metadata().tenant()).contains("hooli");
+			assertThat(before.metadata().tenant()).isEqualTo("unknown");
+		}
+		finally {
+			again.close();
+		}
+	}
+
 	/** Run {@code body} with {@code metadata} published, then close the scope. */
 	private static void inScope(TaskLocalDataContext context, RequestMetadata metadata, Runnable body) {
 		TaskLocalDataContext.Scope scope = context.open(metadata);

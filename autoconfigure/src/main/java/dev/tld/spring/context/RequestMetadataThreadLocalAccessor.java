@@ -4,25 +4,28 @@ package dev.tld.spring.context;
 import io.micrometer.context.ThreadLocalAccessor;
 import org.jspecify.annotations.Nullable;
 
-import dev.tld.spring.RequestMetadata;
 import dev.tld.spring.ScopeStack;
 import dev.tld.spring.TaskLocalDataContext;
+import dev.tld.spring.TaskLocalDataContext.Captured;
 
 /**
  * Lets context propagation ({@code io.micrometer.context}) carry what a thread publishes
  * through a {@link TaskLocalDataContext} to the threads its work hops to: a snapshot
- * captures the calling thread's {@link TaskLocalDataContext#current() current metadata};
- * restoring it on another thread opens a scope with it there, and closing the snapshot's
- * scope closes that scope, so the thread publishes what it did before. The
- * auto-configuration registers one with {@code ContextRegistry.getInstance()}, which
- * Spring's {@code ContextPropagatingTaskDecorator}, {@code ContextSnapshot.wrap(...)},
+ * captures what the calling thread works for ({@link TaskLocalDataContext#capture()}: its
+ * current metadata, prepared for publishing, and trace context); restoring it on another
+ * thread opens a scope with it there ({@link TaskLocalDataContext#open(Captured)}), and
+ * closing the snapshot's scope closes that scope, so the thread publishes what it did
+ * before. The auto-configuration registers one with
+ * {@code ContextRegistry.getInstance()}, which Spring's
+ * {@code ContextPropagatingTaskDecorator}, {@code ContextSnapshot.wrap(...)},
  * {@code ContextExecutorService} and Reactor's context propagation use.
  * <p>
  * Clearing (a snapshot without this key, restored with "clear missing") publishes nothing
  * new: the thread keeps what it publishes, which is what the observation in scope
- * decides. A value the thread already publishes is not published again.
+ * decides. A value the thread already publishes (the same metadata and trace context) is
+ * not published again.
  */
-public final class RequestMetadataThreadLocalAccessor implements ThreadLocalAccessor<RequestMetadata> {
+public final class RequestMetadataThreadLocalAccessor implements ThreadLocalAccessor<Captured> {
 
 	/** The prefix of the key of every accessor of this type. */
 	public static final String KEY = "dev.tld.request";
@@ -53,12 +56,12 @@ public final class RequestMetadataThreadLocalAccessor implements ThreadLocalAcce
 	}
 
 	@Override
-	public @Nullable RequestMetadata getValue() {
-		return this.context.current().orElse(null);
+	public @Nullable Captured getValue() {
+		return this.context.capture().orElse(null);
 	}
 
 	@Override
-	public void setValue(RequestMetadata value) {
+	public void setValue(Captured value) {
 		this.scopes.push(value.equals(getValue()) ? null : this.context.open(value));
 	}
 
@@ -69,7 +72,7 @@ public final class RequestMetadataThreadLocalAccessor implements ThreadLocalAcce
 	}
 
 	@Override
-	public void restore(RequestMetadata previousValue) {
+	public void restore(Captured previousValue) {
 		restore();
 	}
 
