@@ -73,7 +73,8 @@ public final class Report {
 			"host/syscall_tld", "host/syscall_tld_syscalls", "host/switch_tld", "host/switch_tld_syscalls");
 
 	/** Cases drawn grey like a floor: a control, or a part of the floor. */
-	static final List<String> GREY = List.of("request/off_again", "request/off_observation", "publish/clock");
+	static final List<String> GREY = List.of("request/off_again", "request/off_observation", "publish/clock",
+			"publish/hop_floor");
 
 	private static final Map<String, String> GROUP_TITLES = Map.of("bpf_read",
 			"BPF side: one read of one cached key (loop cost subtracted)", "java_write",

@@ -10,6 +10,8 @@ import com.kenai.jffi.MemoryIO;
 import io.micrometer.context.ContextRegistry;
 import io.micrometer.context.ContextSnapshot;
 import io.micrometer.context.ContextSnapshotFactory;
+import io.micrometer.context.ThreadLocalAccessor;
+import org.jspecify.annotations.Nullable;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Level;
@@ -166,6 +168,12 @@ public class PublishBench {
 		 */
 		ContextSnapshot snapshot;
 
+		/**
+		 * {@code hop_floor}'s snapshot: a plain {@code ThreadLocal}'s value, captured on
+		 * another thread.
+		 */
+		ContextSnapshot plainSnapshot;
+
 		/** {@code request_fresh}'s metadata: a new request id for each op. */
 		RequestMetadata[] fresh;
 
@@ -199,6 +207,7 @@ public class PublishBench {
 			this.tenantWords = words(TENANT, TldLayout.TENANT_LEN);
 			this.requestIdWords = words(REQUEST_ID, TldLayout.REQUEST_ID_LEN);
 			this.snapshot = captureOnAnotherThread(this.context);
+			this.plainSnapshot = capturePlainOnAnotherThread();
 			try (ContextSnapshot.Scope scope = this.snapshot.setThreadLocals()) {
 				if (this.context.current().isEmpty() || this.thread.published() == null) {
 					throw new IllegalStateException("the snapshot does not restore the request: " + this.snapshot);
@@ -283,6 +292,68 @@ public class PublishBench {
 	public void hop(PerThread t) {
 		ContextSnapshot.Scope scope = t.snapshot.setThreadLocals();
 		scope.close();
+	}
+
+	/**
+	 * The floor of {@code hop}: the same restore and reset of a snapshot of one value, a
+	 * plain {@code ThreadLocal}'s: what context propagation costs by itself.
+	 * @param t the thread's state
+	 */
+	@Benchmark
+	public void hop_floor(PerThread t) {
+		ContextSnapshot.Scope scope = t.plainSnapshot.setThreadLocals();
+		scope.close();
+	}
+
+	/**
+	 * A snapshot of one plain {@code ThreadLocal}, through an accessor as simple as one
+	 * gets (a registry of its own), captured by a thread of its own while it held a
+	 * value.
+	 */
+	static ContextSnapshot capturePlainOnAnotherThread() {
+		ThreadLocal<String> local = new ThreadLocal<>();
+		ContextRegistry registry = new ContextRegistry();
+		registry.registerThreadLocalAccessor(new ThreadLocalAccessor<String>() {
+
+			@Override
+			public Object key() {
+				return "bench.plain";
+			}
+
+			@Override
+			public @Nullable String getValue() {
+				return local.get();
+			}
+
+			@Override
+			public void setValue(String value) {
+				local.set(value);
+			}
+
+			@Override
+			public void setValue() {
+				local.remove();
+			}
+
+		});
+		ContextSnapshotFactory factory = ContextSnapshotFactory.builder().contextRegistry(registry).build();
+		ContextSnapshot[] snapshot = new ContextSnapshot[1];
+		Thread serving = new Thread(() -> {
+			local.set(REQUEST_ID);
+			snapshot[0] = factory.captureAll();
+		}, "bench-serving-plain");
+		serving.start();
+		try {
+			serving.join();
+		}
+		catch (InterruptedException ex) {
+			Thread.currentThread().interrupt();
+			throw new IllegalStateException(ex);
+		}
+		if (snapshot[0] == null) {
+			throw new IllegalStateException("no snapshot captured");
+		}
+		return snapshot[0];
 	}
 
 	/**
