@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 
 import com.kenai.jffi.MemoryIO;
 import io.micrometer.context.ContextRegistry;
@@ -337,11 +338,16 @@ public class PublishBench {
 
 		});
 		ContextSnapshotFactory factory = ContextSnapshotFactory.builder().contextRegistry(registry).build();
-		ContextSnapshot[] snapshot = new ContextSnapshot[1];
-		Thread serving = new Thread(() -> {
+		return onAnotherThread(() -> {
 			local.set(REQUEST_ID);
-			snapshot[0] = factory.captureAll();
-		}, "bench-serving-plain");
+			return factory.captureAll();
+		});
+	}
+
+	/** What {@code capture} returns on a thread of its own, started and joined here. */
+	private static ContextSnapshot onAnotherThread(Supplier<ContextSnapshot> capture) {
+		ContextSnapshot[] snapshot = new ContextSnapshot[1];
+		Thread serving = new Thread(() -> snapshot[0] = capture.get(), "bench-serving");
 		serving.start();
 		try {
 			serving.join();
@@ -366,28 +372,15 @@ public class PublishBench {
 		registry.registerThreadLocalAccessor(
 				new RequestMetadataThreadLocalAccessor(RequestMetadataThreadLocalAccessor.KEY + "#bench", context));
 		ContextSnapshotFactory factory = ContextSnapshotFactory.builder().contextRegistry(registry).build();
-		ContextSnapshot[] snapshot = new ContextSnapshot[1];
-		Thread serving = new Thread(() -> {
+		return onAnotherThread(() -> {
 			TaskLocalDataContext.Scope scope = context.open(new RequestMetadata(TENANT, PRIORITY, REQUEST_ID));
 			try {
-				snapshot[0] = factory.captureAll();
+				return factory.captureAll();
 			}
 			finally {
 				scope.close();
 			}
-		}, "bench-serving");
-		serving.start();
-		try {
-			serving.join();
-		}
-		catch (InterruptedException ex) {
-			Thread.currentThread().interrupt();
-			throw new IllegalStateException(ex);
-		}
-		if (snapshot[0] == null) {
-			throw new IllegalStateException("no snapshot captured");
-		}
-		return snapshot[0];
+		});
 	}
 
 	/**
