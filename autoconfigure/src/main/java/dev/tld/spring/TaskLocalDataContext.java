@@ -145,11 +145,15 @@ public final class TaskLocalDataContext {
 	 * Publish what a thread captured ({@link #capture()}) on the calling thread, until
 	 * the returned scope is closed; otherwise as {@link #open(RequestMetadata)}. The
 	 * record prepared when it was captured is published as it is: nothing is interned,
-	 * clamped or cleaned again.
+	 * clamped or cleaned again. Captured by another context (whose tenant table gave the
+	 * tenant its id), the metadata is prepared anew here.
 	 * @param captured what another thread (or this one) worked for
 	 * @return the scope to close, in a finally block or try-with-resources
 	 */
 	public Scope open(Captured captured) {
+		if (captured.owner != this) {
+			return open(captured.metadata, captured.trace);
+		}
 		return open(captured.metadata, captured.record, captured.trace);
 	}
 
@@ -487,13 +491,18 @@ public final class TaskLocalDataContext {
 	 */
 	public static final class Captured {
 
+		/** The context that prepared the record: its tenant table gave the id. */
+		private final TaskLocalDataContext owner;
+
 		private final RequestMetadata metadata;
 
 		private final @Nullable RequestRecord record;
 
 		private final @Nullable TraceContext trace;
 
-		private Captured(RequestMetadata metadata, @Nullable RequestRecord record, @Nullable TraceContext trace) {
+		private Captured(TaskLocalDataContext owner, RequestMetadata metadata, @Nullable RequestRecord record,
+				@Nullable TraceContext trace) {
+			this.owner = owner;
 			this.metadata = metadata;
 			this.record = record;
 			this.trace = trace;
@@ -587,7 +596,7 @@ public final class TaskLocalDataContext {
 		Captured captured() {
 			Captured c = this.captured;
 			if (c == null) {
-				c = new Captured(this.metadata, this.record, this.trace);
+				c = new Captured(TaskLocalDataContext.this, this.metadata, this.record, this.trace);
 				this.captured = c;
 			}
 			return c;

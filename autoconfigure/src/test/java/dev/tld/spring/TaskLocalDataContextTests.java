@@ -175,6 +175,12 @@ class TaskLocalDataContextTests {
 		}
 		assertThat(this.tld.rejectedTenants()).as("not prepared again").isEqualTo(1);
 		assertThat(this.tld.clampedPriorities()).isEqualTo(1);
+		// another context (of the same runtime here) prepares it anew
+		TaskLocalDataContext other = new TaskLocalDataContext(this.runtime);
+		try (TaskLocalDataContext.Scope s = other.open(captured)) {
+			assertThat(seenByBpf(this.runtime).tenant()).isEqualTo("other");
+		}
+		assertThat(other.rejectedTenants()).as("prepared by the other context").isEqualTo(1);
 		// a replacement is captured anew; what was captured before stays as it was
 		TaskLocalDataContext.Scope again = this.tld.open(new RequestMetadata("unknown", 1, "r-1"));
 		try {
