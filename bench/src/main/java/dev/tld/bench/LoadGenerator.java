@@ -106,7 +106,7 @@ public final class LoadGenerator {
 		int warmup = Integer.parseInt(a.get("--warmup-slices"));
 		Warmup w = new Warmup(warmup, Integer.parseInt(a.getOrDefault("--warmup-max-slices", Integer.toString(warmup))),
 				Double.parseDouble(a.getOrDefault("--jit-quiet", "0.02")));
-		Plan plan = new Plan(uris.size(), Long.parseLong(a.get("--slice-ms")) * 1_000_000L, 0,
+		Plan plan = new Plan(uris.size(), Long.parseLong(a.get("--slice-ms")) * 1_000_000L,
 				Integer.parseInt(a.get("--settle-cycles")), Integer.parseInt(a.get("--measure-cycles")));
 		for (Served served : run(uris, pids, Integer.parseInt(a.get("--concurrency")), w, plan)) {
 			System.out.println("RESULT " + JSON.writeValueAsString(served));
@@ -122,29 +122,21 @@ public final class LoadGenerator {
 	}
 
 	/**
-	 * The schedule, in slices: first each server alone for {@code warmupSlices} slices in
-	 * a row (its JIT compiles while the others idle), then {@code settleCycles}
-	 * unmeasured and {@code measureCycles} measured cycles of one slice per server.
+	 * The schedule after the warm-up, in slices: {@code settleCycles} unmeasured and
+	 * {@code measureCycles} measured cycles of one slice per server.
 	 */
-	record Plan(int servers, long sliceNs, int warmupSlices, int settleCycles, int measureCycles) {
-
-		private int warmup() {
-			return this.servers * this.warmupSlices;
-		}
+	record Plan(int servers, long sliceNs, int settleCycles, int measureCycles) {
 
 		int slices() {
-			return warmup() + this.servers * (this.settleCycles + this.measureCycles);
+			return this.servers * (this.settleCycles + this.measureCycles);
 		}
 
 		/**
 		 * Server of a slice; cycle c takes 0..n-1 rotated by c, reversed in odd cycles.
 		 */
 		int server(int slice) {
-			if (slice < warmup()) {
-				return slice / this.warmupSlices;
-			}
-			int cycle = (slice - warmup()) / this.servers;
-			int pos = (slice - warmup()) % this.servers;
+			int cycle = slice / this.servers;
+			int pos = slice % this.servers;
 			if ((cycle & 1) == 1) {
 				pos = this.servers - 1 - pos;
 			}
@@ -152,7 +144,7 @@ public final class LoadGenerator {
 		}
 
 		boolean measured(int slice) {
-			return slice >= warmup() + this.servers * this.settleCycles && slice < slices();
+			return slice >= this.servers * this.settleCycles && slice < slices();
 		}
 
 	}
@@ -183,10 +175,10 @@ public final class LoadGenerator {
 			control.target = k;
 			double jit;
 			do {
-				long j0 = jitNs(pids[k]);
+				long j0 = Cpu.of(pids[k]).jit();
 				long t0 = System.nanoTime();
 				sleepUntil(t0 + plan.sliceNs());
-				jit = (jitNs(pids[k]) - j0) / (double) (System.nanoTime() - t0);
+				jit = (Cpu.of(pids[k]).jit() - j0) / (double) (System.nanoTime() - t0);
 				warmupSlices[k]++;
 			}
 			while (warmupSlices[k] < warmup.minSlices()
@@ -208,13 +200,12 @@ public final class LoadGenerator {
 				continue;
 			}
 			int k = plan.server(s);
-			long c0 = cpuNs(pids[k], "");
-			long h0 = cpuNs(pids[k], "http-nio");
-			long j0 = jitNs(pids[k]);
+			Cpu c0 = Cpu.of(pids[k]);
 			sleepUntil(origin + (s + 1) * plan.sliceNs());
-			cpu[k] += cpuNs(pids[k], "") - c0;
-			http[k] += cpuNs(pids[k], "http-nio") - h0;
-			jit[k] += jitNs(pids[k]) - j0;
+			Cpu c1 = Cpu.of(pids[k]);
+			cpu[k] += c1.all() - c0.all();
+			http[k] += c1.http() - c0.http();
+			jit[k] += c1.jit() - c0.jit();
 			busySlicesNs[k] += plan.sliceNs();
 		}
 		for (Thread t : threads) {
@@ -242,35 +233,46 @@ public final class LoadGenerator {
 	}
 
 	/**
-	 * CPU time of the live threads of a process whose name starts with {@code prefix}
-	 * (all for ""), from their schedstat (ns), or -1. Tomcat's threads are
-	 * {@code http-nio-...}: they exclude the JIT compiler and the garbage collector.
+	 * CPU time of the live threads of a process, from their schedstat (ns), read in one
+	 * pass over its threads: all of them; Tomcat's ({@code http-nio-...}, which excludes
+	 * the JIT compiler and the garbage collector); the JIT compiler's (C1 and C2). Each
+	 * -1 if the process is gone.
+	 *
+	 * @param all every thread's
+	 * @param http the {@code http-nio} threads'
+	 * @param jit the compiler threads'
 	 */
-	static long cpuNs(long pid, String prefix) {
-		long sum = 0;
-		try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
-			for (Path t : (Iterable<Path>) tasks::iterator) {
-				try {
-					if (!prefix.isEmpty() && !Files.readString(t.resolve("comm")).startsWith(prefix)) {
-						continue;
+	record Cpu(long all, long http, long jit) {
+
+		static Cpu of(long pid) {
+			long all = 0;
+			long http = 0;
+			long jit = 0;
+			try (var tasks = Files.list(Path.of("/proc", Long.toString(pid), "task"))) {
+				for (Path t : (Iterable<Path>) tasks::iterator) {
+					try {
+						String comm = Files.readString(t.resolve("comm"));
+						String s = Files.readString(t.resolve("schedstat")).trim();
+						long ns = Long.parseLong(s.substring(0, s.indexOf(' ')));
+						all += ns;
+						if (comm.startsWith("http-nio")) {
+							http += ns;
+						}
+						else if (comm.startsWith("C1 CompilerThre") || comm.startsWith("C2 CompilerThre")) {
+							jit += ns;
+						}
 					}
-					String s = Files.readString(t.resolve("schedstat")).trim();
-					sum += Long.parseLong(s.substring(0, s.indexOf(' ')));
-				}
-				catch (IOException | RuntimeException ex) {
-					// the thread exited meanwhile
+					catch (IOException | RuntimeException ex) {
+						// the thread exited meanwhile
+					}
 				}
 			}
+			catch (IOException ex) {
+				return new Cpu(-1, -1, -1);
+			}
+			return new Cpu(all, http, jit);
 		}
-		catch (IOException ex) {
-			return -1;
-		}
-		return sum;
-	}
 
-	/** CPU time of a process's JIT compiler threads (C1 and C2), in ns. */
-	static long jitNs(long pid) {
-		return cpuNs(pid, "C1 CompilerThre") + cpuNs(pid, "C2 CompilerThre");
 	}
 
 	/**

@@ -40,8 +40,9 @@ import dev.tld.bench.app.BenchStats;
  * {@code ServerHttpObservationFilter} observing each request and the starter publishing
  * it through its observation handler (each server is checked to publish through the path
  * its case names: {@code /bench/publisher}). {@code request/off_observation} is
- * {@code off} with that registry and filter: what Spring's observation costs without the
- * starter.
+ * {@code off} with that registry and filter and a handler that does nothing (without any
+ * handler the registry makes no-op observations): what Spring's observation of each
+ * request costs without the starter.
  * <p>
  * On a machine with 2 or more CPUs the servers are pinned to the last CPU and the load
  * generator to the others, with {@code taskset}: the loaded server's CPU is the

@@ -45,8 +45,7 @@ public class BenchStatsController {
 			return "filter";
 		}
 		boolean handler = !this.context.getBeansOfType(RequestMetadataObservationHandler.class).isEmpty();
-		boolean observed = this.context.containsBean("webMvcObservationFilter");
-		return (handler && observed) ? "observation" : "none";
+		return (handler && observed()) ? "observation" : "none";
 	}
 
 	/**
