@@ -225,8 +225,9 @@ struct tld_request {
  * @flags: zero
  * @tid: thread id as seen by the owner (informational, namespace-local)
  * @seq: the request latch's sequence: readers take @request[@seq & 1]
- * @request: two copies of the request record; the writer updates the one
- *	     readers are not told to take (see tld_read_request())
+ * @request: two copies of the request record; the writer writes each
+ *	     publish into the one readers are not told to take, then moves
+ *	     @seq to it (see tld_read_request())
  * @data: key bytes, at the offsets given by struct tld_metadata
  */
 struct tld_data_u {
@@ -375,13 +376,12 @@ static __always_inline int tld_object_init(struct task_struct *task,
 typedef __u64 __attribute__((may_alias)) __tld_word_t;
 
 /*
- * The request latch (a seqcount latch, as the kernel's latch_tree and
- * timekeeping use): the writer, the owning thread only,
+ * The request latch (two copies and a sequence, read as the kernel's
+ * seqcount latch is): the writer, the owning thread only, writes each
+ * publish whole into the copy readers are not told to take,
  *
- *	seq++ (odd: readers take copy 1), store-store fence,
- *	write copy 0,
- *	release, seq++ (even: readers take copy 0), store-store fence,
- *	write copy 1.
+ *	write copy (seq + 1) & 1,
+ *	release, seq++ (readers take the new copy), store-store fence.
  *
  * A reader takes copy seq & 1, which the writer is not writing, and checks
  * that seq did not move meanwhile. A reader on the writer's own CPU (the

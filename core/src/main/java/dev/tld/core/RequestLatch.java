@@ -12,25 +12,27 @@ import org.jspecify.annotations.Nullable;
  * The writer half of the request latch in a thread's data block (ABI version 2, see
  * {@code docs/abi.md} and {@code tld_read_request()} in {@code tld.bpf.h}): two copies of
  * the request record and a sequence whose low bit tells readers which copy to take. Only
- * the owning thread writes; readers never wait.
+ * the owning thread writes; readers never wait. A publish writes every word that means
+ * something in it (the others mean nothing, whatever an earlier publish left there), so
+ * it needs no earlier copy: it goes into the copy readers are not told to take, and the
+ * sequence then sends them to it:
  *
  * <pre>
- * seq = s + 1 (release)   readers take copy 1, complete since the last publish
- * store-store fence       seq is visible before any store to copy 0
- * write copy 0
- * seq = s + 2 (release)   copy 0 is complete before readers are told to take it
- * store-store fence       seq is visible before any store to copy 1
- * write copy 1
+ * write copy (s + 1) &amp; 1   readers take copy s &amp; 1, the previous publish, whole
+ * seq = s + 1 (release)   the copy is complete before readers are told to take it
+ * store-store fence       seq is visible before any store of the next publish, which
+ *                         goes into copy s &amp; 1
  * </pre>
  *
  * Whatever store the writer is stopped after (preempted, at a safepoint, in a system
- * call), the copy that seq names is one whole publish. On x86 (TSO: stores are seen in
- * program order) the release stores and fences compile to plain stores and compiler
- * barriers: they only keep the JIT from reordering. On arm64, {@code setRelease} is
- * {@code stlr}, which orders every earlier access before it, and
+ * call), the copy that seq names is one whole publish. A reader on another CPU that reads
+ * a copy while the next-but-one publish overwrites it sees seq move, and retries. On x86
+ * (TSO: stores are seen in program order) the release store and the fence compile to
+ * plain stores and compiler barriers: they only keep the JIT from reordering. On arm64,
+ * {@code setRelease} is {@code stlr}, which orders every earlier access before it, and
  * {@link VarHandle#storeStoreFence()} is {@code dmb ishst}, which orders the seq store
- * before the stores that follow: a reader on another CPU that sees any store of a copy
- * also sees the seq that sends it elsewhere, and retries.
+ * before the stores that follow: a reader on another CPU that sees any store of the copy
+ * it reads also sees the seq that sends it elsewhere, and retries.
  */
 final class RequestLatch {
 
@@ -70,29 +72,25 @@ final class RequestLatch {
 
 	/**
 	 * Publish a record (or idle, for null) with the given key times and trace context (or
-	 * none: {@code otel} not valid; always none when idle), in both copies. Only the
-	 * words that mean something are written (docs/abi.md): an idle copy gets its key,
-	 * times and the trace context's {@code valid} word, not the names or the trace ids,
-	 * which mean nothing then; a copy without a trace context gets {@code valid} 0 and no
-	 * ids.
+	 * none: {@code otel} not valid; always none when idle), into the copy readers are not
+	 * told to take, then tell them to take it. Only the words that mean something are
+	 * written (docs/abi.md): an idle copy gets its key, times and the trace context's
+	 * {@code valid} word, not the names or the trace ids, which mean nothing then; a copy
+	 * without a trace context gets {@code valid} 0 and no ids.
 	 * @return the number of stores made (steps reported: that many + 1)
 	 */
 	int publish(@Nullable RequestRecord r, @Nullable TraceContext trace, long since, long lastKey, long lastSince,
 			long lastUntil, long prevKey, Steps steps) {
 		TraceContext t = (r != null) ? trace : null;
-		int s = this.seq;
+		int next = this.seq + 1;
 		int step = 0;
 		steps.at(step++);
-		INT.setRelease(this.block, TldLayout.DATA_SEQ_OFF, s + 1);
+		step = write(TldLayout.REQUEST_OFF + (next & 1) * TldLayout.REQUEST_SIZE, r, t, since, lastKey, lastSince,
+				lastUntil, prevKey, steps, step);
+		INT.setRelease(this.block, TldLayout.DATA_SEQ_OFF, next);
 		VarHandle.storeStoreFence();
 		steps.at(step++);
-		step = write(TldLayout.REQUEST_OFF, r, t, since, lastKey, lastSince, lastUntil, prevKey, steps, step);
-		INT.setRelease(this.block, TldLayout.DATA_SEQ_OFF, s + 2);
-		VarHandle.storeStoreFence();
-		steps.at(step++);
-		step = write(TldLayout.REQUEST_OFF + TldLayout.REQUEST_SIZE, r, t, since, lastKey, lastSince, lastUntil,
-				prevKey, steps, step);
-		this.seq = s + 2;
+		this.seq = next;
 		return step - 1;
 	}
 

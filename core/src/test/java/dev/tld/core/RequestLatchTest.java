@@ -30,16 +30,17 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * Every BPF reader sees one whole publish, never a mix: the writer is stopped between
- * every two of its stores (of a publish, of a nested publish, of the publishes that close
- * scopes), and at each stop three readers look at its record: {@code sys_enter} (the
- * writer makes a system call), {@code sched_switch} (it blocks) and {@code iter/task} (a
- * thread on another CPU dumps it while it waits). Each must read exactly the publish
- * before or the publish after; the tenants and request ids differ in every byte, so a
- * single store of the new one mixed into the old one would show; so do the trace contexts
- * (ids and flags), which BPF must read exactly as published, or not valid (its word of
- * valid, flags and attrs_size zero) without one. A publish stores only the words that
- * mean something (docs/abi.md: 40 with a trace context, 34 without, 16 idle); the
- * sequence covers all three.
+ * every two of its stores (of publishes with and without a trace context and of an idle
+ * one), and at each stop three readers look at its record: {@code sys_enter} (the writer
+ * makes a system call), {@code sched_switch} (it blocks) and {@code iter/task} (a thread
+ * on another CPU dumps it while it waits). Each must read exactly the publish before or
+ * the publish after. A publish goes into the copy that holds the publish before the
+ * previous one, and the sequence makes that one differ from it in every byte (tenants,
+ * request ids, trace ids and flags; an idle publish in its key and times): a single store
+ * of the new publish mixed into any earlier one would show. BPF must read the trace
+ * context exactly as published, or not valid (its word of valid, flags and attrs_size
+ * zero) without one. A publish stores only the words that mean something (docs/abi.md: 20
+ * with a trace context, 17 without, 8 idle); the sequence covers all three.
  */
 @EnabledOnBpf
 class RequestLatchTest {
@@ -82,19 +83,21 @@ class RequestLatchTest {
 		});
 		RequestRecord a = new RequestRecord(tenants.intern("a".repeat(31)), 1, "x".repeat(39));
 		RequestRecord b = new RequestRecord(tenants.intern("B".repeat(31)), 2, "Y".repeat(39));
+		RequestRecord c = new RequestRecord(tenants.intern("c".repeat(31)), 3, "z".repeat(39));
 		// Trace contexts that differ in every byte, flags too.
 		TraceContext ta = TraceContext.fromHex("0af7651916cd43dd8448eb211c80319c", "b7ad6b7169203331", true);
 		TraceContext tb = TraceContext.of(bytes(16, 0xa0), bytes(8, 0x50), 0x02);
+		TraceContext tc = TraceContext.of(bytes(16, 0x30), bytes(8, 0x40), 0x04);
 		List<String> checked = BpfTestSupport.onNewThread(() -> {
 			TldThread me = this.tld.currentThread();
 			byte[] tid = ByteBuffer.allocate(4).order(ByteOrder.nativeOrder()).putInt(0, me.tid()).array();
 			this.latch.map("watch").update(tid, new byte[4], BpfMap.ANY);
 			List<String> log = new ArrayList<>();
 			Expected before = Expected.IDLE;
-			// open a, open b inside it, close b (back to a), a's span ends (a without a
-			// trace context), close a (idle)
-			RequestRecord[] sequence = { a, b, a, a, null };
-			TraceContext[] traces = { ta, tb, ta, null, null };
+			// each publish differs in every byte from the one before the previous, whose
+			// copy it goes into: with a trace context, without one, idle
+			RequestRecord[] sequence = { a, b, c, a, b, null };
+			TraceContext[] traces = { ta, tb, tc, null, null, null };
 			for (int i = 0; i < sequence.length; i++) {
 				RequestRecord r = sequence[i];
 				TraceContext t = traces[i];
@@ -103,6 +106,7 @@ class RequestLatchTest {
 				Expected old = before;
 				int[] seenOld = new int[1];
 				int[] seenNew = new int[1];
+				int checksBefore = log.size();
 				int stores = me.publish(r, t, now, (step) -> {
 					for (String reader : new String[] { "sys_enter", "sched_switch", "iter/task" }) {
 						Expected got = read(reader, me, tid);
@@ -119,7 +123,8 @@ class RequestLatchTest {
 						log.add(reader + "@" + step);
 					}
 				});
-				assertEquals((r == null) ? 16 : (t == null) ? 34 : 40, stores, "stores of a publish (docs/abi.md)");
+				assertEquals((r == null) ? 8 : (t == null) ? 17 : 20, stores, "stores of a publish (docs/abi.md)");
+				assertEquals(3 * (stores + 1), log.size() - checksBefore, "each reader at each step");
 				assertTrue(seenOld[0] > 0 && seenNew[0] > 0,
 						"the readers saw the old publish at first and the new one at last: " + seenOld[0] + " / "
 								+ seenNew[0]);
@@ -127,7 +132,7 @@ class RequestLatchTest {
 			}
 			return log;
 		});
-		assertTrue(checked.size() > 5 * 3 * 20, "checks made: " + checked.size());
+		assertEquals(3 * (3 * 21 + 2 * 18 + 9), checked.size(), "checks made");
 	}
 
 	/** What a reader sees of the writer's record, the writer being stopped. */

@@ -65,7 +65,7 @@ import dev.tld.spring.context.RequestMetadataThreadLocalAccessor;
  * </ul>
  * Where a request's time goes: {@code request} - {@code latch} is what the context adds
  * (the record, the scope, clearing the custom keys); {@code latch} - 2 {@code clock}
- * roughly what the latch's stores and checks cost (two publishes, each two copies and the
+ * roughly what the latch's stores and checks cost (two publishes, each one copy and the
  * sequence). JmhRunner runs this group with JMH's GC profiler: bytes allocated per op are
  * in the results.
  */
