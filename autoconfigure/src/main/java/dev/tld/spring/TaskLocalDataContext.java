@@ -46,8 +46,8 @@ public final class TaskLocalDataContext {
 	private final TaskLocalDataRuntime runtime;
 
 	/**
-	 * The calling thread's open scopes: one lookup per scope opened, none per close (a
-	 * scope keeps its thread's).
+	 * The calling thread's open scopes and block: one lookup per scope opened, none per
+	 * close (a scope keeps its thread's).
 	 */
 	private final ThreadLocal<@Nullable Frames> frames = new ThreadLocal<>();
 
@@ -120,7 +120,11 @@ public final class TaskLocalDataContext {
 			frames = new Frames();
 			this.frames.set(frames);
 		}
-		TldThread thread = thread();
+		TldThread thread = frames.thread;
+		if (thread == null) {
+			thread = thread();
+			frames.thread = thread;
+		}
 		Frame frame = new Frame(metadata, record, trace, frames, thread);
 		frames.top = frame;
 		if (!publish(thread, record, trace) && this.runtime.taskLocalData() != null) {
@@ -226,10 +230,11 @@ public final class TaskLocalDataContext {
 		if (priority != metadata.priority()) {
 			this.clampedPriorities.incrementAndGet();
 		}
-		return new RequestRecord(tenant, priority, cleaned(metadata.requestId()));
+		// the record replaces the request id's control characters
+		return new RequestRecord(tenant, priority, metadata.requestId());
 	}
 
-	static boolean hasControlCharacters(String s) {
+	private static boolean hasControlCharacters(String s) {
 		for (int i = 0; i < s.length(); i++) {
 			// Character.isISOControl: U+0000..U+001F and U+007F..U+009F
 			char c = s.charAt(i);
@@ -238,18 +243,6 @@ public final class TaskLocalDataContext {
 			}
 		}
 		return false;
-	}
-
-	private static String cleaned(String requestId) {
-		if (!hasControlCharacters(requestId)) {
-			return requestId;
-		}
-		StringBuilder b = new StringBuilder(requestId.length());
-		for (int i = 0; i < requestId.length(); i++) {
-			char c = requestId.charAt(i);
-			b.append(Character.isISOControl(c) ? '?' : c);
-		}
-		return b.toString();
 	}
 
 	/**
@@ -542,11 +535,18 @@ public final class TaskLocalDataContext {
 
 	}
 
-	/** One thread's open scopes. */
+	/** One thread's open scopes, and its block. */
 	private static final class Frames {
 
 		/** The innermost open scope, or null. */
 		@Nullable Frame top;
+
+		/**
+		 * The thread's block, once it has one: its handle stays the thread's for as long
+		 * as the task local data is open, and refuses every publish once it is closed, as
+		 * a new lookup would.
+		 */
+		@Nullable TldThread thread;
 
 	}
 

@@ -36,30 +36,33 @@ public final class RequestRecord {
 	final long id4;
 
 	/**
-	 * Create a record.
+	 * Create a record. The request id is published as BPF tools read strings, as
+	 * NUL-terminated UTF-8: its control characters (U+0000 to U+001F, U+007F to U+009F)
+	 * become {@code '?'}, so that none cuts it short or reaches a terminal, and at most
+	 * 39 bytes of it are kept, cut at a code point boundary.
 	 * @param tenant the tenant
 	 * @param priority the priority
-	 * @param requestId the request id; at most 39 bytes of its UTF-8 are published
+	 * @param requestId the request id
 	 */
 	public RequestRecord(Tenant tenant, int priority, String requestId) {
 		this.tenant = tenant;
 		this.priority = priority;
-		this.requestId = requestId;
 		this.key = tenant.key(priority);
-		// One pass over the chars the field holds: the words of an ASCII id as they are
-		// read (what Tenant.words makes of its UTF-8, without encoding it into arrays
-		// first), or the encoder for anything else.
+		// One pass over the chars the field holds, checked and packed at once: the words
+		// of a printable ASCII id as they are read (what Tenant.words makes of its UTF-8,
+		// without encoding it into arrays first), or, for anything else, the id cleaned
+		// and encoded.
 		int n = Math.min(requestId.length(), TldLayout.REQUEST_ID_LEN - 1);
 		long w0 = 0;
 		long w1 = 0;
 		long w2 = 0;
 		long w3 = 0;
 		long w4 = 0;
-		boolean ascii = true;
+		boolean printable = true;
 		for (int i = 0; i < n; i++) {
 			char c = requestId.charAt(i);
-			if (c >= 0x80) {
-				ascii = false;
+			if (c < 0x20 || c > 0x7e) {
+				printable = false;
 				break;
 			}
 			long b = (long) c << (LITTLE_ENDIAN ? 8 * (i & 7) : 56 - 8 * (i & 7));
@@ -71,14 +74,17 @@ public final class RequestRecord {
 				default -> w4 |= b;
 			}
 		}
-		if (!ascii) {
-			long[] w = Tenant.words(Utf8.truncate(requestId, TldLayout.REQUEST_ID_LEN - 1), TldLayout.REQUEST_ID_LEN);
-			w0 = w[0];
-			w1 = w[1];
-			w2 = w[2];
-			w3 = w[3];
-			w4 = w[4];
+		String id = requestId;
+		if (!printable) {
+			id = cleaned(requestId);
+			long[] words = Tenant.words(Utf8.truncate(id, TldLayout.REQUEST_ID_LEN - 1), TldLayout.REQUEST_ID_LEN);
+			w0 = words[0];
+			w1 = words[1];
+			w2 = words[2];
+			w3 = words[3];
+			w4 = words[4];
 		}
+		this.requestId = id;
 		this.id0 = w0;
 		this.id1 = w1;
 		this.id2 = w2;
@@ -86,7 +92,20 @@ public final class RequestRecord {
 		this.id4 = w4;
 	}
 
-	/** The request id's field as words (tests). */
+	/** The id with its control characters replaced by {@code '?'}. */
+	static String cleaned(String id) {
+		StringBuilder b = null;
+		for (int i = 0; i < id.length(); i++) {
+			if (Character.isISOControl(id.charAt(i))) {
+				if (b == null) {
+					b = new StringBuilder(id);
+				}
+				b.setCharAt(i, '?');
+			}
+		}
+		return (b != null) ? b.toString() : id;
+	}
+
 	long[] requestIdWords() {
 		return new long[] { this.id0, this.id1, this.id2, this.id3, this.id4 };
 	}
@@ -109,7 +128,8 @@ public final class RequestRecord {
 
 	/**
 	 * The request id.
-	 * @return the id, as given
+	 * @return the id as given, its control characters replaced by {@code '?'} (not cut to
+	 * the field)
 	 */
 	public String requestId() {
 		return this.requestId;

@@ -6,13 +6,15 @@ import java.util.List;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * A record's request id field is the id's UTF-8, cut at a code point boundary to
- * {@code REQUEST_ID_LEN - 1} bytes and NUL-padded, however it is encoded: the words an
- * ASCII id is packed into directly are the words its UTF-8 gives, and any other id goes
- * through the encoder. BPF reading the field back is covered by {@code RequestLatchTest}
- * and the starter's request tests; this checks the two encodings agree on every shape.
+ * A record's request id field is the id's UTF-8, its control characters replaced by
+ * {@code '?'}, cut at a code point boundary to {@code REQUEST_ID_LEN - 1} bytes and
+ * NUL-padded, however it is encoded: the words a printable ASCII id is packed into
+ * directly are the words its UTF-8 gives, and any other id is cleaned and goes through
+ * the encoder. BPF reading the field back is covered by {@code RequestLatchTest} and the
+ * starter's request tests; this checks the two encodings agree on every shape.
  */
 class RequestRecordTest {
 
@@ -22,12 +24,19 @@ class RequestRecordTest {
 		});
 		Tenant tenant = tenants.intern("acme");
 		List<String> ids = List.of("", "a", "bench-0-12345", "1234567", "12345678", "123456789", "x".repeat(38),
-				"x".repeat(39), "x".repeat(40), "y".repeat(200), "\u0001\u007f?", "é", "ascii-then-é", "é-then-ascii",
+				"x".repeat(39), "x".repeat(40), "y".repeat(200), "\u0001\u007f?", "x".repeat(30) + "\u0000",
+				"\u0000" + "x".repeat(45), "tab\tin-the-middle", "é", "ascii-then-é", "é-then-ascii",
 				"x".repeat(38) + "é", "x".repeat(37) + "€", "x".repeat(39) + "é", "日本語のリクエスト", "\uD83D\uDE00 emoji",
 				"\u0080\u009f latin-1 controls", "ÿ");
 		for (String id : ids) {
-			long[] want = Tenant.words(Utf8.truncate(id, TldLayout.REQUEST_ID_LEN - 1), TldLayout.REQUEST_ID_LEN);
-			assertArrayEquals(want, new RequestRecord(tenant, 1, id).requestIdWords(), "request id '" + id + "'");
+			String cleaned = id.chars()
+				.map((c) -> Character.isISOControl(c) ? '?' : c)
+				.collect(StringBuilder::new, StringBuilder::appendCodePoint, StringBuilder::append)
+				.toString();
+			long[] want = Tenant.words(Utf8.truncate(cleaned, TldLayout.REQUEST_ID_LEN - 1), TldLayout.REQUEST_ID_LEN);
+			RequestRecord r = new RequestRecord(tenant, 1, id);
+			assertArrayEquals(want, r.requestIdWords(), "request id '" + id + "'");
+			assertEquals(cleaned, r.requestId(), "request id '" + id + "'");
 		}
 	}
 
