@@ -58,8 +58,9 @@ import dev.tld.spring.context.RequestMetadataThreadLocalAccessor;
  * as the context calls them: the core's latch writes, a prepared record, no context.</li>
  * <li>{@code record} (informational): the record the context builds per request, as the
  * core builds it: {@link TenantTable#intern(String)} and {@code new RequestRecord} (the
- * request id encoded into its words). The context also scans both strings for control
- * characters and clamps the priority, which this leaves out.</li>
+ * request id checked for control characters and encoded into its words, in one pass). The
+ * context also scans the tenant for control characters and clamps the priority, which
+ * this leaves out.</li>
  * <li>{@code clock} (informational): one {@link System#nanoTime()}, which the floor calls
  * once and a request twice (its start and its end).</li>
  * </ul>
