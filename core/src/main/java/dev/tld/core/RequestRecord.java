@@ -106,6 +106,7 @@ public final class RequestRecord {
 		return (b != null) ? b.toString() : id;
 	}
 
+	/** The request id's field as words (tests). */
 	long[] requestIdWords() {
 		return new long[] { this.id0, this.id1, this.id2, this.id3, this.id4 };
 	}
