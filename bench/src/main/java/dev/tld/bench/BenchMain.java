@@ -339,11 +339,12 @@ public final class BenchMain {
 			"host/syscall_tld_syscalls", "host/syscall_empty_sys_enter", "host/switch_off", "host/switch_tld",
 			"host/switch_tld_syscalls", "host/switch_empty_sched_switch", "java_write/floor", "java_write/jnr_pointer",
 			"java_write/tld", "java_write/map_update", "java_write_jdk25/floor", "java_write_jdk25/jnr_pointer",
-			"java_write_jdk25/tld", "java_write_jdk25/map_update", "publish/floor", "publish/request", "publish/latch",
-			"publish/request_fresh", "publish/hop", "publish/hop_floor", "publish/record", "publish/clock",
-			"register/thread_floor", "register/tld", "request_filter/floor", "request_filter/tld",
-			"request_filter/map_update", "syscall/floor", "syscall/tld_tracing", "syscall/tld_tracing_idle",
-			"syscall/tld_tracing_other", "request/off", "request/tld", "request/map_update", "request/tld_observation",
-			"request/off_observation", "request/tld_no_tracing", "request/off_again");
+			"java_write_jdk25/tld", "java_write_jdk25/map_update", "publish/floor", "publish/floor_one_clock",
+			"publish/request", "publish/request_uuid", "publish/latch", "publish/request_fresh", "publish/hop",
+			"publish/hop_floor", "publish/record", "publish/clock", "register/thread_floor", "register/tld",
+			"request_filter/floor", "request_filter/tld", "request_filter/map_update", "syscall/floor",
+			"syscall/tld_tracing", "syscall/tld_tracing_idle", "syscall/tld_tracing_other", "request/off",
+			"request/tld", "request/map_update", "request/tld_observation", "request/off_observation",
+			"request/tld_no_tracing", "request/off_again");
 
 }

@@ -48,7 +48,8 @@ public record JmhRunner(String group, int forks, int warmupIterations, TimeValue
 	/** Each group's benchmark methods, floor first. */
 	static final Map<String, List<String>> CASES = Map.of("java_write",
 			List.of("floor", "jnr_pointer", "tld", "map_update"), "publish",
-			List.of("floor", "request", "request_fresh", "hop", "hop_floor", "latch", "record", "clock"),
+			List.of("floor", "floor_one_clock", "request", "request_uuid", "request_fresh", "hop", "hop_floor", "latch",
+					"record", "clock"),
 			"request_filter", List.of("floor", "tld", "map_update"), "syscall",
 			List.of("floor", "tld_tracing", "tld_tracing_idle", "tld_tracing_other"));
 

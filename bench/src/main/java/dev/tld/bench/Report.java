@@ -74,7 +74,7 @@ public final class Report {
 
 	/** Cases drawn grey like a floor: a control, or a part of the floor. */
 	static final List<String> GREY = List.of("request/off_again", "request/off_observation", "publish/clock",
-			"publish/hop_floor");
+			"publish/floor_one_clock", "publish/hop_floor");
 
 	private static final Map<String, String> GROUP_TITLES = Map.of("bpf_read",
 			"BPF side: one read of one cached key (loop cost subtracted)", "java_write",

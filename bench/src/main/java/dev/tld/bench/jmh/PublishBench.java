@@ -4,6 +4,7 @@ package dev.tld.bench.jmh;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
+import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 
@@ -43,26 +44,35 @@ import dev.tld.spring.context.RequestMetadataThreadLocalAccessor;
  * their cost is per system call, see {@link SyscallBench}):
  * <ul>
  * <li>{@code floor}: the request's fields stored once, raw, into a native block: a direct
- * {@link ByteBuffer} over a mapped page, one {@code putLong} each of the key, since,
- * last_key, last_since and last_until, the tenant's 4 words and the request id's 5 words,
- * with {@link System#nanoTime()} as the time, as the real publish reads it. The least a
- * publish of these fields can be: no latch, no second copy, no end of the request.</li>
+ * {@link ByteBuffer} over a mapped page, one {@code putLong} each of the key, since, the
+ * tenant's 4 words and the request id's 5 words at its start, and of last_key, last_since
+ * and last_until at its end, each edge with its own {@link System#nanoTime()}, as the
+ * real publish reads it: a request has two instants, and accounting splits CPU slices at
+ * both (a thread that serves requests back to back changes tenant inside one slice, and
+ * only the publisher knows when). The least a publish of these fields can be: no latch,
+ * no second copy, no checks.</li>
+ * <li>{@code floor_one_clock} (informational): the same 14 stores after one clock read,
+ * its time stored as both the start and the end: the floor up to run R (bench/README.md),
+ * kept so that ratios to it can be compared with earlier runs. No request can publish
+ * this way: it cannot know its end time at its start.</li>
  * <li>{@code request}: everything one request publishes, as the starter's filter does it:
  * {@link TaskLocalDataContext#open(RequestMetadata)} (intern the tenant, clamp the
  * priority, clean and encode the request id, publish the record through the latch) and
  * {@link TaskLocalDataContext.Scope#close()} (publish "idle", clear the custom keys). The
  * {@link RequestMetadata} is built once, outside the measured op, as a filter has it per
  * request.</li>
+ * <li>{@code request_uuid}: {@code request} with a request id of 36 characters, a UUID's,
+ * as many services send them: it fills four and a half of the field's five words, where
+ * the demo's {@value #REQUEST_ID} fills two.</li>
  * <li>{@code latch} (informational): {@link TldThread#publish(RequestRecord, long)} and
  * {@link TldThread#publishIdle(long)} alone, each with its own {@link System#nanoTime()}
  * as the context calls them: the core's latch writes, a prepared record, no context.</li>
  * <li>{@code record} (informational): the record the context builds per request, as the
  * core builds it: {@link TenantTable#intern(String)} and {@code new RequestRecord} (the
- * request id checked for control characters and encoded into its words, in one pass). The
- * context also scans the tenant for control characters and clamps the priority, which
- * this leaves out.</li>
- * <li>{@code clock} (informational): one {@link System#nanoTime()}, which the floor calls
- * once and a request twice (its start and its end).</li>
+ * request id checked and encoded into its words a word at a time). The context also scans
+ * the tenant for control characters and clamps the priority, which this leaves out.</li>
+ * <li>{@code clock} (informational): one {@link System#nanoTime()}, which the floor and a
+ * request call twice (the start and the end).</li>
  * </ul>
  * Where a request's time goes: {@code request} - {@code latch} is what the context adds
  * (the record, the scope, clearing the custom keys); {@code latch} - 2 {@code clock}
@@ -176,6 +186,9 @@ public class PublishBench {
 		 */
 		ContextSnapshot plainSnapshot;
 
+		/** {@code request_uuid}'s metadata. */
+		RequestMetadata uuid;
+
 		/** {@code request_fresh}'s metadata: a new request id for each op. */
 		RequestMetadata[] fresh;
 
@@ -197,6 +210,7 @@ public class PublishBench {
 			}
 			this.context = new TaskLocalDataContext(runtime);
 			this.metadata = new RequestMetadata(TENANT, PRIORITY, REQUEST_ID);
+			this.uuid = new RequestMetadata(TENANT, PRIORITY, UUID.randomUUID().toString());
 			this.fresh = new RequestMetadata[FRESH];
 			for (int i = 0; i < FRESH; i++) {
 				// distinct objects, as each request has its own (header values)
@@ -234,11 +248,38 @@ public class PublishBench {
 	}
 
 	/**
-	 * The request's fields, stored once.
+	 * The request's fields, stored once, at its two edges.
 	 * @param t the thread's state
 	 */
 	@Benchmark
 	public void floor(PerThread t) {
+		long start = System.nanoTime();
+		ByteBuffer b = t.raw;
+		b.putLong(KEY, t.key);
+		b.putLong(SINCE, start);
+		long[] w = t.tenantWords;
+		b.putLong(TENANT_FIELD, w[0]);
+		b.putLong(TENANT_FIELD + 8, w[1]);
+		b.putLong(TENANT_FIELD + 16, w[2]);
+		b.putLong(TENANT_FIELD + 24, w[3]);
+		w = t.requestIdWords;
+		b.putLong(REQUEST_ID_FIELD, w[0]);
+		b.putLong(REQUEST_ID_FIELD + 8, w[1]);
+		b.putLong(REQUEST_ID_FIELD + 16, w[2]);
+		b.putLong(REQUEST_ID_FIELD + 24, w[3]);
+		b.putLong(REQUEST_ID_FIELD + 32, w[4]);
+		long end = System.nanoTime();
+		b.putLong(LAST_KEY, t.key);
+		b.putLong(LAST_SINCE, start);
+		b.putLong(LAST_UNTIL, end);
+	}
+
+	/**
+	 * The floor up to run R: the request's fields stored once, after one clock read.
+	 * @param t the thread's state
+	 */
+	@Benchmark
+	public void floor_one_clock(PerThread t) {
 		long now = System.nanoTime();
 		ByteBuffer b = t.raw;
 		b.putLong(KEY, t.key);
@@ -269,6 +310,16 @@ public class PublishBench {
 	@Benchmark
 	public void request(PerThread t) {
 		TaskLocalDataContext.Scope scope = t.context.open(t.metadata);
+		scope.close();
+	}
+
+	/**
+	 * One request with a UUID for its id.
+	 * @param t the thread's state
+	 */
+	@Benchmark
+	public void request_uuid(PerThread t) {
+		TaskLocalDataContext.Scope scope = t.context.open(t.uuid);
 		scope.close();
 	}
 
@@ -407,7 +458,7 @@ public class PublishBench {
 	}
 
 	/**
-	 * The clock a publish reads.
+	 * The clock a publish reads: the floor reads it twice, as a request does.
 	 * @return {@link System#nanoTime()}
 	 */
 	@Benchmark
