@@ -345,6 +345,6 @@ public final class BenchMain {
 			"request_filter/floor", "request_filter/tld", "request_filter/map_update", "syscall/floor",
 			"syscall/tld_tracing", "syscall/tld_tracing_idle", "syscall/tld_tracing_other", "request/off",
 			"request/tld", "request/map_update", "request/tld_observation", "request/off_observation",
-			"request/tld_no_tracing", "request/off_again");
+			"request/off_filter", "request/tld_no_tracing", "request/off_again");
 
 }

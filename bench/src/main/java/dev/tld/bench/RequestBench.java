@@ -86,6 +86,7 @@ public record RequestBench(int rounds, Duration warmup, Duration measure, Durati
 					List.of("--tld.enabled=false", "--bench.observation=true",
 							"--bench.noop-observation-handler=true")),
 			new Case("map_update", List.of("--tld.enabled=false", "--bench.map-update=true")),
+			new Case("off_filter", List.of("--tld.enabled=false", "--bench.noop-filter=true")),
 			new Case("tld_no_tracing", List.of("--tld.enabled=true", "--tld.tracing.enabled=false")),
 			new Case("off_again", List.of("--tld.enabled=false")));
 
@@ -226,6 +227,10 @@ public record RequestBench(int rounds, Duration warmup, Duration measure, Durati
 				extra.put("note", "informational: request/off with the ObservationRegistry and observation filter of"
 						+ " request/tld_observation and a handler that does nothing instead of the starter's: what"
 						+ " Spring's observation of each request costs by itself");
+			}
+			if (c.name().equals("off_filter")) {
+				extra.put("note", "informational: request/off with a filter that does nothing at the starter's place,"
+						+ " built as the starter's is: what the filter's place in the chain costs before it publishes");
 			}
 			if (c.name().equals("tld_no_tracing")) {
 				extra.put("note", "informational: the starter with tld.tracing.enabled=false");

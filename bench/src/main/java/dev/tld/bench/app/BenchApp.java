@@ -29,6 +29,9 @@ import dev.tld.spring.web.servlet.RequestMetadataFilter;
  * programs attached);</li>
  * <li>{@code request/map_update}: {@code --tld.enabled=false --bench.map-update=true}:
  * the hint-map scheme, {@link MapUpdateFilter}.</li>
+ * <li>{@code request/off_filter}: {@code --tld.enabled=false --bench.noop-filter=true}: a
+ * filter built as the starter's is, at its place, that only passes the request on
+ * ({@link NoopFilter}).</li>
  * <li>{@code request/tld_observation}:
  * {@code --tld.enabled=true --bench.observation=true}: an {@code ObservationRegistry}
  * (Boot's {@code ObservationAutoConfiguration}), so Spring MVC's
@@ -79,6 +82,16 @@ public class BenchApp {
 	 * the starter ({@code request/off_observation}).
 	 * @return the handler
 	 */
+	@Bean
+	@ConditionalOnProperty(name = "bench.noop-filter", havingValue = "true")
+	FilterRegistrationBean<NoopFilter> noopFilter() {
+		FilterRegistrationBean<NoopFilter> registration = new FilterRegistrationBean<>(new NoopFilter());
+		registration.setName("noopFilter");
+		registration.setOrder(RequestMetadataFilter.DEFAULT_ORDER);
+		registration.setDispatcherTypes(DispatcherType.REQUEST, DispatcherType.ASYNC, DispatcherType.ERROR);
+		return registration;
+	}
+
 	@Bean
 	@ConditionalOnProperty(name = "bench.noop-observation-handler", havingValue = "true")
 	ObservationHandler<Observation.Context> benchNoopObservationHandler() {
