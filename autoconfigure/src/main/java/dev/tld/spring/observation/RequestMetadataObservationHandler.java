@@ -53,8 +53,12 @@ public final class RequestMetadataObservationHandler implements ObservationHandl
 
 	private final @Nullable ObservationTraceContextResolver traces;
 
-	/** The scopes this handler opened on each thread, innermost first. */
-	private final ThreadLocal<@Nullable Entry> scopes = new ThreadLocal<>();
+	/**
+	 * The scopes this handler opened on each thread, innermost first: a holder the thread
+	 * keeps, so that a request's scope costs no insert into and removal from the thread's
+	 * map of thread locals.
+	 */
+	private final ThreadLocal<Scopes> scopes = ThreadLocal.withInitial(Scopes::new);
 
 	private final AtomicLong refusedCloses = new AtomicLong();
 
@@ -105,22 +109,19 @@ public final class RequestMetadataObservationHandler implements ObservationHandl
 				scope = this.context.open(metadata, trace);
 			}
 		}
-		this.scopes.set(new Entry(context, scope, this.scopes.get()));
+		Scopes scopes = this.scopes.get();
+		scopes.top = new Entry(context, scope, scopes.top);
 	}
 
 	@Override
 	public void onScopeClosed(Observation.Context context) {
-		Entry top = this.scopes.get();
+		Scopes scopes = this.scopes.get();
+		Entry top = scopes.top;
 		if (top == null || top.context != context) {
 			refuse();
 			return;
 		}
-		if (top.previous != null) {
-			this.scopes.set(top.previous);
-		}
-		else {
-			this.scopes.remove();
-		}
+		scopes.top = top.previous;
 		if (top.scope != null) {
 			top.scope.close();
 		}
@@ -132,8 +133,9 @@ public final class RequestMetadataObservationHandler implements ObservationHandl
 	 */
 	@Override
 	public void onScopeReset(Observation.Context context) {
-		Entry e = this.scopes.get();
-		this.scopes.remove();
+		Scopes scopes = this.scopes.get();
+		Entry e = scopes.top;
+		scopes.top = null;
 		for (; e != null; e = e.previous) {
 			if (e.scope != null) {
 				e.scope.close();
@@ -258,6 +260,14 @@ public final class RequestMetadataObservationHandler implements ObservationHandl
 		Resolved(@Nullable RequestMetadata metadata) {
 			this.metadata = metadata;
 		}
+
+	}
+
+	/** The scopes this handler opened on one thread. */
+	private static final class Scopes {
+
+		/** The innermost, or null when none is open. */
+		@Nullable Entry top;
 
 	}
 
