@@ -20,8 +20,19 @@ public final class ScopeStack {
 	 * @param scope the scope, or null if the open published nothing
 	 */
 	public void push(TaskLocalDataContext.@Nullable Scope scope) {
+		push(null, scope);
+	}
+
+	/**
+	 * Push what an open on the calling thread opened, for an owner that only its own
+	 * close may pop ({@link #pop(Object)}).
+	 * @param owner what the open was for (an observation's context), compared by
+	 * identity; null for none
+	 * @param scope the scope, or null if the open published nothing
+	 */
+	public void push(@Nullable Object owner, TaskLocalDataContext.@Nullable Scope scope) {
 		Holder h = this.holders.get();
-		h.top = new Entry(scope, h.top);
+		h.top = new Entry(owner, scope, h.top);
 	}
 
 	/**
@@ -40,6 +51,41 @@ public final class ScopeStack {
 		}
 	}
 
+	/**
+	 * Pop the calling thread's innermost entry and close its scope, if it has one, only
+	 * if that entry was pushed for {@code owner}; otherwise (closed twice, on another
+	 * thread, or out of order) nothing happens.
+	 * @param owner what the close is for, compared by identity
+	 * @return whether the innermost entry was {@code owner}'s and was popped
+	 */
+	public boolean pop(Object owner) {
+		Holder h = this.holders.get();
+		Entry top = h.top;
+		if (top == null || top.owner != owner) {
+			return false;
+		}
+		h.top = top.previous;
+		if (top.scope != null) {
+			top.scope.close();
+		}
+		return true;
+	}
+
+	/**
+	 * Pop every entry of the calling thread and close their scopes, innermost first: the
+	 * thread publishes what it did before the first push.
+	 */
+	public void popAll() {
+		Holder h = this.holders.get();
+		Entry e = h.top;
+		h.top = null;
+		for (; e != null; e = e.previous) {
+			if (e.scope != null) {
+				e.scope.close();
+			}
+		}
+	}
+
 	/** One thread's entries. */
 	private static final class Holder {
 
@@ -48,8 +94,8 @@ public final class ScopeStack {
 
 	}
 
-	/** An open on this thread: the scope it opened, or null. */
-	private record Entry(TaskLocalDataContext.@Nullable Scope scope, @Nullable Entry previous) {
+	/** An open on this thread: what it was for, and the scope it opened, or null. */
+	private record Entry(@Nullable Object owner, TaskLocalDataContext.@Nullable Scope scope, @Nullable Entry previous) {
 	}
 
 }

@@ -15,6 +15,7 @@ import org.jspecify.annotations.Nullable;
 
 import dev.tld.core.TraceContext;
 import dev.tld.spring.RequestMetadata;
+import dev.tld.spring.ScopeStack;
 import dev.tld.spring.TaskLocalDataContext;
 
 /**
@@ -54,11 +55,9 @@ public final class RequestMetadataObservationHandler implements ObservationHandl
 	private final @Nullable ObservationTraceContextResolver traces;
 
 	/**
-	 * The scopes this handler opened on each thread, innermost first: a holder the thread
-	 * keeps, so that a request's scope costs no insert into and removal from the thread's
-	 * map of thread locals.
+	 * The scopes this handler opened on each thread, each for its observation's context.
 	 */
-	private final ThreadLocal<Scopes> scopes = ThreadLocal.withInitial(Scopes::new);
+	private final ScopeStack scopes = new ScopeStack();
 
 	private final AtomicLong refusedCloses = new AtomicLong();
 
@@ -109,21 +108,13 @@ public final class RequestMetadataObservationHandler implements ObservationHandl
 				scope = this.context.open(metadata, trace);
 			}
 		}
-		Scopes scopes = this.scopes.get();
-		scopes.top = new Entry(context, scope, scopes.top);
+		this.scopes.push(context, scope);
 	}
 
 	@Override
 	public void onScopeClosed(Observation.Context context) {
-		Scopes scopes = this.scopes.get();
-		Entry top = scopes.top;
-		if (top == null || top.context != context) {
+		if (!this.scopes.pop(context)) {
 			refuse();
-			return;
-		}
-		scopes.top = top.previous;
-		if (top.scope != null) {
-			top.scope.close();
 		}
 	}
 
@@ -133,14 +124,7 @@ public final class RequestMetadataObservationHandler implements ObservationHandl
 	 */
 	@Override
 	public void onScopeReset(Observation.Context context) {
-		Scopes scopes = this.scopes.get();
-		Entry e = scopes.top;
-		scopes.top = null;
-		for (; e != null; e = e.previous) {
-			if (e.scope != null) {
-				e.scope.close();
-			}
-		}
+		this.scopes.popAll();
 	}
 
 	/**
@@ -261,19 +245,6 @@ public final class RequestMetadataObservationHandler implements ObservationHandl
 			this.metadata = metadata;
 		}
 
-	}
-
-	/** The scopes this handler opened on one thread. */
-	private static final class Scopes {
-
-		/** The innermost, or null when none is open. */
-		@Nullable Entry top;
-
-	}
-
-	/** A scope opened on this thread: its observation and what it published, or null. */
-	private record Entry(Observation.Context context, TaskLocalDataContext.@Nullable Scope scope,
-			@Nullable Entry previous) {
 	}
 
 }

@@ -207,6 +207,30 @@ class RequestMetadataObservationHandlerTests {
 	}
 
 	@Test
+	void aResetClosesEveryScopeOfTheHandlerOnTheThreadInnermostFirst() {
+		TaskLocalDataContext.Scope job = this.tld.open(new RequestMetadata("job", 1, "j-1"));
+		Observation outer = request("outer", 2, "o-1");
+		Observation inner = request("inner", 3, "i-1");
+		this.handler.onScopeOpened(outer.getContext());
+		this.handler.onScopeOpened(inner.getContext());
+		assertThat(seenByBpf().tenant()).isEqualTo("inner");
+		this.handler.onScopeReset(inner.getContext());
+		ThreadRecord after = seenByBpf();
+		assertThat(after.tenant()).as("what the thread published before the handler's first scope").isEqualTo("job");
+		assertThat(after.requestId()).isEqualTo("j-1");
+		this.handler.onScopeClosed(inner.getContext()); // reset already closed it:
+														// refused
+		assertThat(this.handler.refusedCloses()).isEqualTo(1);
+		assertThat(seenByBpf().requestId()).as("unchanged").isEqualTo("j-1");
+		job.close();
+		assertThat(seenByBpf().serving()).isFalse();
+		assertThat(this.tld.refusedCloses()).as("the handler's refusal only: the context's scopes closed in order")
+			.isEqualTo(1);
+		inner.stop();
+		outer.stop();
+	}
+
+	@Test
 	void contextSnapshotsCarryTheObservationAndThePublishToPlainExecutors() throws Exception {
 		Observation request = request("acme", 3, "r-2");
 		ExecutorService wrapped = ContextExecutorService.wrap(this.pool,
